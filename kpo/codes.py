@@ -1,0 +1,91 @@
+"""Validated standard codes: ISO 3166-1 alpha-2 countries, ISO 639-1 languages,
+ISO 4217 currencies and IANA time zones.
+
+Models store plain upper/lower-case codes (portable across SQLite and
+PostgreSQL); these validators run in model `full_clean`, forms and serializers,
+and check constraints in the database keep the shape.
+"""
+
+import zoneinfo
+from functools import cache
+
+import pycountry
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+
+@cache
+def country_names() -> dict[str, str]:
+    return {c.alpha_2: getattr(c, "common_name", c.name) for c in pycountry.countries}
+
+
+@cache
+def language_names() -> dict[str, str]:
+    return {lang.alpha_2: lang.name for lang in pycountry.languages if hasattr(lang, "alpha_2")}
+
+
+@cache
+def currency_names() -> dict[str, str]:
+    return {c.alpha_3: c.name for c in pycountry.currencies}
+
+
+@cache
+def timezone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def country_choices() -> list[tuple[str, str]]:
+    return sorted(country_names().items(), key=lambda item: item[1])
+
+
+def language_choices() -> list[tuple[str, str]]:
+    return sorted(language_names().items(), key=lambda item: item[1])
+
+
+def currency_choices() -> list[tuple[str, str]]:
+    return sorted((code, f"{code} – {name}") for code, name in currency_names().items())
+
+
+def validate_country(value: str) -> None:
+    if value not in country_names():
+        raise ValidationError(
+            _("%(value)s is not an ISO 3166-1 alpha-2 country code."), params={"value": value}, code="country"
+        )
+
+
+def validate_language(value: str) -> None:
+    if value not in language_names():
+        raise ValidationError(
+            _("%(value)s is not an ISO 639-1 language code."), params={"value": value}, code="language"
+        )
+
+
+def validate_currency(value: str) -> None:
+    if value not in currency_names():
+        raise ValidationError(
+            _("%(value)s is not an ISO 4217 currency code."), params={"value": value}, code="currency"
+        )
+
+
+def validate_timezone(value: str) -> None:
+    if value not in timezone_names():
+        raise ValidationError(_("%(value)s is not an IANA time zone."), params={"value": value}, code="timezone")
+
+
+def _validate_list(value: object, validate_item) -> None:
+    if not isinstance(value, list):
+        raise ValidationError(_("Expected a list of codes."), code="list")
+    if len(set(value)) != len(value):
+        raise ValidationError(_("Codes must not repeat."), code="duplicate")
+    for item in value:
+        if not isinstance(item, str):
+            raise ValidationError(_("Expected a list of codes."), code="list")
+        validate_item(item)
+
+
+def validate_country_list(value: object) -> None:
+    _validate_list(value, validate_country)
+
+
+def validate_language_list(value: object) -> None:
+    _validate_list(value, validate_language)

@@ -1,0 +1,241 @@
+"""Supply side: the skill taxonomy, vendor firms and their profiles, exchange rates."""
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from kpo.codes import validate_country, validate_currency, validate_language, validate_timezone
+
+COUNTRY_SHAPE = r"^[A-Z]{2}$"
+LANGUAGE_SHAPE = r"^[a-z]{2}$"
+CURRENCY_SHAPE = r"^[A-Z]{3}$"
+
+
+class Seniority(models.TextChoices):
+    JUNIOR = "junior", _("Junior")
+    MID = "mid", _("Mid-level")
+    SENIOR = "senior", _("Senior")
+    EXPERT = "expert", _("Expert")
+
+
+class ExpertiseArea(models.Model):
+    """A KPO domain (finance, legal, medical, ...). Seeded by a data migration."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Skill(models.Model):
+    code = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=120)
+    domain = models.ForeignKey(ExpertiseArea, on_delete=models.PROTECT, related_name="skills")
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Certification(models.Model):
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120)
+    issuer = models.CharField(max_length=120, blank=True)
+    # Counts as evidence of information-security controls for confidential work
+    # (drives the ip_security risk flag in matching).
+    is_security = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Vendor(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    description = models.TextField(blank=True)
+    website = models.URLField(blank=True)
+    headquarters_country = models.CharField(max_length=2, validators=[validate_country])
+    domains = models.ManyToManyField(ExpertiseArea, related_name="vendors", blank=True)
+    skills = models.ManyToManyField(Skill, through="VendorSkill", related_name="vendors", blank=True)
+    certifications = models.ManyToManyField(
+        Certification, through="VendorCertification", related_name="vendors", blank=True
+    )
+    founded_year = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1800), MaxValueValidator(2100)]
+    )
+    available_fte = models.DecimalField(
+        max_digits=7, decimal_places=1, default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))]
+    )
+    verified = models.BooleanField(default=False)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    # Derived from reviews by the review service; stored for fast filtering and sorting.
+    rating = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    review_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["rating", "review_count", "updated_at"])
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["updated_at", "id"], name="vendor_updated_idx"),
+            models.Index(fields=["headquarters_country"], name="vendor_hq_country_idx"),
+            models.Index(fields=["is_active", "verified"], name="vendor_active_verified_idx"),
+            models.Index(fields=["rating"], name="vendor_rating_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(available_fte__gte=0), name="vendor_available_fte_non_negative"),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="vendor_rating_range"
+            ),
+            models.CheckConstraint(condition=Q(headquarters_country__regex=COUNTRY_SHAPE), name="vendor_hq_country_shape"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VendorLanguage(models.Model):
+    """A working language of the vendor (ISO 639-1). A table, not a JSON list,
+    so the directory filter is an indexed join on SQLite and PostgreSQL alike."""
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="languages")
+    code = models.CharField(max_length=2, validators=[validate_language])
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["vendor", "code"], name="vendor_language_unique"),
+            models.CheckConstraint(condition=Q(code__regex=LANGUAGE_SHAPE), name="vendor_language_shape"),
+        ]
+        indexes = [models.Index(fields=["code", "vendor"], name="vendor_language_code_idx")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class VendorSkill(models.Model):
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="vendor_skills")
+    skill = models.ForeignKey(Skill, on_delete=models.PROTECT, related_name="vendor_skills")
+    proficiency = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
+    years_experience = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(60)])
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["skill__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["vendor", "skill"], name="vendor_skill_unique"),
+            models.CheckConstraint(condition=Q(proficiency__gte=1, proficiency__lte=5), name="vendor_skill_proficiency_range"),
+            models.CheckConstraint(condition=Q(years_experience__lte=60), name="vendor_skill_years_range"),
+        ]
+        indexes = [models.Index(fields=["skill", "proficiency", "vendor"], name="vendor_skill_lookup_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.skill} ({self.proficiency}/5)"
+
+
+class RateCard(models.Model):
+    """The vendor's hourly rate for one seniority, in its own currency."""
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="rates")
+    seniority = models.CharField(max_length=10, choices=Seniority.choices)
+    hourly_rate = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
+    currency = models.CharField(max_length=3, validators=[validate_currency])
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["vendor", "seniority"]
+        constraints = [
+            models.UniqueConstraint(fields=["vendor", "seniority"], name="rate_card_unique_seniority"),
+            models.CheckConstraint(condition=Q(hourly_rate__gt=0), name="rate_card_rate_positive"),
+            models.CheckConstraint(condition=Q(seniority__in=Seniority.values), name="rate_card_seniority_valid"),
+            models.CheckConstraint(condition=Q(currency__regex=CURRENCY_SHAPE), name="rate_card_currency_shape"),
+        ]
+        indexes = [models.Index(fields=["seniority", "hourly_rate"], name="rate_card_lookup_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_seniority_display()}: {self.hourly_rate} {self.currency}/h"
+
+
+class DeliveryCenter(models.Model):
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="delivery_centers")
+    country = models.CharField(max_length=2, validators=[validate_country])
+    city = models.CharField(max_length=120)
+    timezone = models.CharField(max_length=64, validators=[validate_timezone])
+    headcount = models.PositiveIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["vendor", "-headcount", "city"]
+        constraints = [
+            models.UniqueConstraint(fields=["vendor", "country", "city"], name="delivery_center_unique_city"),
+            models.CheckConstraint(condition=Q(country__regex=COUNTRY_SHAPE), name="delivery_center_country_shape"),
+        ]
+        indexes = [models.Index(fields=["country", "vendor"], name="delivery_center_country_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.city}, {self.country}"
+
+
+class VendorCertification(models.Model):
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="vendor_certifications")
+    certification = models.ForeignKey(Certification, on_delete=models.PROTECT, related_name="vendor_certifications")
+    # Null means the certification does not expire.
+    valid_until = models.DateField(null=True, blank=True)
+    reference = models.CharField(max_length=120, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["certification__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["vendor", "certification"], name="vendor_certification_unique"),
+        ]
+        indexes = [models.Index(fields=["certification", "valid_until"], name="vendor_cert_lookup_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.certification} until {self.valid_until or '∞'}"
+
+
+class ExchangeRate(models.Model):
+    """How many units of the base currency (settings.BASE_CURRENCY) one unit of
+    `currency` buys. Maintained by staff or the API; the seeded rows are demo
+    values and say so in `source`."""
+
+    currency = models.CharField(max_length=3, unique=True, validators=[validate_currency])
+    rate_to_base = models.DecimalField(max_digits=18, decimal_places=8)
+    source = models.CharField(max_length=60, default="manual")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["currency"]
+        constraints = [
+            models.CheckConstraint(condition=Q(rate_to_base__gt=0), name="exchange_rate_positive"),
+            models.CheckConstraint(condition=Q(currency__regex=CURRENCY_SHAPE), name="exchange_rate_currency_shape"),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.currency} = {self.rate_to_base} base"
