@@ -14,6 +14,8 @@ os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
 os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 os.environ.setdefault("STATICFILES_MANIFEST", "false")
+# Close connections after each request and task, so the test database can be dropped at the end.
+os.environ.setdefault("DB_CONN_MAX_AGE", "0")
 
 from kpo.settings import *  # noqa: E402,F403
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 from kpo.models import WorkerHeartbeat
 
 
-@shared_task(name="kpo.tasks.heartbeat", ignore_result=True, time_limit=30)
+@shared_task(name="kpo.tasks.heartbeat", ignore_result=True, soft_time_limit=20, time_limit=30)
 def heartbeat() -> str:
     hostname = socket.gethostname()
     WorkerHeartbeat.objects.update_or_create(hostname=hostname, defaults={"beat_at": timezone.now()})

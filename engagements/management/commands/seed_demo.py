@@ -1,0 +1,41 @@
+import time
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from engagements.demo import seed_demo
+
+
+class Command(BaseCommand):
+    help = "Load deterministic, idempotent demo data: vendors, clients, requirements, engagements and reviews."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=42, help="Random seed (default 42): same seed, same data.")
+        parser.add_argument("--vendors", type=int, default=300, help="Number of vendors (default 300).")
+        parser.add_argument(
+            "--today", type=date.fromisoformat, default=None, help="Anchor date YYYY-MM-DD for relative dates (default: today)."
+        )
+        parser.add_argument("--no-progress", action="store_true", help="Hide the progress bar.")
+
+    def handle(self, *args, seed: int, vendors: int, today: date | None, no_progress: bool, verbosity: int, **options):
+        if vendors < 0:
+            raise CommandError("--vendors must be zero or more.")
+        started = time.perf_counter()
+        with tqdm(total=vendors, unit="vendor", desc="Seeding vendors", disable=no_progress or verbosity == 0) as bar:
+            report = seed_demo(seed=seed, vendors=vendors, today=today, progress=bar.update)
+        elapsed = time.perf_counter() - started
+        if verbosity == 0:
+            return
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Vendors: {report.vendors_created} created, {report.vendors_existing} already present. "
+                f"Clients: {report.clients_created} created. Requirements: {report.requirements_created} created. "
+                f"Engagements: {report.engagements_created} created, reviews: {report.reviews_created}. "
+                f"Users: {report.users_created} created."
+            )
+        )
+        self.stdout.write(f"Finished in {elapsed:.1f} s.")
+        self.stdout.write("\nDemo logins (demo data only: change or delete these accounts anywhere public):")
+        for role, username, password in report.logins:
+            self.stdout.write(f"  {role:<50} username: {username:<10} password: {password}")

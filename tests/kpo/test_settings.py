@@ -1,0 +1,92 @@
+"""Settings come from the environment: each case runs Django in a fresh process."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PROBE = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "db = settings.DATABASES['default']; "
+    "print(json.dumps({'engine': db['ENGINE'], 'name': str(db['NAME']), 'host': db.get('HOST', ''), "
+    "'debug': settings.DEBUG, 'eager': settings.CELERY_TASK_ALWAYS_EAGER, 'broker': settings.CELERY_BROKER_URL, "
+    "'hosts': settings.ALLOWED_HOSTS, 'ssl_redirect': settings.SECURE_SSL_REDIRECT}))"
+)
+CLEAN_KEYS = ["DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT"]
+
+
+def run_django(code: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k not in CLEAN_KEYS}
+    environment.update(env, DJANGO_SETTINGS_MODULE="kpo.settings")
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60)
+
+
+def probe(**env: str) -> dict:
+    result = run_django(PROBE, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_defaults_are_sqlite_and_the_embedded_task_mode():
+    values = probe(DEBUG="true")
+    assert values["engine"] == "django.db.backends.sqlite3"
+    assert values["name"].endswith("db.sqlite3")
+    assert values["eager"] is True
+    assert values["broker"] == "memory://"
+
+
+def test_database_and_broker_urls_are_read_from_the_environment():
+    values = probe(
+        DEBUG="true",
+        DATABASE_URL="postgres://kpo:secret@db.internal:5433/kpo_prod",
+        CELERY_BROKER_URL="redis://cache.internal:6379/2",
+    )
+    assert values["engine"] == "django.db.backends.postgresql"
+    assert values["name"] == "kpo_prod"
+    assert values["host"] == "db.internal"
+    assert values["eager"] is False
+    assert values["broker"] == "redis://cache.internal:6379/2"
+
+
+def test_allowed_hosts_is_a_comma_separated_list():
+    values = probe(DEBUG="true", ALLOWED_HOSTS="kpo.example.com, api.kpo.example.com")
+    assert values["hosts"] == ["kpo.example.com", "api.kpo.example.com"]
+
+
+def test_secret_key_is_required_when_debug_is_off():
+    result = run_django(PROBE, DEBUG="false")
+    assert result.returncode != 0
+    assert "SECRET_KEY is required" in result.stderr
+
+
+def test_a_malformed_boolean_fails_fast():
+    result = run_django(PROBE, DEBUG="perhaps")
+    assert result.returncode != 0
+    assert "DEBUG must be a boolean" in result.stderr
+
+
+def test_production_settings_pass_the_deploy_check_without_warnings():
+    environment = {k: v for k, v in os.environ.items() if k not in CLEAN_KEYS}
+    environment.update(
+        DJANGO_SETTINGS_MODULE="kpo.settings",
+        DEBUG="false",
+        SECRET_KEY="p" * 20 + "-production-like-secret-key-with-enough-entropy-3f9a8b7c6d5e",
+        ALLOWED_HOSTS="kpo.example.com",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_settings_redirect_to_https():
+    values = probe(DEBUG="false", SECRET_KEY="x" * 60)
+    assert values["ssl_redirect"] is True
