@@ -104,7 +104,6 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
-FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 default, opted into now
 
 # Money: every amount is stored with its ISO 4217 code and converted through
 # ExchangeRate rows into this base currency.

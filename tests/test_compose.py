@@ -248,6 +248,11 @@ def test_manage_py_commands_exist_and_accept_their_options(services):
         assert name in commands, f"manage.py {name} is not a management command"
         parser = load_command_class(commands[name], name).create_parser("manage.py", name)
         parser.parse_args(options)  # raises CommandError on an unknown option
+        # argparse accepts unambiguous prefixes: require the exact spelling too.
+        known = {flag for action in parser._actions for flag in action.option_strings}
+        for option in options:
+            if option.startswith("-"):
+                assert option.split("=", 1)[0] in known, f"manage.py {name}: {option}"
         seen.add(name)
     assert "migrate" in seen
 

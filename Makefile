@@ -1,0 +1,71 @@
+# KPO Match. `make demo` runs the demo (SQLite, embedded tasks); `make test` runs the tests
+# (PostgreSQL + Redis + a real Celery worker + Chromium).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+VENDORS ?= 300
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kpo_bench
+# The demo always runs on SQLite with the embedded task mode, whatever the shell exports.
+DEMO_ENV := env -u DATABASE_URL -u CELERY_BROKER_URL DEBUG=true
+
+.PHONY: demo install install-dev test test-fast lint format services bench-seed migrate clean help
+
+help:
+	@echo "make demo        virtualenv + install + migrate + demo data + serve on http://127.0.0.1:$(PORT)"
+	@echo "make test        the whole test suite against PostgreSQL, Redis, a real worker and Chromium"
+	@echo "make services    start local PostgreSQL and Redis if they are not running"
+	@echo "make lint        ruff lint and format check"
+	@echo "make bench-seed  seed 100,000 vendors into PostgreSQL and print the time"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+demo: install
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEMO_ENV) $(BIN)/python manage.py seed_demo --vendors $(VENDORS)
+	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: install-dev
+	$(BIN)/python manage.py makemigrations --check --dry-run --settings=kpo.settings_test
+	$(BIN)/pytest
+
+test-fast: install-dev
+	$(BIN)/pytest -m "not e2e" -x
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+services:
+	@pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@for i in $$(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done; pg_isready -h 127.0.0.1 -p 5432
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+	@for i in $$(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done; redis-cli -h 127.0.0.1 -p 6379 ping
+
+bench-seed: install
+	psql "$(dir $(BENCH_DATABASE_URL))postgres" -qc "DROP DATABASE IF EXISTS $(notdir $(BENCH_DATABASE_URL))" -c "CREATE DATABASE $(notdir $(BENCH_DATABASE_URL))"
+	DEBUG=true DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput -v0
+	DEBUG=true DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py seed_demo --vendors 100000 --no-progress
+	@echo "Second run (idempotent, creates nothing):"
+	DEBUG=true DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py seed_demo --vendors 100000 --no-progress
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles artifacts .pytest_cache .ruff_cache .hypothesis
