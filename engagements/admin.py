@@ -64,7 +64,17 @@ class RequirementAdmin(SimpleHistoryAdmin):
 
 @admin.register(MatchRun)
 class MatchRunAdmin(admin.ModelAdmin):
-    list_display = ["id", "requirement", "status", "progress", "attempts", "candidates_eligible", "result_total", "created_at", "finished_at"]
+    list_display = [
+        "id",
+        "requirement",
+        "status",
+        "progress",
+        "attempts",
+        "candidates_eligible",
+        "result_total",
+        "created_at",
+        "finished_at",
+    ]
     list_filter = ["status"]
     search_fields = ["requirement__title", "requirement__client__name"]
     list_select_related = ["requirement"]

@@ -60,20 +60,56 @@ DEMO_PASSWORD = "kpo-demo-2026"  # noqa: S105 - printed demo credential, demo da
 # country: (senior USD rate, currency, languages (first = main), cities [(city, IANA zone)])
 COUNTRIES: dict[str, tuple[int, str, list[str], list[tuple[str, str]]]] = {
     # Onshore for most clients: high-cost markets
-    "US": (150, "USD", ["en", "es"], [("New York", "America/New_York"), ("Chicago", "America/Chicago"), ("Austin", "America/Chicago"), ("San Francisco", "America/Los_Angeles"), ("Boston", "America/New_York")]),
-    "GB": (130, "GBP", ["en"], [("London", "Europe/London"), ("Manchester", "Europe/London"), ("Edinburgh", "Europe/London")]),
-    "DE": (125, "EUR", ["de", "en"], [("Berlin", "Europe/Berlin"), ("Munich", "Europe/Berlin"), ("Frankfurt", "Europe/Berlin")]),
+    "US": (
+        150,
+        "USD",
+        ["en", "es"],
+        [
+            ("New York", "America/New_York"),
+            ("Chicago", "America/Chicago"),
+            ("Austin", "America/Chicago"),
+            ("San Francisco", "America/Los_Angeles"),
+            ("Boston", "America/New_York"),
+        ],
+    ),
+    "GB": (
+        130,
+        "GBP",
+        ["en"],
+        [("London", "Europe/London"), ("Manchester", "Europe/London"), ("Edinburgh", "Europe/London")],
+    ),
+    "DE": (
+        125,
+        "EUR",
+        ["de", "en"],
+        [("Berlin", "Europe/Berlin"), ("Munich", "Europe/Berlin"), ("Frankfurt", "Europe/Berlin")],
+    ),
     "IT": (95, "EUR", ["it", "en"], [("Milan", "Europe/Rome"), ("Rome", "Europe/Rome"), ("Turin", "Europe/Rome")]),
     "FR": (115, "EUR", ["fr", "en"], [("Paris", "Europe/Paris"), ("Lyon", "Europe/Paris")]),
     "NL": (120, "EUR", ["nl", "en"], [("Amsterdam", "Europe/Amsterdam"), ("Rotterdam", "Europe/Amsterdam")]),
     "CH": (160, "CHF", ["de", "fr", "en"], [("Zurich", "Europe/Zurich"), ("Geneva", "Europe/Zurich")]),
     "IE": (115, "EUR", ["en"], [("Dublin", "Europe/Dublin"), ("Cork", "Europe/Dublin")]),
     "ES": (85, "EUR", ["es", "en"], [("Madrid", "Europe/Madrid"), ("Barcelona", "Europe/Madrid")]),
-    "CA": (120, "CAD", ["en", "fr"], [("Toronto", "America/Toronto"), ("Montreal", "America/Toronto"), ("Vancouver", "America/Vancouver")]),
+    "CA": (
+        120,
+        "CAD",
+        ["en", "fr"],
+        [("Toronto", "America/Toronto"), ("Montreal", "America/Toronto"), ("Vancouver", "America/Vancouver")],
+    ),
     "AU": (125, "AUD", ["en"], [("Sydney", "Australia/Sydney"), ("Melbourne", "Australia/Melbourne")]),
     # Nearshore for European clients
-    "PL": (55, "PLN", ["pl", "en", "de"], [("Warsaw", "Europe/Warsaw"), ("Kraków", "Europe/Warsaw"), ("Wrocław", "Europe/Warsaw")]),
-    "RO": (48, "RON", ["ro", "en", "fr", "it"], [("Bucharest", "Europe/Bucharest"), ("Cluj-Napoca", "Europe/Bucharest"), ("Iași", "Europe/Bucharest")]),
+    "PL": (
+        55,
+        "PLN",
+        ["pl", "en", "de"],
+        [("Warsaw", "Europe/Warsaw"), ("Kraków", "Europe/Warsaw"), ("Wrocław", "Europe/Warsaw")],
+    ),
+    "RO": (
+        48,
+        "RON",
+        ["ro", "en", "fr", "it"],
+        [("Bucharest", "Europe/Bucharest"), ("Cluj-Napoca", "Europe/Bucharest"), ("Iași", "Europe/Bucharest")],
+    ),
     "BG": (42, "BGN", ["bg", "en"], [("Sofia", "Europe/Sofia"), ("Plovdiv", "Europe/Sofia")]),
     "CZ": (55, "CZK", ["cs", "en", "de"], [("Prague", "Europe/Prague"), ("Brno", "Europe/Prague")]),
     "PT": (55, "EUR", ["pt", "en", "es"], [("Lisbon", "Europe/Lisbon"), ("Porto", "Europe/Lisbon")]),
@@ -83,14 +119,40 @@ COUNTRIES: dict[str, tuple[int, str, list[str], list[tuple[str, str]]]] = {
     "EG": (28, "EGP", ["ar", "en"], [("Cairo", "Africa/Cairo"), ("Alexandria", "Africa/Cairo")]),
     "TR": (35, "TRY", ["tr", "en"], [("Istanbul", "Europe/Istanbul"), ("Ankara", "Europe/Istanbul")]),
     # Nearshore for North American clients
-    "MX": (45, "MXN", ["es", "en"], [("Mexico City", "America/Mexico_City"), ("Guadalajara", "America/Mexico_City"), ("Monterrey", "America/Monterrey")]),
+    "MX": (
+        45,
+        "MXN",
+        ["es", "en"],
+        [
+            ("Mexico City", "America/Mexico_City"),
+            ("Guadalajara", "America/Mexico_City"),
+            ("Monterrey", "America/Monterrey"),
+        ],
+    ),
     "CO": (40, "COP", ["es", "en"], [("Bogotá", "America/Bogota"), ("Medellín", "America/Bogota")]),
-    "AR": (40, "ARS", ["es", "en", "it"], [("Buenos Aires", "America/Argentina/Buenos_Aires"), ("Córdoba", "America/Argentina/Cordoba")]),
+    "AR": (
+        40,
+        "ARS",
+        ["es", "en", "it"],
+        [("Buenos Aires", "America/Argentina/Buenos_Aires"), ("Córdoba", "America/Argentina/Cordoba")],
+    ),
     "BR": (45, "BRL", ["pt", "en", "es"], [("São Paulo", "America/Sao_Paulo"), ("Florianópolis", "America/Sao_Paulo")]),
     "CR": (45, "USD", ["es", "en"], [("San José", "America/Costa_Rica")]),
     "CL": (45, "CLP", ["es", "en"], [("Santiago", "America/Santiago")]),
     # Offshore
-    "IN": (30, "INR", ["en", "hi"], [("Bengaluru", "Asia/Kolkata"), ("Pune", "Asia/Kolkata"), ("Hyderabad", "Asia/Kolkata"), ("Chennai", "Asia/Kolkata"), ("Gurugram", "Asia/Kolkata"), ("Mumbai", "Asia/Kolkata")]),
+    "IN": (
+        30,
+        "INR",
+        ["en", "hi"],
+        [
+            ("Bengaluru", "Asia/Kolkata"),
+            ("Pune", "Asia/Kolkata"),
+            ("Hyderabad", "Asia/Kolkata"),
+            ("Chennai", "Asia/Kolkata"),
+            ("Gurugram", "Asia/Kolkata"),
+            ("Mumbai", "Asia/Kolkata"),
+        ],
+    ),
     "PH": (25, "PHP", ["en", "tl"], [("Manila", "Asia/Manila"), ("Cebu City", "Asia/Manila")]),
     "VN": (25, "VND", ["vi", "en"], [("Ho Chi Minh City", "Asia/Ho_Chi_Minh"), ("Hanoi", "Asia/Bangkok")]),
     "LK": (24, "LKR", ["en", "si"], [("Colombo", "Asia/Colombo")]),
@@ -105,16 +167,56 @@ COUNTRIES: dict[str, tuple[int, str, list[str], list[tuple[str, str]]]] = {
 
 # How often a vendor is headquartered in each country (offshore-heavy, as KPO supply is).
 COUNTRY_WEIGHTS = {
-    "IN": 22, "PH": 7, "VN": 3, "LK": 2, "PK": 2, "BD": 1, "MY": 2, "CN": 2, "ZA": 3, "KE": 1, "NG": 1,
-    "PL": 5, "RO": 4, "BG": 2, "CZ": 2, "PT": 3, "HU": 2, "UA": 2, "MA": 1, "EG": 2, "TR": 1,
-    "MX": 4, "CO": 3, "AR": 3, "BR": 3, "CR": 1, "CL": 1,
-    "US": 6, "GB": 4, "DE": 2, "IT": 2, "FR": 1, "NL": 1, "CH": 1, "IE": 1, "ES": 2, "CA": 2, "AU": 1,
+    "IN": 22,
+    "PH": 7,
+    "VN": 3,
+    "LK": 2,
+    "PK": 2,
+    "BD": 1,
+    "MY": 2,
+    "CN": 2,
+    "ZA": 3,
+    "KE": 1,
+    "NG": 1,
+    "PL": 5,
+    "RO": 4,
+    "BG": 2,
+    "CZ": 2,
+    "PT": 3,
+    "HU": 2,
+    "UA": 2,
+    "MA": 1,
+    "EG": 2,
+    "TR": 1,
+    "MX": 4,
+    "CO": 3,
+    "AR": 3,
+    "BR": 3,
+    "CR": 1,
+    "CL": 1,
+    "US": 6,
+    "GB": 4,
+    "DE": 2,
+    "IT": 2,
+    "FR": 1,
+    "NL": 1,
+    "CH": 1,
+    "IE": 1,
+    "ES": 2,
+    "CA": 2,
+    "AU": 1,
 }
 
 SENIORITY_FACTOR = {Seniority.JUNIOR: 0.55, Seniority.MID: 0.78, Seniority.SENIOR: 1.0, Seniority.EXPERT: 1.38}
 DOMAIN_PREMIUM = {
-    "finance": 1.0, "research_development": 1.1, "business_operations": 1.05, "technical_analysis": 0.95,
-    "investment": 1.2, "legal": 1.15, "medical": 1.05, "data_analytics": 1.0,
+    "finance": 1.0,
+    "research_development": 1.1,
+    "business_operations": 1.05,
+    "technical_analysis": 0.95,
+    "investment": 1.2,
+    "legal": 1.15,
+    "medical": 1.05,
+    "data_analytics": 1.0,
 }
 DOMAIN_NAME_WORDS = {
     "finance": ["Finance", "Accounting", "Ledger", "FinServ"],
@@ -127,12 +229,66 @@ DOMAIN_NAME_WORDS = {
     "data_analytics": ["Analytics", "Data", "Insights", "Intelligence"],
 }
 NAME_STEMS = [
-    "Aster", "Bluepeak", "Cedar", "Delta", "Everest", "Falcon", "Granite", "Harbor", "Indigo", "Juniper",
-    "Keystone", "Lumen", "Meridian", "Northstar", "Orion", "Pinnacle", "Quartz", "Redwood", "Summit", "Tidal",
-    "Umbra", "Vertex", "Willow", "Xenon", "Yarrow", "Zenith", "Acumen", "Beacon", "Cobalt", "Driftwood",
-    "Ember", "Fjord", "Gemini", "Helix", "Ionic", "Jasper", "Kestrel", "Lattice", "Monsoon", "Nimbus",
-    "Onyx", "Polaris", "Quill", "Rhombus", "Sapphire", "Tangent", "Unity", "Vantage", "Wavelength", "Zephyr",
-    "Amber", "Banyan", "Cypress", "Dune", "Equinox", "Fulcrum", "Gallium", "Horizon", "Ivory", "Kite",
+    "Aster",
+    "Bluepeak",
+    "Cedar",
+    "Delta",
+    "Everest",
+    "Falcon",
+    "Granite",
+    "Harbor",
+    "Indigo",
+    "Juniper",
+    "Keystone",
+    "Lumen",
+    "Meridian",
+    "Northstar",
+    "Orion",
+    "Pinnacle",
+    "Quartz",
+    "Redwood",
+    "Summit",
+    "Tidal",
+    "Umbra",
+    "Vertex",
+    "Willow",
+    "Xenon",
+    "Yarrow",
+    "Zenith",
+    "Acumen",
+    "Beacon",
+    "Cobalt",
+    "Driftwood",
+    "Ember",
+    "Fjord",
+    "Gemini",
+    "Helix",
+    "Ionic",
+    "Jasper",
+    "Kestrel",
+    "Lattice",
+    "Monsoon",
+    "Nimbus",
+    "Onyx",
+    "Polaris",
+    "Quill",
+    "Rhombus",
+    "Sapphire",
+    "Tangent",
+    "Unity",
+    "Vantage",
+    "Wavelength",
+    "Zephyr",
+    "Amber",
+    "Banyan",
+    "Cypress",
+    "Dune",
+    "Equinox",
+    "Fulcrum",
+    "Gallium",
+    "Horizon",
+    "Ivory",
+    "Kite",
 ]
 NAME_SUFFIXES = ["Partners", "Group", "Services", "Solutions", "Associates", "Global", "Co.", "Ltd", "LLP", "Pvt Ltd"]
 SPECIALTY_PHRASES = {
@@ -146,9 +302,21 @@ SPECIALTY_PHRASES = {
     "data_analytics": "BI dashboards, data engineering and applied machine learning",
 }
 REVIEW_COMMENTS = {
-    5: ["Outstanding team, delivered ahead of schedule.", "Excellent quality and proactive communication.", "Best vendor we have worked with on this kind of work."],
-    4: ["Solid work, minor rework on the first deliverable.", "Good quality, responsive team.", "Reliable and good value for money."],
-    3: ["Acceptable, but needed close supervision.", "Quality varied between analysts.", "Met the brief, communication could be better."],
+    5: [
+        "Outstanding team, delivered ahead of schedule.",
+        "Excellent quality and proactive communication.",
+        "Best vendor we have worked with on this kind of work.",
+    ],
+    4: [
+        "Solid work, minor rework on the first deliverable.",
+        "Good quality, responsive team.",
+        "Reliable and good value for money.",
+    ],
+    3: [
+        "Acceptable, but needed close supervision.",
+        "Quality varied between analysts.",
+        "Met the brief, communication could be better.",
+    ],
     2: ["Missed two deadlines; quality below expectations.", "Significant rework required."],
     1: ["Did not deliver what was agreed."],
 }
@@ -168,30 +336,182 @@ class ClientSpec:
 
 
 CLIENTS = [
-    ClientSpec("banca-aurora", "Banca Aurora S.p.A.", "IT", "Europe/Rome", "EUR", time(9), time(18), "manager", ("Giulia", "Rossi")),
-    ClientSpec("northwind-capital", "Northwind Capital Partners", "US", "America/New_York", "USD", time(8, 30), time(17, 30), "manager.us", ("Daniel", "Brooks")),
-    ClientSpec("helix-therapeutics", "Helix Therapeutics Ltd", "GB", "Europe/London", "GBP", time(9), time(17, 30), "manager.uk", ("Amelia", "Clarke")),
-    ClientSpec("rheinwerk", "Rheinwerk Maschinenbau GmbH", "DE", "Europe/Berlin", "EUR", time(8), time(16, 30), "manager.de", ("Jonas", "Weber")),
+    ClientSpec(
+        "banca-aurora",
+        "Banca Aurora S.p.A.",
+        "IT",
+        "Europe/Rome",
+        "EUR",
+        time(9),
+        time(18),
+        "manager",
+        ("Giulia", "Rossi"),
+    ),
+    ClientSpec(
+        "northwind-capital",
+        "Northwind Capital Partners",
+        "US",
+        "America/New_York",
+        "USD",
+        time(8, 30),
+        time(17, 30),
+        "manager.us",
+        ("Daniel", "Brooks"),
+    ),
+    ClientSpec(
+        "helix-therapeutics",
+        "Helix Therapeutics Ltd",
+        "GB",
+        "Europe/London",
+        "GBP",
+        time(9),
+        time(17, 30),
+        "manager.uk",
+        ("Amelia", "Clarke"),
+    ),
+    ClientSpec(
+        "rheinwerk",
+        "Rheinwerk Maschinenbau GmbH",
+        "DE",
+        "Europe/Berlin",
+        "EUR",
+        time(8),
+        time(16, 30),
+        "manager.de",
+        ("Jonas", "Weber"),
+    ),
 ]
 
 # (client slug, title, domain, seniority, budget, hours, fte, confidentiality, method, [(skill, min, weight, must)], certs, languages, overlap)
 OPEN_REQUIREMENTS = [
-    ("banca-aurora", "IFRS 9 reporting and month-end close support", "finance", Seniority.SENIOR, "65", 1600, "3", Confidentiality.HIGH, SelectionMethod.BALANCED,
-     [("financial-reporting", 4, "3", True), ("management-accounting", 3, "1", False), ("audit-support", 3, "1", False)], ["iso_27001"], ["en", "it"], "3"),
-    ("banca-aurora", "GDPR contract review backlog", "legal", Seniority.MID, "55", 900, "2", Confidentiality.HIGH, SelectionMethod.QUALITY_COST_80_20,
-     [("contract-review", 4, "3", True), ("gdpr-privacy", 3, "2", True), ("legal-research", 3, "1", False)], ["gdpr"], ["en"], "2"),
-    ("banca-aurora", "Branch network Power BI dashboards", "data_analytics", Seniority.MID, "45", 600, "1.5", Confidentiality.MEDIUM, SelectionMethod.LEAST_COST,
-     [("bi-dashboards", 4, "3", True), ("sql", 3, "2", False), ("data-engineering", 3, "1", False)], [], ["en"], "2"),
-    ("northwind-capital", "Mid-cap industrials equity research coverage", "investment", Seniority.SENIOR, "90", 2000, "4", Confidentiality.HIGH, SelectionMethod.QUALITY_ONLY,
-     [("equity-research", 4, "3", True), ("valuation", 4, "2", True), ("financial-modeling-inv", 3, "2", False)], ["soc2_type2"], ["en"], "3"),
-    ("northwind-capital", "Fund accounting and NAV reconciliation", "investment", Seniority.MID, "60", 1200, "3", Confidentiality.MEDIUM, SelectionMethod.BALANCED,
-     [("fund-accounting", 4, "3", True), ("financial-reporting", 3, "1", False)], [], ["en"], "4"),
-    ("helix-therapeutics", "Pharmacovigilance case processing", "medical", Seniority.SENIOR, "70", 2400, "5", Confidentiality.HIGH, SelectionMethod.BALANCED,
-     [("pharmacovigilance", 4, "3", True), ("medical-writing", 3, "1", False), ("regulatory-affairs", 3, "1", False)], ["iso_27001"], ["en"], "3"),
-    ("helix-therapeutics", "Phase II clinical data management", "medical", Seniority.EXPERT, "95", 1800, "3", Confidentiality.HIGH, SelectionMethod.FIXED_BUDGET,
-     [("clinical-data-management", 4, "3", True), ("biostatistics", 4, "2", False)], ["hipaa"], ["en"], "2"),
-    ("rheinwerk", "FEA of gearbox housings", "technical_analysis", Seniority.SENIOR, "70", 800, "2", Confidentiality.MEDIUM, SelectionMethod.BALANCED,
-     [("fea-simulation", 4, "3", True), ("cad-drafting", 3, "1", False)], [], ["en", "de"], "4"),
+    (
+        "banca-aurora",
+        "IFRS 9 reporting and month-end close support",
+        "finance",
+        Seniority.SENIOR,
+        "65",
+        1600,
+        "3",
+        Confidentiality.HIGH,
+        SelectionMethod.BALANCED,
+        [
+            ("financial-reporting", 4, "3", True),
+            ("management-accounting", 3, "1", False),
+            ("audit-support", 3, "1", False),
+        ],
+        ["iso_27001"],
+        ["en", "it"],
+        "3",
+    ),
+    (
+        "banca-aurora",
+        "GDPR contract review backlog",
+        "legal",
+        Seniority.MID,
+        "55",
+        900,
+        "2",
+        Confidentiality.HIGH,
+        SelectionMethod.QUALITY_COST_80_20,
+        [("contract-review", 4, "3", True), ("gdpr-privacy", 3, "2", True), ("legal-research", 3, "1", False)],
+        ["gdpr"],
+        ["en"],
+        "2",
+    ),
+    (
+        "banca-aurora",
+        "Branch network Power BI dashboards",
+        "data_analytics",
+        Seniority.MID,
+        "45",
+        600,
+        "1.5",
+        Confidentiality.MEDIUM,
+        SelectionMethod.LEAST_COST,
+        [("bi-dashboards", 4, "3", True), ("sql", 3, "2", False), ("data-engineering", 3, "1", False)],
+        [],
+        ["en"],
+        "2",
+    ),
+    (
+        "northwind-capital",
+        "Mid-cap industrials equity research coverage",
+        "investment",
+        Seniority.SENIOR,
+        "90",
+        2000,
+        "4",
+        Confidentiality.HIGH,
+        SelectionMethod.QUALITY_ONLY,
+        [("equity-research", 4, "3", True), ("valuation", 4, "2", True), ("financial-modeling-inv", 3, "2", False)],
+        ["soc2_type2"],
+        ["en"],
+        "3",
+    ),
+    (
+        "northwind-capital",
+        "Fund accounting and NAV reconciliation",
+        "investment",
+        Seniority.MID,
+        "60",
+        1200,
+        "3",
+        Confidentiality.MEDIUM,
+        SelectionMethod.BALANCED,
+        [("fund-accounting", 4, "3", True), ("financial-reporting", 3, "1", False)],
+        [],
+        ["en"],
+        "4",
+    ),
+    (
+        "helix-therapeutics",
+        "Pharmacovigilance case processing",
+        "medical",
+        Seniority.SENIOR,
+        "70",
+        2400,
+        "5",
+        Confidentiality.HIGH,
+        SelectionMethod.BALANCED,
+        [
+            ("pharmacovigilance", 4, "3", True),
+            ("medical-writing", 3, "1", False),
+            ("regulatory-affairs", 3, "1", False),
+        ],
+        ["iso_27001"],
+        ["en"],
+        "3",
+    ),
+    (
+        "helix-therapeutics",
+        "Phase II clinical data management",
+        "medical",
+        Seniority.EXPERT,
+        "95",
+        1800,
+        "3",
+        Confidentiality.HIGH,
+        SelectionMethod.FIXED_BUDGET,
+        [("clinical-data-management", 4, "3", True), ("biostatistics", 4, "2", False)],
+        ["hipaa"],
+        ["en"],
+        "2",
+    ),
+    (
+        "rheinwerk",
+        "FEA of gearbox housings",
+        "technical_analysis",
+        Seniority.SENIOR,
+        "70",
+        800,
+        "2",
+        Confidentiality.MEDIUM,
+        SelectionMethod.BALANCED,
+        [("fea-simulation", 4, "3", True), ("cad-drafting", 3, "1", False)],
+        [],
+        ["en", "de"],
+        "4",
+    ),
 ]
 
 
@@ -235,7 +555,9 @@ def _money(value: float | Decimal) -> Decimal:
 class DemoGenerator:
     """Turns (seed, index) into one vendor's profile, independent of every other index."""
 
-    def __init__(self, *, seed: int, today: date, skills_by_domain: dict[str, list[str]], rates_to_usd: dict[str, Decimal]):
+    def __init__(
+        self, *, seed: int, today: date, skills_by_domain: dict[str, list[str]], rates_to_usd: dict[str, Decimal]
+    ):
         self.seed = seed
         self.today = today
         self.skills_by_domain = skills_by_domain
@@ -313,8 +635,15 @@ class DemoGenerator:
                 proficiency = rng.choices([2, 3, 4, 5], weights=[1, 3, 4, 2])[0]
                 skills.append((code, proficiency, rng.randint(1, 4) + proficiency * 2))
         if index == 0:
-            skills = [("financial-reporting", 5, 12), ("management-accounting", 4, 9), ("audit-support", 4, 8),
-                      ("fpa", 4, 7), ("bi-dashboards", 4, 6), ("sql", 4, 8), ("data-engineering", 3, 4)]
+            skills = [
+                ("financial-reporting", 5, 12),
+                ("management-accounting", 4, 9),
+                ("audit-support", 4, 8),
+                ("fpa", 4, 7),
+                ("bi-dashboards", 4, 6),
+                ("sql", 4, 8),
+                ("data-engineering", 3, 4),
+            ]
 
         # Rates: the country's senior USD rate, scaled, with +-15% firm-level noise.
         quote_currency = "USD" if COUNTRIES[hq][0] < 60 and rng.random() < 0.55 else local_currency
@@ -366,7 +695,9 @@ class DemoGenerator:
             quality = 4.6 if index == 0 else rng.uniform(2.6, 4.9)
             for _ in range(count):
                 rating = max(1, min(5, round(rng.gauss(quality, 0.7))))
-                history.append((rng.choice(CLIENTS).slug, rating, rng.randint(2, 30), rng.choice(REVIEW_COMMENTS[rating])))
+                history.append(
+                    (rng.choice(CLIENTS).slug, rating, rng.randint(2, 30), rng.choice(REVIEW_COMMENTS[rating]))
+                )
 
         return VendorSpec(
             index=index,
@@ -427,7 +758,13 @@ def _ensure_user(report: SeedReport, *, username: str, first: str, last: str, st
     User = get_user_model()
     user, created = User.objects.get_or_create(
         username=username,
-        defaults={"first_name": first, "last_name": last, "email": f"{username}@kpo-match.example", "is_staff": staff, "is_superuser": staff},
+        defaults={
+            "first_name": first,
+            "last_name": last,
+            "email": f"{username}@kpo-match.example",
+            "is_staff": staff,
+            "is_superuser": staff,
+        },
     )
     if created:
         user.set_password(DEMO_PASSWORD)
@@ -436,11 +773,27 @@ def _ensure_user(report: SeedReport, *, username: str, first: str, last: str, st
     return user
 
 
-def _seed_requirements(report: SeedReport, clients: dict[str, ClientOrganization], today: date, users: dict[str, object]) -> None:
+def _seed_requirements(
+    report: SeedReport, clients: dict[str, ClientOrganization], today: date, users: dict[str, object]
+) -> None:
     domains = {d.code: d for d in ExpertiseArea.objects.all()}
     skills = {s.code: s for s in Skill.objects.all()}
     certs = {c.code: c for c in Certification.objects.all()}
-    for client_slug, title, domain, seniority, budget, hours, fte, confidentiality, method, req_skills, req_certs, languages, overlap in OPEN_REQUIREMENTS:
+    for (
+        client_slug,
+        title,
+        domain,
+        seniority,
+        budget,
+        hours,
+        fte,
+        confidentiality,
+        method,
+        req_skills,
+        req_certs,
+        languages,
+        overlap,
+    ) in OPEN_REQUIREMENTS:
         client = clients[client_slug]
         if Requirement.objects.filter(client=client, title=title).exists():
             continue
@@ -463,7 +816,13 @@ def _seed_requirements(report: SeedReport, clients: dict[str, ClientOrganization
             status=RequirementStatus.OPEN,
         )
         RequirementSkill.objects.bulk_create(
-            RequirementSkill(requirement=requirement, skill=skills[code], min_proficiency=minimum, weight=Decimal(weight), must_have=must)
+            RequirementSkill(
+                requirement=requirement,
+                skill=skills[code],
+                min_proficiency=minimum,
+                weight=Decimal(weight),
+                must_have=must,
+            )
             for code, minimum, weight, must in req_skills
         )
         requirement.required_certifications.set([certs[c] for c in req_certs])
@@ -512,10 +871,21 @@ def _insert_vendor_batch(specs: list[VendorSpec], *, lookups: dict, today: date,
     for vendor, spec in zip(vendors, specs, strict=True):
         domain_rows += [domain_through(vendor_id=vendor.pk, expertisearea_id=domains[d]) for d in spec.domains]
         language_rows += [VendorLanguage(vendor_id=vendor.pk, code=code) for code in spec.languages]
-        skill_rows += [VendorSkill(vendor_id=vendor.pk, skill_id=skills[c], proficiency=p, years_experience=y) for c, p, y in spec.skills]
-        rate_rows += [RateCard(vendor_id=vendor.pk, seniority=lvl, hourly_rate=r, currency=cur) for lvl, r, cur in spec.rates]
-        center_rows += [DeliveryCenter(vendor_id=vendor.pk, country=c, city=city, timezone=z, headcount=h) for c, city, z, h in spec.centers]
-        cert_rows += [VendorCertification(vendor_id=vendor.pk, certification_id=certs[c], valid_until=v) for c, v in spec.certifications]
+        skill_rows += [
+            VendorSkill(vendor_id=vendor.pk, skill_id=skills[c], proficiency=p, years_experience=y)
+            for c, p, y in spec.skills
+        ]
+        rate_rows += [
+            RateCard(vendor_id=vendor.pk, seniority=lvl, hourly_rate=r, currency=cur) for lvl, r, cur in spec.rates
+        ]
+        center_rows += [
+            DeliveryCenter(vendor_id=vendor.pk, country=c, city=city, timezone=z, headcount=h)
+            for c, city, z, h in spec.centers
+        ]
+        cert_rows += [
+            VendorCertification(vendor_id=vendor.pk, certification_id=certs[c], valid_until=v)
+            for c, v in spec.certifications
+        ]
     for model, rows in (
         (domain_through, domain_rows),
         (VendorLanguage, language_rows),
@@ -529,7 +899,9 @@ def _insert_vendor_batch(specs: list[VendorSpec], *, lookups: dict, today: date,
     report.vendors_created += len(vendors)
 
 
-def _insert_history(vendors: list[Vendor], specs: list[VendorSpec], *, lookups: dict, today: date, report: SeedReport) -> None:
+def _insert_history(
+    vendors: list[Vendor], specs: list[VendorSpec], *, lookups: dict, today: date, report: SeedReport
+) -> None:
     """Completed engagements with reviews, spread over each client's past programmes."""
     clients, domain_objs, past_cache = lookups["clients"], lookups["domain_objs"], lookups["past_requirements"]
     pending: list[tuple[Engagement, int, int, str]] = []
@@ -559,7 +931,12 @@ def _insert_history(vendors: list[Vendor], specs: list[VendorSpec], *, lookups: 
     engagements = Engagement.objects.bulk_create([row[0] for row in pending], batch_size=5000)
     EngagementEvent.objects.bulk_create(
         [
-            EngagementEvent(engagement_id=e.pk, kind=EngagementEvent.Kind.STATUS, from_value=EngagementStatus.ACTIVE, to_value=EngagementStatus.COMPLETED)
+            EngagementEvent(
+                engagement_id=e.pk,
+                kind=EngagementEvent.Kind.STATUS,
+                from_value=EngagementStatus.ACTIVE,
+                to_value=EngagementStatus.COMPLETED,
+            )
             for e in engagements
         ],
         batch_size=5000,
@@ -579,18 +956,27 @@ def _insert_history(vendors: list[Vendor], specs: list[VendorSpec], *, lookups: 
 def _refresh_ratings(vendor_ids: list[int]) -> None:
     for start in range(0, len(vendor_ids), 5000):
         chunk = vendor_ids[start : start + 5000]
-        stats = Review.objects.filter(vendor_id__in=chunk).values("vendor_id").annotate(avg=Avg("rating"), n=Count("id"))
+        stats = (
+            Review.objects.filter(vendor_id__in=chunk).values("vendor_id").annotate(avg=Avg("rating"), n=Count("id"))
+        )
         updates = [
-            Vendor(pk=row["vendor_id"], rating=Decimal(str(row["avg"])).quantize(Decimal("0.01")), review_count=row["n"])
+            Vendor(
+                pk=row["vendor_id"], rating=Decimal(str(row["avg"])).quantize(Decimal("0.01")), review_count=row["n"]
+            )
             for row in stats
         ]
         Vendor.objects.bulk_update(updates, ["rating", "review_count"], batch_size=2000)
 
 
-def _seed_live_engagements(report: SeedReport, clients: dict[str, ClientOrganization], demo_vendor: Vendor, today: date, manager) -> None:
+def _seed_live_engagements(
+    report: SeedReport, clients: dict[str, ClientOrganization], demo_vendor: Vendor, today: date, manager
+) -> None:
     """An active and a proposed engagement between the demo client and the demo vendor."""
     aurora = clients["banca-aurora"]
-    for title, status in (("IFRS 9 reporting and month-end close support", EngagementStatus.PROPOSED), ("Branch network Power BI dashboards", EngagementStatus.ACTIVE)):
+    for title, status in (
+        ("IFRS 9 reporting and month-end close support", EngagementStatus.PROPOSED),
+        ("Branch network Power BI dashboards", EngagementStatus.ACTIVE),
+    ):
         requirement = Requirement.objects.filter(client=aurora, title=title).first()
         if requirement is None or Engagement.objects.filter(requirement=requirement, vendor=demo_vendor).exists():
             continue
@@ -603,23 +989,44 @@ def _seed_live_engagements(report: SeedReport, clients: dict[str, ClientOrganiza
             agreed_rate=Decimal("38.00"),
             currency="EUR",
             fte=Decimal("2"),
-            start_date=today + timedelta(days=14) if status == EngagementStatus.PROPOSED else today - timedelta(days=45),
+            start_date=today + timedelta(days=14)
+            if status == EngagementStatus.PROPOSED
+            else today - timedelta(days=45),
         )
-        EngagementEvent.objects.create(engagement=engagement, kind=EngagementEvent.Kind.STATUS, to_value=EngagementStatus.PROPOSED, actor=manager)
+        EngagementEvent.objects.create(
+            engagement=engagement, kind=EngagementEvent.Kind.STATUS, to_value=EngagementStatus.PROPOSED, actor=manager
+        )
         if status == EngagementStatus.ACTIVE:
             EngagementEvent.objects.create(
-                engagement=engagement, kind=EngagementEvent.Kind.STATUS, from_value=EngagementStatus.PROPOSED, to_value=EngagementStatus.ACTIVE
+                engagement=engagement,
+                kind=EngagementEvent.Kind.STATUS,
+                from_value=EngagementStatus.PROPOSED,
+                to_value=EngagementStatus.ACTIVE,
             )
             Milestone.objects.bulk_create(
                 [
-                    Milestone(engagement=engagement, title="Data model and KPI catalogue", due_date=today - timedelta(days=20), status=MilestoneStatus.ACCEPTED),
-                    Milestone(engagement=engagement, title="First dashboard release", due_date=today + timedelta(days=10)),
+                    Milestone(
+                        engagement=engagement,
+                        title="Data model and KPI catalogue",
+                        due_date=today - timedelta(days=20),
+                        status=MilestoneStatus.ACCEPTED,
+                    ),
+                    Milestone(
+                        engagement=engagement, title="First dashboard release", due_date=today + timedelta(days=10)
+                    ),
                 ]
             )
         report.engagements_created += 1
 
 
-def seed_demo(*, seed: int = 42, vendors: int = 300, today: date | None = None, progress: Callable[[int], None] | None = None, batch_size: int = 2000) -> SeedReport:
+def seed_demo(
+    *,
+    seed: int = 42,
+    vendors: int = 300,
+    today: date | None = None,
+    progress: Callable[[int], None] | None = None,
+    batch_size: int = 2000,
+) -> SeedReport:
     """Create the demo data set. Idempotent: existing rows (by natural key) are kept as they are."""
     today = today or date.today()
     report = SeedReport()
@@ -634,7 +1041,9 @@ def seed_demo(*, seed: int = 42, vendors: int = 300, today: date | None = None, 
         _seed_requirements(report, clients, today, manager_users)
 
         skills_by_domain: dict[str, list[str]] = {}
-        for code, domain_code in Skill.objects.filter(is_active=True).order_by("code").values_list("code", "domain__code"):
+        for code, domain_code in (
+            Skill.objects.filter(is_active=True).order_by("code").values_list("code", "domain__code")
+        ):
             skills_by_domain.setdefault(domain_code, []).append(code)
         rates_to_usd = dict(ExchangeRate.objects.values_list("currency", "rate_to_base"))
         generator = DemoGenerator(seed=seed, today=today, skills_by_domain=skills_by_domain, rates_to_usd=rates_to_usd)

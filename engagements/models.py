@@ -12,7 +12,13 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from kpo.codes import validate_country, validate_country_list, validate_currency, validate_language_list, validate_timezone
+from kpo.codes import (
+    validate_country,
+    validate_country_list,
+    validate_currency,
+    validate_language_list,
+    validate_timezone,
+)
 from vendors.models import COUNTRY_SHAPE, CURRENCY_SHAPE, Certification, ExpertiseArea, Seniority, Skill, Vendor
 
 
@@ -344,7 +350,9 @@ class EngagementEvent(models.Model):
     from_value = models.CharField(max_length=40, blank=True)
     to_value = models.CharField(max_length=40)
     note = models.TextField(blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -387,7 +395,9 @@ class Review(models.Model):
     engagement = models.OneToOneField(Engagement, on_delete=models.CASCADE, related_name="review")
     # Denormalized from the engagement so a vendor's rating is one indexed aggregate.
     vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="reviews")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     rating = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
     comment = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

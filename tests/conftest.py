@@ -29,7 +29,12 @@ def _require_services() -> list[str]:
         db = settings.DATABASES["default"]
         try:
             psycopg2.connect(
-                dbname="postgres", user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"] or 5432, connect_timeout=3
+                dbname="postgres",
+                user=db["USER"],
+                password=db["PASSWORD"],
+                host=db["HOST"],
+                port=db["PORT"] or 5432,
+                connect_timeout=3,
             ).close()
         except psycopg2.OperationalError as exc:
             problems.append(f"PostgreSQL is not reachable at {db['HOST']}:{db['PORT']}: {exc}".strip())

@@ -87,7 +87,6 @@ class VendorAdmin(SimpleHistoryAdmin):
         "rating",
         "review_count",
         "available_fte",
-        "updated_at",
     ]
     list_filter = ["verified", "is_active", "domains", "headquarters_country"]
     search_fields = ["name", "slug", "description"]

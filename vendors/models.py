@@ -106,7 +106,9 @@ class Vendor(models.Model):
             models.CheckConstraint(
                 condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="vendor_rating_range"
             ),
-            models.CheckConstraint(condition=Q(headquarters_country__regex=COUNTRY_SHAPE), name="vendor_hq_country_shape"),
+            models.CheckConstraint(
+                condition=Q(headquarters_country__regex=COUNTRY_SHAPE), name="vendor_hq_country_shape"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -144,7 +146,9 @@ class VendorSkill(models.Model):
         ordering = ["skill__name"]
         constraints = [
             models.UniqueConstraint(fields=["vendor", "skill"], name="vendor_skill_unique"),
-            models.CheckConstraint(condition=Q(proficiency__gte=1, proficiency__lte=5), name="vendor_skill_proficiency_range"),
+            models.CheckConstraint(
+                condition=Q(proficiency__gte=1, proficiency__lte=5), name="vendor_skill_proficiency_range"
+            ),
             models.CheckConstraint(condition=Q(years_experience__lte=60), name="vendor_skill_years_range"),
         ]
         indexes = [models.Index(fields=["skill", "proficiency", "vendor"], name="vendor_skill_lookup_idx")]

@@ -6,6 +6,17 @@ data it serves must be committed: these tests use `transactional_db` (through
 `live_server`). The taxonomy comes from a data migration, and a transactional
 test ends by flushing every table, so `demo_data` also asks for a serialized
 rollback: the migrated rows are restored before each test.
+
+Playwright's sync API keeps an asyncio event loop running in the test thread
+from `start()` to `stop()`. Two consequences shape `browser`:
+- Django refuses synchronous database calls while a loop runs unless
+  DJANGO_ALLOW_ASYNC_UNSAFE is set. It is set only while the browser is up
+  (not at import time: conftests are imported for every run, and the variable
+  would leak into the rest of the suite, e.g. `manage.py check --deploy`
+  subprocesses, which warn about it).
+- The loop must not outlive these tests, or every later test in the run would
+  execute inside it; so the browser is shared by the e2e package (one launch
+  for all its tests) rather than by the whole session.
 """
 
 from __future__ import annotations
@@ -15,10 +26,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
-# Playwright's sync API runs an asyncio event loop in the test thread; without this,
-# Django refuses the (synchronous) database calls the fixtures and tests make.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -31,6 +38,7 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 DEMO_TODAY = date(2026, 11, 27)
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -40,22 +48,43 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(scope="session")
-def browser():
-    """One headless Chromium for the session: the system browser, never a downloaded one."""
+@pytest.fixture(scope="package")
+def browser(django_db_setup):
+    """One headless Chromium for the e2e tests: the system browser, never a downloaded one.
+
+    Depends on `django_db_setup` so the test database is created before the event
+    loop starts and dropped after it stops."""
     if not CHROMIUM.exists():
         pytest.fail(f"Chromium is required for the e2e tests but {CHROMIUM} does not exist (apt-get install chromium).")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
-    playwright = sync_playwright().start()
+    # Django keeps its database connections in an asgiref Local, which hands out
+    # other connection objects while an event loop runs in the thread: once
+    # Playwright starts, the tests would no longer see the connections the test
+    # database was set up on (nor the serialized data a serialized rollback
+    # restores, nor the connections closed before the test database is dropped).
+    # Same thread, so the same connection objects are safe to share.
+    sync_connections = {alias: connections[alias] for alias in connections}
+    previous = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
     try:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        playwright = sync_playwright().start()
+        for alias, connection in sync_connections.items():
+            connections[alias] = connection
         try:
-            yield browser
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+            try:
+                yield browser
+            finally:
+                browser.close()
         finally:
-            browser.close()
+            playwright.stop()
     finally:
-        playwright.stop()
+        if previous is None:
+            os.environ.pop(ASYNC_UNSAFE, None)
+        else:
+            os.environ[ASYNC_UNSAFE] = previous
 
 
 @pytest.fixture

@@ -19,21 +19,36 @@ def snapshot() -> dict:
     return {
         "vendors": sorted(
             Vendor.objects.values_list(
-                "slug", "name", "description", "headquarters_country", "available_fte", "verified", "is_active", "rating", "review_count"
+                "slug",
+                "name",
+                "description",
+                "headquarters_country",
+                "available_fte",
+                "verified",
+                "is_active",
+                "rating",
+                "review_count",
             )
         ),
         "domains": sorted(Vendor.domains.through.objects.values_list("vendor__slug", "expertisearea__code")),
         "languages": sorted(VendorLanguage.objects.values_list("vendor__slug", "code")),
-        "skills": sorted(VendorSkill.objects.values_list("vendor__slug", "skill__code", "proficiency", "years_experience")),
+        "skills": sorted(
+            VendorSkill.objects.values_list("vendor__slug", "skill__code", "proficiency", "years_experience")
+        ),
         "rates": sorted(RateCard.objects.values_list("vendor__slug", "seniority", "hourly_rate", "currency")),
-        "centers": sorted(DeliveryCenter.objects.values_list("vendor__slug", "country", "city", "timezone", "headcount")),
+        "centers": sorted(
+            DeliveryCenter.objects.values_list("vendor__slug", "country", "city", "timezone", "headcount")
+        ),
         "certifications": sorted(
             VendorCertification.objects.values_list("vendor__slug", "certification__code", "valid_until"), key=str
         ),
         "clients": sorted(ClientOrganization.objects.values_list("slug", "country", "currency", "timezone")),
-        "requirements": sorted(Requirement.objects.values_list("client__slug", "title", "status", "budget_hourly_rate")),
+        "requirements": sorted(
+            Requirement.objects.values_list("client__slug", "title", "status", "budget_hourly_rate")
+        ),
         "engagements": sorted(
-            Engagement.objects.values_list("client__slug", "vendor__slug", "status", "agreed_rate", "start_date"), key=str
+            Engagement.objects.values_list("client__slug", "vendor__slug", "status", "agreed_rate", "start_date"),
+            key=str,
         ),
         "reviews": sorted(Review.objects.values_list("vendor__slug", "rating", "comment")),
         "memberships": sorted(Membership.objects.values_list("user__username", "role"), key=str),
@@ -47,7 +62,12 @@ def test_running_it_twice_changes_nothing():
     assert first.vendors_created == 60
     assert second.vendors_created == 0
     assert second.vendors_existing == 60
-    assert (second.clients_created, second.requirements_created, second.engagements_created, second.users_created) == (0, 0, 0, 0)
+    assert (second.clients_created, second.requirements_created, second.engagements_created, second.users_created) == (
+        0,
+        0,
+        0,
+        0,
+    )
     assert snapshot() == before
 
 

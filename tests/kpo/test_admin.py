@@ -32,7 +32,9 @@ def test_changelist_add_and_change_pages_load_for_staff(client, staff_user, demo
     assert changelist.status_code == 200
     searchable = admin.site._registry[model].search_fields
     if searchable:
-        assert client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"), {"q": "a"}).status_code == 200
+        assert (
+            client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"), {"q": "a"}).status_code == 200
+        )
     if admin.site._registry[model].has_add_permission(changelist.wsgi_request):
         assert client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add")).status_code == 200
     obj = model._default_manager.first()
@@ -44,7 +46,12 @@ def test_changelist_add_and_change_pages_load_for_staff(client, staff_user, demo
 def test_every_registered_model_had_a_row_to_show(demo):
     empty = [m._meta.label for m in admin_models() if not m._default_manager.exists()]
     # Groups, heartbeats and webhooks have no demo rows; every domain table does.
-    assert set(empty) <= {"auth.Group", "kpo.WorkerHeartbeat", "engagements.WebhookEndpoint", "engagements.WebhookDelivery"}
+    assert set(empty) <= {
+        "auth.Group",
+        "kpo.WorkerHeartbeat",
+        "engagements.WebhookEndpoint",
+        "engagements.WebhookDelivery",
+    }
 
 
 def test_the_admin_is_closed_to_non_staff(client, owner):

@@ -31,7 +31,9 @@ CLEAN_KEYS = [
 def run_django(code: str, **env: str) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if k not in CLEAN_KEYS}
     environment.update(env, DJANGO_SETTINGS_MODULE="kpo.settings")
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
+    )
 
 
 def probe(**env: str) -> dict:

@@ -83,8 +83,13 @@ def test_a_membership_belongs_to_exactly_one_organization_with_a_matching_role()
 def test_client_working_hours_end_after_they_start():
     rejected(
         lambda: ClientOrganization.objects.create(
-            name="Night owls", slug="night-owls", country="IT", timezone="Europe/Rome", currency="EUR",
-            working_hours_start=time(18), working_hours_end=time(9),
+            name="Night owls",
+            slug="night-owls",
+            country="IT",
+            timezone="Europe/Rome",
+            currency="EUR",
+            working_hours_start=time(18),
+            working_hours_end=time(9),
         )
     )
 
@@ -104,10 +109,15 @@ def test_engagement_dates_and_amounts():
     vendor = VendorFactory()
 
     def engagement(**overrides):
-        values = dict(
-            requirement=requirement, client=requirement.client, vendor=vendor, agreed_rate=Decimal("40"),
-            currency="EUR", fte=Decimal("1"), start_date=date(2026, 1, 10),
-        )
+        values = {
+            "requirement": requirement,
+            "client": requirement.client,
+            "vendor": vendor,
+            "agreed_rate": Decimal("40"),
+            "currency": "EUR",
+            "fte": Decimal("1"),
+            "start_date": date(2026, 1, 10),
+        }
         values.update(overrides)
         return Engagement.objects.create(**values)
 
@@ -160,7 +170,9 @@ def test_unknown_currency_language_and_time_zone_fail_validation():
         language.full_clean()
     assert "code" in excinfo.value.message_dict
 
-    requirement = RequirementFactory.build(client=ClientOrganizationFactory(), excluded_countries=["IN", "XX"], languages=["en", "en"])
+    requirement = RequirementFactory.build(
+        client=ClientOrganizationFactory(), excluded_countries=["IN", "XX"], languages=["en", "en"]
+    )
     with pytest.raises(ValidationError) as excinfo:
         requirement.full_clean()
     assert {"excluded_countries", "languages"} <= set(excinfo.value.message_dict)

@@ -7,8 +7,14 @@ pytestmark = pytest.mark.django_db
 
 def test_the_eight_kpo_domains_are_seeded():
     assert set(ExpertiseArea.objects.values_list("code", flat=True)) == {
-        "finance", "research_development", "business_operations", "technical_analysis",
-        "investment", "legal", "medical", "data_analytics",
+        "finance",
+        "research_development",
+        "business_operations",
+        "technical_analysis",
+        "investment",
+        "legal",
+        "medical",
+        "data_analytics",
     }
 
 

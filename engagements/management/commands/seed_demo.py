@@ -14,7 +14,10 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=42, help="Random seed (default 42): same seed, same data.")
         parser.add_argument("--vendors", type=int, default=300, help="Number of vendors (default 300).")
         parser.add_argument(
-            "--today", type=date.fromisoformat, default=None, help="Anchor date YYYY-MM-DD for relative dates (default: today)."
+            "--today",
+            type=date.fromisoformat,
+            default=None,
+            help="Anchor date YYYY-MM-DD for relative dates (default: today).",
         )
         parser.add_argument("--no-progress", action="store_true", help="Hide the progress bar.")
 
