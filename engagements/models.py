@@ -146,6 +146,8 @@ class Requirement(models.Model):
     fte_needed = models.DecimalField(max_digits=6, decimal_places=1, validators=[MinValueValidator(Decimal("0.1"))])
     start_date = models.DateField(null=True, blank=True)
     location_classes = models.JSONField(default=all_location_classes)
+    # Allowed classes that score best (empty: no preference among the allowed ones).
+    preferred_location_classes = models.JSONField(default=list, blank=True)
     excluded_countries = models.JSONField(default=list, blank=True, validators=[validate_country_list])
     languages = models.JSONField(default=list, blank=True, validators=[validate_language_list])
     min_timezone_overlap_hours = models.DecimalField(
@@ -233,6 +235,12 @@ class MatchRun(models.Model):
     status = models.CharField(max_length=10, choices=MatchRunStatus.choices, default=MatchRunStatus.PENDING)
     progress = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(100)])
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The Celery task id holding the run, and until when: a redelivery of the same
+    # message may take it over (its worker died); another message may not.
+    claimed_by = models.CharField(max_length=64, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    chunk_total = models.PositiveIntegerField(default=0)
+    chunks_done = models.PositiveIntegerField(default=0)
     candidates_total = models.PositiveIntegerField(default=0)
     candidates_eligible = models.PositiveIntegerField(default=0)
     exclusions = models.JSONField(default=dict, blank=True)
@@ -259,6 +267,40 @@ class MatchRun(models.Model):
 
     def __str__(self) -> str:
         return f"Run {self.pk} of {self.requirement_id} ({self.status})"
+
+
+class MatchRunChunk(models.Model):
+    """One primary-key range of the vendor pool, scored by its own task when a
+    run fans out. Completion is counted on the run row (no Redis chord)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+
+    run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    lo_id = models.BigIntegerField()
+    hi_id = models.BigIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_by = models.CharField(max_length=64, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    # The chunk's partial outcome: its top-K scored vendors, exclusion counts, totals.
+    outcome = models.JSONField(default=dict, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "index"], name="match_run_chunk_unique_index"),
+            models.CheckConstraint(condition=Q(hi_id__gte=F("lo_id")), name="match_run_chunk_range_order"),
+        ]
+        indexes = [models.Index(fields=["status", "claimed_until"], name="match_run_chunk_status_idx")]
+
+    def __str__(self) -> str:
+        return f"Chunk {self.index} of run {self.run_id} ({self.status})"
 
 
 class MatchResult(models.Model):

@@ -183,13 +183,26 @@ if CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"engagements.tasks.match_*": {"queue": "matching"}}
+CELERY_TASK_ROUTES = {
+    "engagements.tasks.match_run_execute": {"queue": "matching"},
+    "engagements.tasks.match_run_chunk": {"queue": "matching"},
+}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     # Proves end to end that a worker consumes: /readyz reports the age of the last beat.
     "worker-heartbeat": {"task": "kpo.tasks.heartbeat", "schedule": 60.0},
+    # Resends runs the broker never got, gives lapsed claims back, fails the hopeless.
+    "match-runs-sweep": {"task": "engagements.tasks.match_runs_sweep", "schedule": 60.0},
 }
 HEARTBEAT_MAX_AGE_SECONDS = env_int("HEARTBEAT_MAX_AGE_SECONDS", 300)
+
+# Matching (engagements/matching/runs.py).
+MATCH_TOP_K = env_int("MATCH_TOP_K", 50)  # results kept per run
+MATCH_STREAM_SIZE = env_int("MATCH_STREAM_SIZE", 20000)  # vendor ids read per batch in one task
+MATCH_CHUNK_SIZE = env_int("MATCH_CHUNK_SIZE", 150000)  # above this many active vendors, fan out into chunk tasks
+MATCH_MAX_ATTEMPTS = env_int("MATCH_MAX_ATTEMPTS", 3)  # claims before a run (or chunk) is failed
+MATCH_LEASE_SECONDS = env_int("MATCH_LEASE_SECONDS", CELERY_TASK_TIME_LIMIT + 60)  # a claim outlives the hard limit
+MATCH_REDISPATCH_SECONDS = env_int("MATCH_REDISPATCH_SECONDS", 60)  # pending this long: send again
 
 LOGGING = {
     "version": 1,

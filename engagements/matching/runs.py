@@ -1,0 +1,448 @@
+"""Match run orchestration: create, dispatch after commit, claim, score (in one
+task streaming over primary-key ranges, or fanned out into chunk tasks), merge
+one top-K, persist, sweep stuck runs.
+
+Reliability rules (see DESIGN.md, "Known pitfalls"):
+- The run row is the outbox: it is created pending and the task is sent only
+  after commit; if the broker is down the run stays pending and the sweeper
+  sends it again.
+- A task claims its run with one conditional UPDATE. The same message
+  redelivered (its worker died: acks_late + reject_on_worker_lost) may take the
+  run over; a different message may not while the claim's lease holds.
+- Each claim counts an attempt; a run killed MATCH_MAX_ATTEMPTS times fails
+  instead of looping.
+- Results are replaced in one transaction, so a redelivered task never
+  duplicates them.
+- Fan-out tracks chunk completion with a counter on the run row, updated under
+  a row lock: the chunk that completes the count merges. No Redis chord.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Max, Min, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from engagements.matching.candidates import (
+    MatchContext,
+    SiteResolver,
+    active_vendors,
+    build_context,
+    hard_constraints,
+    sql_exclusions,
+    vendor_profiles,
+)
+from engagements.matching.scoring import Score, Scorer, resolve_weights
+from engagements.models import MatchResult, MatchRun, MatchRunChunk, MatchRunStatus, Requirement
+from vendors.models import ExchangeRate, Vendor
+
+logger = logging.getLogger(__name__)
+
+
+class ClaimLost(Exception):
+    """Another task holds the run now; this one stops without writing."""
+
+
+@dataclass
+class RangeOutcome:
+    total: int = 0
+    eligible: int = 0
+    exclusions: dict[str, int] = field(default_factory=dict)
+    top: list[dict] = field(default_factory=list)  # best first, JSON-ready
+
+    def add(self, other: RangeOutcome, top_k: int) -> None:
+        self.total += other.total
+        self.eligible += other.eligible
+        for code, count in other.exclusions.items():
+            self.exclusions[code] = self.exclusions.get(code, 0) + count
+        self.top = merge_top([self.top, other.top], top_k)
+
+    def as_json(self) -> dict:
+        return {"total": self.total, "eligible": self.eligible, "exclusions": self.exclusions, "top": self.top}
+
+    @classmethod
+    def from_json(cls, data: dict) -> RangeOutcome:
+        return cls(data["total"], data["eligible"], dict(data["exclusions"]), list(data["top"]))
+
+
+def _rank_key(entry: dict) -> tuple[float, int]:
+    return (-entry["total"], entry["vendor_id"])
+
+
+def merge_top(lists: list[list[dict]], top_k: int) -> list[dict]:
+    return sorted((entry for entries in lists for entry in entries), key=_rank_key)[:top_k]
+
+
+def score_range(context: MatchContext, scorer: Scorer, lo: int, hi: int, resolve_site: SiteResolver) -> RangeOutcome:
+    """Score the active vendors with ids in [lo, hi]; keep the best top_k."""
+    total, exclusions, eligible = sql_exclusions(context, lo, hi)
+    outcome = RangeOutcome(total=total, exclusions=exclusions)
+    if total == sum(exclusions.values()):
+        return outcome
+    heap: list[tuple[float, int, object, dict, float]] = []
+    top_k = context.top_k
+    components_of = scorer.components
+    exclusion_of = scorer.exclusion
+    total_of = scorer.total
+    for profile in vendor_profiles(context, eligible, lo, hi, resolve_site):
+        components = components_of(profile)
+        reason = exclusion_of(profile, components)
+        if reason is not None:
+            exclusions[reason] = exclusions.get(reason, 0) + 1
+            continue
+        outcome.eligible += 1
+        score = total_of(components)
+        item = (round(score, 4), -profile.vendor_id, profile, components, score)
+        if len(heap) < top_k:
+            heapq.heappush(heap, item)
+        elif item[:2] > heap[0][:2]:
+            heapq.heapreplace(heap, item)
+    for rounded, _neg_id, profile, components, score in sorted(heap, key=lambda i: (-i[0], -i[1])):
+        explanation = scorer.explain(profile, Score(profile.vendor_id, score, components))
+        outcome.top.append({"vendor_id": profile.vendor_id, "total": rounded, "explanation": explanation})
+    return outcome
+
+
+def id_ranges(lo: int, hi: int, size: int) -> list[tuple[int, int]]:
+    if hi < lo:
+        return []
+    return [(start, min(start + size - 1, hi)) for start in range(lo, hi + 1, size)]
+
+
+# -- creating and dispatching ---------------------------------------------------
+
+
+def requirement_match_problems(requirement: Requirement) -> dict[str, list[str]]:
+    """Why a requirement cannot be matched, by field (empty when it can)."""
+    problems: dict[str, list[str]] = {}
+    if requirement.status in ("closed", "cancelled"):
+        problems.setdefault("status", []).append(f"A {requirement.status} requirement cannot be matched.")
+    if not requirement.requirement_skills.exists():
+        problems.setdefault("skills", []).append("Add at least one required skill.")
+    if requirement.budget_hourly_rate is None or requirement.budget_hourly_rate <= 0:
+        problems.setdefault("budget_hourly_rate", []).append("The hourly budget must be positive.")
+    if not ExchangeRate.objects.filter(currency=requirement.currency).exists():
+        problems.setdefault("currency", []).append(f"No exchange rate for {requirement.currency}.")
+    try:
+        resolve_weights(requirement.selection_method, requirement.weights or None)
+    except (ValueError, TypeError) as exc:
+        problems.setdefault("weights", []).append(str(exc))
+    if not 0 <= requirement.min_timezone_overlap_hours <= 24:
+        problems.setdefault("min_timezone_overlap_hours", []).append("Overlap must be between 0 and 24 hours.")
+    if not requirement.location_classes:
+        problems.setdefault("location_classes", []).append("Allow at least one location class.")
+    return problems
+
+
+def match_run_create(*, requirement: Requirement, requested_by=None) -> MatchRun:
+    """Create a pending run; the task is sent once the transaction commits."""
+    with transaction.atomic():
+        run = MatchRun.objects.create(requirement=requirement, requested_by=requested_by)
+        transaction.on_commit(lambda: match_run_dispatch(run_id=run.pk))
+    return run
+
+
+def match_run_dispatch(*, run_id: int) -> bool:
+    from engagements.tasks import match_run_execute
+
+    try:
+        match_run_execute.apply_async(args=[run_id], retry=True, retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2})
+    except Exception:  # noqa: BLE001 - broker down: the run row stays pending and the sweeper resends it
+        logger.warning("could not send match run %s; the sweeper will retry", run_id, exc_info=True)
+        return False
+    MatchRun.objects.filter(pk=run_id, status=MatchRunStatus.PENDING).update(dispatched_at=timezone.now())
+    return True
+
+
+def match_chunk_dispatch(*, chunk_id: int) -> bool:
+    from engagements.tasks import match_run_chunk
+
+    try:
+        match_run_chunk.apply_async(args=[chunk_id], retry=True, retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2})
+    except Exception:  # noqa: BLE001
+        logger.warning("could not send match chunk %s; the sweeper will retry", chunk_id, exc_info=True)
+        return False
+    MatchRunChunk.objects.filter(pk=chunk_id, status=MatchRunChunk.Status.PENDING).update(dispatched_at=timezone.now())
+    return True
+
+
+# -- claiming -------------------------------------------------------------------
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=settings.MATCH_LEASE_SECONDS)
+
+
+def _claim_run(run_id: int, task_id: str) -> MatchRun | None:
+    now = timezone.now()
+    claimed = (
+        MatchRun.objects.filter(pk=run_id)
+        .filter(
+            Q(status=MatchRunStatus.PENDING)
+            | Q(status=MatchRunStatus.RUNNING, claimed_by=task_id)
+            | Q(status=MatchRunStatus.RUNNING, claimed_until__lt=now)
+        )
+        .update(
+            status=MatchRunStatus.RUNNING,
+            claimed_by=task_id,
+            claimed_until=now + _lease(),
+            attempts=F("attempts") + 1,
+            started_at=Coalesce("started_at", now),
+        )
+    )
+    return MatchRun.objects.select_related("requirement__client", "requirement__domain").get(pk=run_id) if claimed else None
+
+
+def match_run_fail(*, run_id: int, error: str) -> bool:
+    return bool(
+        MatchRun.objects.filter(pk=run_id, status__in=[MatchRunStatus.PENDING, MatchRunStatus.RUNNING]).update(
+            status=MatchRunStatus.FAILED, error=error[:2000], finished_at=timezone.now(), claimed_until=None
+        )
+    )
+
+
+# -- executing ------------------------------------------------------------------
+
+
+def match_run_execute(*, run_id: int, task_id: str) -> str:
+    """The body of the run task. Returns what happened, for logs and tests."""
+    run = _claim_run(run_id, task_id)
+    if run is None:
+        return "not-claimed"
+    if run.attempts > settings.MATCH_MAX_ATTEMPTS:
+        match_run_fail(run_id=run_id, error=f"Gave up after {run.attempts - 1} attempts: the worker stopped each time.")
+        return "gave-up"
+    started = time.perf_counter()
+    context = build_context(run.requirement, top_k=settings.MATCH_TOP_K, today=timezone.localdate())
+    MatchRun.objects.filter(pk=run_id, claimed_by=task_id).update(parameters=context.as_json())
+    bounds = active_vendors().aggregate(lo=Min("id"), hi=Max("id"), count=Count("id"))
+    lo, hi, count = bounds["lo"], bounds["hi"], bounds["count"]
+    if count > settings.MATCH_CHUNK_SIZE:
+        return _fan_out(run, context, task_id, lo, hi, count)
+
+    scorer = Scorer(context.profile())
+    resolve_site = SiteResolver(context)
+    outcome = RangeOutcome()
+    ranges = id_ranges(lo, hi, settings.MATCH_STREAM_SIZE) if lo is not None else []
+    for index, (start, end) in enumerate(ranges, start=1):
+        outcome.add(score_range(context, scorer, start, end, resolve_site), context.top_k)
+        progress = int(99 * index / len(ranges))
+        still_mine = MatchRun.objects.filter(pk=run_id, claimed_by=task_id, status=MatchRunStatus.RUNNING).update(
+            progress=progress, claimed_until=timezone.now() + _lease()
+        )
+        if not still_mine:
+            return "claim-lost"
+    elapsed = time.perf_counter() - started
+    try:
+        _persist(run_id, task_id, context, outcome, timings={"total_seconds": round(elapsed, 4), "mode": "single"})
+    except ClaimLost:
+        return "claim-lost"
+    return "succeeded"
+
+
+def _fan_out(run: MatchRun, context: MatchContext, task_id: str, lo: int, hi: int, count: int) -> str:
+    chunk_count = math.ceil(count / settings.MATCH_CHUNK_SIZE)
+    width = math.ceil((hi - lo + 1) / chunk_count)
+    with transaction.atomic():
+        locked = MatchRun.objects.select_for_update().get(pk=run.pk)
+        if locked.claimed_by != task_id or locked.status != MatchRunStatus.RUNNING:
+            return "claim-lost"
+        if not locked.chunks.exists():
+            chunks = MatchRunChunk.objects.bulk_create(
+                MatchRunChunk(run=locked, index=i, lo_id=start, hi_id=end) for i, (start, end) in enumerate(id_ranges(lo, hi, width))
+            )
+            MatchRun.objects.filter(pk=run.pk).update(chunk_total=len(chunks), chunks_done=0)
+        pending = list(locked.chunks.filter(status=MatchRunChunk.Status.PENDING).values_list("id", flat=True))
+        for chunk_id in pending:
+            transaction.on_commit(lambda chunk_id=chunk_id: match_chunk_dispatch(chunk_id=chunk_id))
+    return "fanned-out"
+
+
+def _claim_chunk(chunk_id: int, task_id: str) -> MatchRunChunk | None:
+    now = timezone.now()
+    claimed = (
+        MatchRunChunk.objects.filter(pk=chunk_id, run__status=MatchRunStatus.RUNNING)
+        .filter(
+            Q(status=MatchRunChunk.Status.PENDING)
+            | Q(status=MatchRunChunk.Status.RUNNING, claimed_by=task_id)
+            | Q(status=MatchRunChunk.Status.RUNNING, claimed_until__lt=now)
+        )
+        .update(status=MatchRunChunk.Status.RUNNING, claimed_by=task_id, claimed_until=now + _lease(), attempts=F("attempts") + 1)
+    )
+    return MatchRunChunk.objects.select_related("run").get(pk=chunk_id) if claimed else None
+
+
+def match_chunk_execute(*, chunk_id: int, task_id: str) -> str:
+    chunk = _claim_chunk(chunk_id, task_id)
+    if chunk is None:
+        return "not-claimed"
+    if chunk.attempts > settings.MATCH_MAX_ATTEMPTS:
+        match_run_fail(run_id=chunk.run_id, error=f"Chunk {chunk.index} gave up after {chunk.attempts - 1} attempts.")
+        return "gave-up"
+    started = time.perf_counter()
+    context = MatchContext.from_json(chunk.run.parameters)
+    outcome = score_range(context, Scorer(context.profile()), chunk.lo_id, chunk.hi_id, SiteResolver(context))
+    elapsed = time.perf_counter() - started
+    with transaction.atomic():
+        run = MatchRun.objects.select_for_update().get(pk=chunk.run_id)
+        locked = MatchRunChunk.objects.select_for_update().get(pk=chunk_id)
+        if locked.status == MatchRunChunk.Status.DONE or locked.claimed_by != task_id or run.status != MatchRunStatus.RUNNING:
+            return "claim-lost"
+        locked.status = MatchRunChunk.Status.DONE
+        locked.outcome = {**outcome.as_json(), "seconds": round(elapsed, 4)}
+        locked.finished_at = timezone.now()
+        locked.claimed_until = None
+        locked.save(update_fields=["status", "outcome", "finished_at", "claimed_until"])
+        run.chunks_done += 1
+        run.progress = min(99, int(99 * run.chunks_done / max(run.chunk_total, 1)))
+        run.claimed_until = timezone.now() + _lease()
+        run.save(update_fields=["chunks_done", "progress", "claimed_until"])
+        if run.chunks_done < run.chunk_total:
+            return "chunk-done"
+        merged = RangeOutcome()
+        chunk_seconds = []
+        for data in run.chunks.order_by("index").values_list("outcome", flat=True):
+            merged.add(RangeOutcome.from_json(data), context.top_k)
+            chunk_seconds.append(data.get("seconds"))
+        total_seconds = (timezone.now() - run.started_at).total_seconds() if run.started_at else None
+        _write_results(run, context, merged, timings={"total_seconds": total_seconds, "mode": "chunked", "chunk_seconds": chunk_seconds})
+    return "merged"
+
+
+def _persist(run_id: int, task_id: str, context: MatchContext, outcome: RangeOutcome, *, timings: dict) -> None:
+    with transaction.atomic():
+        run = MatchRun.objects.select_for_update().get(pk=run_id)
+        if run.claimed_by != task_id or run.status != MatchRunStatus.RUNNING:
+            raise ClaimLost
+        _write_results(run, context, outcome, timings=timings)
+
+
+def _write_results(run: MatchRun, context: MatchContext, outcome: RangeOutcome, *, timings: dict) -> None:
+    """Replace the run's results and close it. Call inside a transaction holding the run row."""
+    run.results.all().delete()
+    MatchResult.objects.bulk_create(
+        MatchResult(
+            run=run,
+            vendor_id=entry["vendor_id"],
+            rank=rank,
+            score=Decimal(str(entry["total"])).quantize(Decimal("0.01")),
+            components=entry["explanation"]["components"],
+            matched_skills=entry["explanation"]["matched_skills"],
+            missing_skills=entry["explanation"]["missing_skills"],
+            flags=entry["explanation"]["flags"],
+            currency=context.currency,
+            estimated_cost=_decimal(entry["explanation"]["estimated_cost"]),
+            estimated_savings=_decimal(entry["explanation"]["estimated_savings"]),
+            explanation=entry["explanation"],
+        )
+        for rank, entry in enumerate(outcome.top, start=1)
+    )
+    run.status = MatchRunStatus.SUCCEEDED
+    run.progress = 100
+    run.candidates_total = outcome.total
+    run.candidates_eligible = outcome.eligible
+    run.exclusions = dict(sorted(outcome.exclusions.items()))
+    run.timings = timings
+    run.error = ""
+    run.finished_at = timezone.now()
+    run.claimed_until = None
+    run.save(
+        update_fields=[
+            "status", "progress", "candidates_total", "candidates_eligible", "exclusions", "timings", "error", "finished_at", "claimed_until"
+        ]
+    )
+
+
+def _decimal(value: float | None) -> Decimal | None:
+    return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+# -- sweeping -------------------------------------------------------------------
+
+
+def match_runs_sweep() -> dict[str, int]:
+    """Periodic repair: resend runs and chunks never sent (broker down), give
+    lapsed claims back, fail what ran out of attempts or time."""
+    now = timezone.now()
+    resend_before = now - timedelta(seconds=settings.MATCH_REDISPATCH_SECONDS)
+    report = {"resent": 0, "reclaimed": 0, "failed": 0, "chunks_resent": 0}
+
+    stale_pending = MatchRun.objects.filter(status=MatchRunStatus.PENDING).filter(
+        Q(dispatched_at__isnull=True, created_at__lt=resend_before) | Q(dispatched_at__lt=resend_before)
+    )
+    for run_id in stale_pending.values_list("id", flat=True):
+        report["resent"] += match_run_dispatch(run_id=run_id)
+
+    lapsed = MatchRun.objects.filter(status=MatchRunStatus.RUNNING, claimed_until__lt=now)
+    for run in lapsed.only("id", "attempts", "chunk_total"):
+        if run.attempts >= settings.MATCH_MAX_ATTEMPTS:
+            report["failed"] += match_run_fail(run_id=run.pk, error=f"Stopped after {run.attempts} attempts without finishing.")
+            continue
+        if run.chunk_total:
+            continue  # chunks carry their own claims; handled below
+        if MatchRun.objects.filter(pk=run.pk, status=MatchRunStatus.RUNNING, claimed_until__lt=now).update(
+            status=MatchRunStatus.PENDING, claimed_by="", claimed_until=None
+        ):
+            report["reclaimed"] += 1
+            match_run_dispatch(run_id=run.pk)
+
+    lapsed_chunks = MatchRunChunk.objects.filter(run__status=MatchRunStatus.RUNNING).filter(
+        Q(status=MatchRunChunk.Status.RUNNING, claimed_until__lt=now)
+        | Q(status=MatchRunChunk.Status.PENDING, dispatched_at__isnull=True)
+        | Q(status=MatchRunChunk.Status.PENDING, dispatched_at__lt=resend_before)
+    )
+    for chunk in lapsed_chunks.only("id", "run_id", "attempts", "status"):
+        if chunk.attempts >= settings.MATCH_MAX_ATTEMPTS:
+            report["failed"] += match_run_fail(run_id=chunk.run_id, error=f"A chunk stopped after {chunk.attempts} attempts.")
+            continue
+        MatchRunChunk.objects.filter(pk=chunk.pk).exclude(status=MatchRunChunk.Status.DONE).update(
+            status=MatchRunChunk.Status.PENDING, claimed_by="", claimed_until=None
+        )
+        report["chunks_resent"] += match_chunk_dispatch(chunk_id=chunk.pk)
+    return report
+
+
+# -- explaining one vendor --------------------------------------------------------
+
+
+def match_run_why_not(*, run: MatchRun, vendor: Vendor) -> dict:
+    """Why is this vendor where it is (or absent)? Ranked vendors answer from the
+    stored result; others are re-evaluated with the run's frozen parameters."""
+    result = run.results.filter(vendor=vendor).first()
+    if result is not None:
+        return {"vendor": vendor.pk, "status": "ranked", "rank": result.rank, "score": float(result.score), "explanation": result.explanation}
+    if not run.parameters:
+        return {"vendor": vendor.pk, "status": "unknown", "message": "The run has not started yet."}
+    if not vendor.is_active:
+        return {"vendor": vendor.pk, "status": "excluded", "reason": "inactive"}
+    context = MatchContext.from_json(run.parameters)
+    queryset = active_vendors(vendor.pk, vendor.pk)
+    for code, condition in hard_constraints(context):
+        queryset = queryset.filter(condition)
+        if not queryset.exists():
+            return {"vendor": vendor.pk, "status": "excluded", "reason": code}
+    scorer = Scorer(context.profile())
+    profile = next(vendor_profiles(context, queryset, vendor.pk, vendor.pk, SiteResolver(context)))
+    components = scorer.components(profile)
+    reason = scorer.exclusion(profile, components)
+    if reason is not None:
+        return {"vendor": vendor.pk, "status": "excluded", "reason": reason}
+    total = scorer.total(components)
+    last = run.results.order_by("-rank").first()
+    return {
+        "vendor": vendor.pk,
+        "status": "below_shortlist",
+        "score": round(total, 2),
+        "cutoff_score": float(last.score) if last else None,
+        "explanation": scorer.explain(profile, Score(vendor.pk, total, components)),
+    }

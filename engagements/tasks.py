@@ -1,0 +1,41 @@
+"""Celery tasks: thin wrappers that fetch by id and call the run services."""
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+
+from engagements.matching import runs
+
+
+@shared_task(bind=True, name="engagements.tasks.match_run_execute", acks_late=True, reject_on_worker_lost=True)
+def match_run_execute(self, run_id: int) -> str:
+    try:
+        return runs.match_run_execute(run_id=run_id, task_id=self.request.id or f"local-{run_id}")
+    except SoftTimeLimitExceeded:
+        runs.match_run_fail(run_id=run_id, error="The run exceeded its time limit.")
+        return "timed-out"
+    except Exception as exc:
+        runs.match_run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}")
+        raise
+
+
+@shared_task(bind=True, name="engagements.tasks.match_run_chunk", acks_late=True, reject_on_worker_lost=True)
+def match_run_chunk(self, chunk_id: int) -> str:
+    from engagements.models import MatchRunChunk
+
+    try:
+        return runs.match_chunk_execute(chunk_id=chunk_id, task_id=self.request.id or f"local-chunk-{chunk_id}")
+    except SoftTimeLimitExceeded:
+        run_id = MatchRunChunk.objects.filter(pk=chunk_id).values_list("run_id", flat=True).first()
+        if run_id:
+            runs.match_run_fail(run_id=run_id, error="A chunk exceeded its time limit.")
+        return "timed-out"
+    except Exception as exc:
+        run_id = MatchRunChunk.objects.filter(pk=chunk_id).values_list("run_id", flat=True).first()
+        if run_id:
+            runs.match_run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}")
+        raise
+
+
+@shared_task(name="engagements.tasks.match_runs_sweep", ignore_result=True, soft_time_limit=50, time_limit=60)
+def match_runs_sweep() -> dict:
+    return runs.match_runs_sweep()
