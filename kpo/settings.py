@@ -161,7 +161,8 @@ SPECTACULAR_SETTINGS = {
 # embedded task mode of the demo): no Redis and no worker needed.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
-CELERY_TASK_EAGER_PROPAGATES = True
+# Embedded mode: a failing task marks its run failed rather than failing the web request.
+CELERY_TASK_EAGER_PROPAGATES = False
 if CELERY_TASK_ALWAYS_EAGER:
     CELERY_BROKER_URL = "memory://"
 CELERY_TASK_IGNORE_RESULT = True
@@ -198,7 +199,7 @@ HEARTBEAT_MAX_AGE_SECONDS = env_int("HEARTBEAT_MAX_AGE_SECONDS", 300)
 
 # Matching (engagements/matching/runs.py).
 MATCH_TOP_K = env_int("MATCH_TOP_K", 50)  # results kept per run
-MATCH_STREAM_SIZE = env_int("MATCH_STREAM_SIZE", 20000)  # vendor ids read per batch in one task
+MATCH_STREAM_SIZE = env_int("MATCH_STREAM_SIZE", 50000)  # vendor ids read per batch in one task
 MATCH_CHUNK_SIZE = env_int("MATCH_CHUNK_SIZE", 150000)  # above this many active vendors, fan out into chunk tasks
 MATCH_MAX_ATTEMPTS = env_int("MATCH_MAX_ATTEMPTS", 3)  # claims before a run (or chunk) is failed
 MATCH_LEASE_SECONDS = env_int("MATCH_LEASE_SECONDS", CELERY_TASK_TIME_LIMIT + 60)  # a claim outlives the hard limit

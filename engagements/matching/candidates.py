@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, FloatField, Q, QuerySet
+from django.db.models.functions import Cast
 
 from engagements.matching import geo
 from engagements.matching.scoring import (
@@ -25,11 +27,19 @@ from engagements.matching.scoring import (
     resolve_weights,
 )
 from engagements.models import Engagement, EngagementStatus, Requirement
-from vendors.models import DeliveryCenter, ExchangeRate, RateCard, Vendor, VendorCertification, VendorLanguage, VendorSkill
+from vendors.models import (
+    DeliveryCenter,
+    ExchangeRate,
+    RateCard,
+    Vendor,
+    VendorCertification,
+    VendorLanguage,
+    VendorSkill,
+)
 
 # Reason codes of the SQL-side hard constraints, in the order they are checked:
 # a vendor is counted under the first one it fails.
-SQL_REASONS = (
+SQL_REASONS = (  # the CASE order of classify_sql
     "domain_not_covered",
     "missing_must_have_skill",
     "missing_certification",
@@ -91,7 +101,8 @@ class MatchContext:
         return RequirementProfile(
             domain=self.domain,
             skills=tuple(
-                RequiredSkill(s["code"], s["min_proficiency"], s["weight"], s["must_have"]) for s in self.required_skills
+                RequiredSkill(s["code"], s["min_proficiency"], s["weight"], s["must_have"])
+                for s in self.required_skills
             ),
             budget_hourly_rate=self.budget_hourly_rate,
             estimated_hours=self.estimated_hours,
@@ -106,6 +117,11 @@ class MatchContext:
             weights=self.weights,
             benchmark_rate=self.benchmark_rate,
         )
+
+    def currency_factors(self) -> dict[str, float]:
+        """Multiply an amount in a currency by its factor to get the requirement's currency."""
+        target = Decimal(self.exchange_rates[self.currency])
+        return {currency: float(Decimal(rate) / target) for currency, rate in self.exchange_rates.items()}
 
     def to_currency(self, amount: Decimal, currency: str) -> float | None:
         """Convert into the requirement's currency with the run's frozen rates."""
@@ -132,7 +148,12 @@ def build_context(requirement: Requirement, *, top_k: int, today: date) -> Match
         client_hours=(client.working_hours_start.isoformat(), client.working_hours_end.isoformat()),
         on_date=on_date,
         required_skills=[
-            {"code": s.skill.code, "min_proficiency": s.min_proficiency, "weight": float(s.weight), "must_have": s.must_have}
+            {
+                "code": s.skill.code,
+                "min_proficiency": s.min_proficiency,
+                "weight": float(s.weight),
+                "must_have": s.must_have,
+            }
             for s in skills
         ],
         skill_ids={s.skill.code: s.skill_id for s in skills},
@@ -166,57 +187,108 @@ def onshore_benchmark(context: MatchContext) -> tuple[float | None, int]:
         vendor__domains=context.domain_id,
         vendor__in=DeliveryCenter.objects.filter(country=context.client_country).values("vendor_id"),
     ).values_list("hourly_rate", "currency")
-    converted = [rate for rate in (context.to_currency(amount, currency) for amount, currency in rows) if rate is not None]
+    converted = [
+        rate for rate in (context.to_currency(amount, currency) for amount, currency in rows) if rate is not None
+    ]
     if not converted:
         return None, 0
     return statistics.median(converted), len(converted)
 
 
-def hard_constraints(context: MatchContext) -> list[tuple[str, Q]]:
-    """(reason code, filter a vendor must pass), in checking order."""
-    vendor = OuterRef("pk")
-    checks: list[tuple[str, Q]] = [
-        (
-            "domain_not_covered",
-            Q(Exists(Vendor.domains.through.objects.filter(vendor_id=vendor, expertisearea_id=context.domain_id))),
-        )
-    ]
-    must_haves = Q()
-    for skill in context.required_skills:
-        if skill["must_have"]:
-            must_haves &= Q(
-                Exists(
-                    VendorSkill.objects.filter(
-                        vendor_id=vendor, skill_id=context.skill_ids[skill["code"]], proficiency__gte=skill["min_proficiency"]
-                    )
-                )
-            )
+def _sql(queryset: QuerySet) -> tuple[str, tuple]:
+    sql, params = queryset.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def classify_sql(context: MatchContext, lo: int, hi: int) -> tuple[str, list]:
+    """One statement giving every active vendor in [lo, hi] the code of the first
+    SQL hard constraint it fails (NULL when it passes them all), with the
+    vendor's own features (available FTE, verified, rating, review count).
+
+    Each constraint is an aggregated subquery LEFT JOINed once (hash joins, one
+    pass), never a correlated subquery per vendor row. Written in standard SQL
+    from ORM subqueries, so it runs on PostgreSQL and SQLite alike."""
+    vendor_table = Vendor._meta.db_table
+    joins: list[str] = []
+    params: list = []
+    cases: list[str] = []
+
+    def join(alias: str, queryset: QuerySet) -> None:
+        sql, sub_params = _sql(queryset)
+        joins.append(f"LEFT JOIN ({sql}) {alias} ON {alias}.vendor_id = v.id")
+        params.extend(sub_params)
+
+    in_range = {"vendor_id__gte": lo, "vendor_id__lte": hi}
+    join(
+        "dom",
+        Vendor.domains.through.objects.filter(expertisearea_id=context.domain_id, **in_range)
+        .order_by()
+        .values("vendor_id")
+        .distinct(),
+    )
+    cases.append("WHEN dom.vendor_id IS NULL THEN 'domain_not_covered'")
+
+    must_haves = [s for s in context.required_skills if s["must_have"]]
     if must_haves:
-        checks.append(("missing_must_have_skill", must_haves))
-    certificates = Q()
-    for certification_id in context.required_certifications:
-        certificates &= Q(
-            Exists(
-                VendorCertification.objects.filter(vendor_id=vendor, certification_id=certification_id).filter(
-                    Q(valid_until__isnull=True) | Q(valid_until__gte=context.on_date)
-                )
-            )
+        condition = Q()
+        for skill in must_haves:
+            condition |= Q(skill_id=context.skill_ids[skill["code"]], proficiency__gte=skill["min_proficiency"])
+        join(
+            "mh",
+            VendorSkill.objects.filter(condition, **in_range).order_by().values("vendor_id").annotate(n=Count("id")),
         )
-    if certificates:
-        checks.append(("missing_certification", certificates))
+        cases.append(f"WHEN COALESCE(mh.n, 0) < {len(must_haves)} THEN 'missing_must_have_skill'")
+
+    if context.required_certifications:
+        join(
+            "cert",
+            VendorCertification.objects.filter(certification_id__in=context.required_certifications, **in_range)
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=context.on_date))
+            .order_by()
+            .values("vendor_id")
+            .annotate(n=Count("id")),
+        )
+        cases.append(f"WHEN COALESCE(cert.n, 0) < {len(context.required_certifications)} THEN 'missing_certification'")
+
     if context.excluded_countries:
-        checks.append(
-            (
-                "excluded_country",
-                ~Q(Exists(DeliveryCenter.objects.filter(vendor_id=vendor, country__in=context.excluded_countries))),
-            )
+        join(
+            "xc",
+            DeliveryCenter.objects.filter(country__in=context.excluded_countries, **in_range)
+            .order_by()
+            .values("vendor_id")
+            .distinct(),
         )
+        cases.append("WHEN xc.vendor_id IS NOT NULL THEN 'excluded_country'")
+
     if context.languages:
-        checks.append(
-            ("no_shared_language", Q(Exists(VendorLanguage.objects.filter(vendor_id=vendor, code__in=context.languages))))
+        join(
+            "lang",
+            VendorLanguage.objects.filter(code__in=context.languages, **in_range)
+            .order_by()
+            .values("vendor_id")
+            .distinct(),
         )
-    checks.append(("insufficient_capacity", Q(available_fte__gte=Decimal(str(context.fte_needed)) * MIN_CAPACITY_SHARE)))
-    return checks
+        cases.append("WHEN lang.vendor_id IS NULL THEN 'no_shared_language'")
+
+    cases.append("WHEN v.available_fte < %s THEN 'insufficient_capacity'")
+    capacity = Decimal(str(context.fte_needed)) * MIN_CAPACITY_SHARE
+    # Only constants, the table name and ORM-compiled subqueries are interpolated; values go in params.
+    real = FloatField().db_type(connection)
+    sql = (
+        f"SELECT v.id, CASE {' '.join(cases)} ELSE NULL END AS reason, "  # noqa: S608
+        f"CAST(v.available_fte AS {real}), v.verified, CAST(v.rating AS {real}), v.review_count "
+        f"FROM {vendor_table} v {' '.join(joins)} "
+        "WHERE v.is_active = %s AND v.id >= %s AND v.id <= %s ORDER BY v.id"
+    )
+    return sql, [capacity, *params, True, lo, hi]  # the CASE (capacity) precedes the joins in the text
+
+
+def classify(context: MatchContext, lo: int, hi: int) -> list[tuple]:
+    """Rows of (id, reason, available_fte, verified, rating, review_count)."""
+    sql, params = classify_sql(context, lo, hi)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def active_vendors(lo: int | None = None, hi: int | None = None) -> QuerySet[Vendor]:
@@ -228,22 +300,47 @@ def active_vendors(lo: int | None = None, hi: int | None = None) -> QuerySet[Ven
     return queryset
 
 
-def sql_exclusions(context: MatchContext, lo: int, hi: int) -> tuple[int, dict[str, int], QuerySet[Vendor]]:
-    """Active vendors in [lo, hi], how many each SQL constraint excluded (first
-    failing constraint), and the queryset of those passing all of them."""
-    queryset = active_vendors(lo, hi)
-    total = queryset.count()
-    exclusions: dict[str, int] = {}
-    remaining = total
-    for code, condition in hard_constraints(context):
-        if remaining == 0:
-            break
-        queryset = queryset.filter(condition)
-        passing = queryset.count()
-        if remaining - passing:
-            exclusions[code] = remaining - passing
-        remaining = passing
-    return total, exclusions, queryset
+def feature_querysets(context: MatchContext, lo: int, hi: int, ids: list[int]) -> dict[str, QuerySet]:
+    """The feature reads for the vendors `ids` (all in [lo, hi]). When most of the
+    range is eligible it reads the range (an index range scan); otherwise the ids."""
+    dense = len(ids) > 0.5 * (hi - lo + 1)
+    scope = {"vendor_id__gte": lo, "vendor_id__lte": hi} if dense else {"vendor_id__in": ids}
+    reads: dict[str, QuerySet] = {
+        # Numbers cast to float in SQL: the driver then builds floats, not Decimals.
+        "rates": RateCard.objects.filter(seniority=context.seniority, **scope)
+        .order_by()
+        .values_list("vendor_id", Cast("hourly_rate", FloatField()), "currency"),
+        "sites": DeliveryCenter.objects.filter(**scope)
+        .order_by()
+        .values_list("vendor_id", "country", "city", "timezone"),
+        "track": Engagement.objects.filter(
+            status=EngagementStatus.COMPLETED, requirement__domain_id=context.domain_id, **scope
+        )
+        .order_by()
+        .values_list("vendor_id")
+        .annotate(n=Count("id"))
+        .values_list("vendor_id", "n"),
+    }
+    if context.skill_ids:
+        reads["skills"] = (
+            VendorSkill.objects.filter(skill_id__in=list(context.skill_ids.values()), **scope)
+            .order_by()
+            .values_list("vendor_id", "skill_id", "proficiency", "years_experience")
+        )
+    if context.languages:
+        reads["languages"] = (
+            VendorLanguage.objects.filter(code__in=context.languages, **scope)
+            .order_by()
+            .values_list("vendor_id", "code")
+        )
+    if context.confidentiality == "high":
+        reads["security"] = (
+            VendorCertification.objects.filter(certification__is_security=True, **scope)
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=context.on_date))
+            .order_by()
+            .values_list("vendor_id", flat=True)
+        )
+    return reads
 
 
 class SiteResolver:
@@ -262,79 +359,108 @@ class SiteResolver:
         if key not in self._cache:
             ctx = self.context
             self._cache[key] = (
-                geo.location_class(client_country=ctx.client_country, client_tz=ctx.client_tz, country=country, tz=tz, on=ctx.on_date),
-                geo.overlap_hours(client_tz=ctx.client_tz, client_start=self.client_start, client_end=self.client_end, tz=tz, on=ctx.on_date),
+                geo.location_class(
+                    client_country=ctx.client_country, client_tz=ctx.client_tz, country=country, tz=tz, on=ctx.on_date
+                ),
+                geo.overlap_hours(
+                    client_tz=ctx.client_tz,
+                    client_start=self.client_start,
+                    client_end=self.client_end,
+                    tz=tz,
+                    on=ctx.on_date,
+                ),
             )
         return self._cache[key]
 
 
-def vendor_profiles(context: MatchContext, eligible: QuerySet[Vendor], lo: int, hi: int, resolve_site: SiteResolver) -> Iterator[VendorProfile]:
-    """Features of the vendors passing the SQL constraints in [lo, hi]: one query
-    per table, rows read as tuples, no model instances."""
-    vendors = list(eligible.values_list("id", "available_fte", "verified", "rating", "review_count").order_by("id"))
-    if not vendors:
-        return
-    ids = {row[0] for row in vendors}
-    in_range = {"vendor_id__gte": lo, "vendor_id__lte": hi}
+def rows(queryset: QuerySet) -> list[tuple]:
+    """Fetch a values_list queryset's rows straight from the cursor: no per-row
+    converters. Every column read this way is already in its Python type."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
-    rates: dict[int, dict[str, float]] = {}
-    for vendor_id, seniority, amount, currency in RateCard.objects.filter(**in_range).values_list(
-        "vendor_id", "seniority", "hourly_rate", "currency"
-    ):
-        if vendor_id in ids:
-            converted = context.to_currency(amount, currency)
-            if converted is not None:
-                rates.setdefault(vendor_id, {})[seniority] = converted
+
+def vendor_profiles(
+    context: MatchContext, lo: int, hi: int, eligible: list[tuple], resolve_site: SiteResolver
+) -> Iterator[VendorProfile]:
+    """Profiles of the vendors passing the SQL constraints (`eligible`: their
+    classify rows): one query per related table, rows read as tuples, no model
+    instances. SQLite hands booleans back as 0/1, which score the same."""
+    if not eligible:
+        return
+    ids = [row[0] for row in eligible]
+    reads = feature_querysets(context, lo, hi, ids)
+    factors = context.currency_factors()
+
+    # Rows of vendors outside `wanted` (dense reads) land in these dicts unused:
+    # cheaper than testing every row.
+    rates: dict[int, float] = {}
+    for vendor_id, amount, currency in rows(reads["rates"]):
+        factor = factors.get(currency)
+        if factor is not None:
+            rates[vendor_id] = amount * factor
+    other_rates: dict[int, dict[str, float]] = {}
+    missing_rate = [vendor_id for vendor_id in ids if vendor_id not in rates]
+    if missing_rate:  # estimate from the nearest seniority the vendor does quote
+        for vendor_id, seniority, amount, currency in (
+            RateCard.objects.filter(vendor_id__in=missing_rate)
+            .order_by()
+            .values_list("vendor_id", "seniority", Cast("hourly_rate", FloatField()), "currency")
+        ):
+            factor = factors.get(currency)
+            if factor is not None:
+                other_rates.setdefault(vendor_id, {})[seniority] = amount * factor
 
     sites: dict[int, list[Site]] = {}
-    for vendor_id, country, city, tz in DeliveryCenter.objects.filter(**in_range).values_list("vendor_id", "country", "city", "timezone"):
-        if vendor_id in ids:
+    site_cache: dict[tuple[str, str, str], Site] = {}
+    for vendor_id, country, city, tz in rows(reads["sites"]):
+        key = (country, city, tz)
+        site = site_cache.get(key)
+        if site is None:
             location_class, overlap = resolve_site(country, tz)
-            sites.setdefault(vendor_id, []).append(Site(country, city, location_class, overlap))
+            site = site_cache[key] = Site(country, city, location_class, overlap)
+        vendor_sites = sites.get(vendor_id)
+        if vendor_sites is None:
+            sites[vendor_id] = [site]
+        else:
+            vendor_sites.append(site)
 
     skills: dict[int, dict[str, tuple[int, int]]] = {}
-    if context.skill_ids:
+    if "skills" in reads:
         code_of = {skill_id: code for code, skill_id in context.skill_ids.items()}
-        for vendor_id, skill_id, proficiency, years in VendorSkill.objects.filter(
-            skill_id__in=list(code_of), **in_range
-        ).values_list("vendor_id", "skill_id", "proficiency", "years_experience"):
+        for vendor_id, skill_id, proficiency, years in rows(reads["skills"]):
             skills.setdefault(vendor_id, {})[code_of[skill_id]] = (proficiency, years)
 
     languages: dict[int, set[str]] = {}
-    if context.languages:
-        for vendor_id, code in VendorLanguage.objects.filter(code__in=context.languages, **in_range).values_list("vendor_id", "code"):
-            languages.setdefault(vendor_id, set()).add(code)
-
-    security: set[int] = set()
-    if context.confidentiality == "high":
-        security = set(
-            VendorCertification.objects.filter(certification__is_security=True, **in_range)
-            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=context.on_date))
-            .values_list("vendor_id", flat=True)
-        )
-
-    track = dict(
-        Engagement.objects.filter(status=EngagementStatus.COMPLETED, requirement__domain_id=context.domain_id, **in_range)
-        .order_by()
-        .values_list("vendor_id")
-        .annotate(n=Count("id"))
-        .values_list("vendor_id", "n")
-    )
+    for vendor_id, code in rows(reads["languages"]) if "languages" in reads else ():
+        languages.setdefault(vendor_id, set()).add(code)
+    security = {row[0] for row in rows(reads["security"])} if "security" in reads else set()
+    track = dict(rows(reads["track"]))
 
     empty_skills: dict[str, tuple[int, int]] = {}
-    for vendor_id, available_fte, verified, rating, review_count in vendors:
-        rate, estimated = estimate_rate(rates.get(vendor_id, {}), context.seniority)
+    no_languages: frozenset[str] = frozenset()
+    no_sites: tuple[Site, ...] = ()
+    seniority = context.seniority
+    for vendor_id, _reason, available_fte, verified, rating, review_count in eligible:
+        rate = rates.get(vendor_id)
+        estimated = False
+        if rate is None:
+            rate, estimated = estimate_rate(other_rates.get(vendor_id, {}), seniority)
+        spoken = languages.get(vendor_id)
+        vendor_sites = sites.get(vendor_id)
         yield VendorProfile(
-            vendor_id=vendor_id,
-            skills=skills.get(vendor_id, empty_skills),
-            hourly_rate=rate,
-            rate_estimated=estimated,
-            sites=tuple(sites.get(vendor_id, ())),
-            languages=frozenset(languages.get(vendor_id, ())),
-            domain_engagements=track.get(vendor_id, 0),
-            review_count=review_count,
-            rating=float(rating) if rating is not None else None,
-            verified=verified,
-            available_fte=float(available_fte),
-            security_certified=vendor_id in security,
+            vendor_id,
+            skills.get(vendor_id, empty_skills),
+            rate,
+            estimated,
+            tuple(vendor_sites) if vendor_sites else no_sites,
+            frozenset(spoken) if spoken else no_languages,
+            track.get(vendor_id, 0),
+            review_count,
+            rating,
+            verified,
+            available_fte,
+            vendor_id in security,
         )

@@ -62,8 +62,14 @@ def _window(day: date, start: time, end: time, tz: str) -> tuple[datetime, datet
 
 @lru_cache(maxsize=8192)
 def overlap_hours(
-    *, client_tz: str, client_start: time, client_end: time, tz: str, on: date,
-    vendor_start: time = VENDOR_WORKDAY[0], vendor_end: time = VENDOR_WORKDAY[1],
+    *,
+    client_tz: str,
+    client_start: time,
+    client_end: time,
+    tz: str,
+    on: date,
+    vendor_start: time = VENDOR_WORKDAY[0],
+    vendor_end: time = VENDOR_WORKDAY[1],
 ) -> float:
     """Hours the client's working day on `on` overlaps the vendor centre's working
     hours (its previous, same or next local day), daylight saving included."""

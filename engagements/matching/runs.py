@@ -32,14 +32,14 @@ from django.db import transaction
 from django.db.models import Count, F, Max, Min, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from engagements.matching.candidates import (
     MatchContext,
     SiteResolver,
     active_vendors,
     build_context,
-    hard_constraints,
-    sql_exclusions,
+    classify,
     vendor_profiles,
 )
 from engagements.matching.scoring import Score, Scorer, resolve_weights
@@ -47,6 +47,7 @@ from engagements.models import MatchResult, MatchRun, MatchRunChunk, MatchRunSta
 from vendors.models import ExchangeRate, Vendor
 
 logger = logging.getLogger(__name__)
+BROKER_ERRORS = (KombuOperationalError, ConnectionError, OSError)
 
 
 class ClaimLost(Exception):
@@ -85,28 +86,42 @@ def merge_top(lists: list[list[dict]], top_k: int) -> list[dict]:
 
 def score_range(context: MatchContext, scorer: Scorer, lo: int, hi: int, resolve_site: SiteResolver) -> RangeOutcome:
     """Score the active vendors with ids in [lo, hi]; keep the best top_k."""
-    total, exclusions, eligible = sql_exclusions(context, lo, hi)
-    outcome = RangeOutcome(total=total, exclusions=exclusions)
-    if total == sum(exclusions.values()):
+    classified = classify(context, lo, hi)
+    exclusions: dict[str, int] = {}
+    eligible = []
+    for row in classified:
+        reason = row[1]
+        if reason is None:
+            eligible.append(row)
+        else:
+            exclusions[reason] = exclusions.get(reason, 0) + 1
+    outcome = RangeOutcome(total=len(classified), exclusions=exclusions)
+    if not eligible:
         return outcome
     heap: list[tuple[float, int, object, dict, float]] = []
     top_k = context.top_k
-    components_of = scorer.components
-    exclusion_of = scorer.exclusion
-    total_of = scorer.total
-    for profile in vendor_profiles(context, eligible, lo, hi, resolve_site):
-        components = components_of(profile)
-        reason = exclusion_of(profile, components)
+    evaluate = scorer.evaluate
+    eligible_count = 0
+    # Below this a score cannot reach the heap even after rounding: skip the tuple work.
+    floor = float("-inf")
+    for profile in vendor_profiles(context, lo, hi, eligible, resolve_site):
+        score, components, reason = evaluate(profile)
         if reason is not None:
             exclusions[reason] = exclusions.get(reason, 0) + 1
             continue
-        outcome.eligible += 1
-        score = total_of(components)
+        eligible_count += 1
+        if score < floor:
+            continue
         item = (round(score, 4), -profile.vendor_id, profile, components, score)
         if len(heap) < top_k:
             heapq.heappush(heap, item)
         elif item[:2] > heap[0][:2]:
             heapq.heapreplace(heap, item)
+        else:
+            continue
+        if len(heap) == top_k:
+            floor = heap[0][0] - 0.0001
+    outcome.eligible = eligible_count
     for rounded, _neg_id, profile, components, score in sorted(heap, key=lambda i: (-i[0], -i[1])):
         explanation = scorer.explain(profile, Score(profile.vendor_id, score, components))
         outcome.top.append({"vendor_id": profile.vendor_id, "total": rounded, "explanation": explanation})
@@ -156,8 +171,10 @@ def match_run_dispatch(*, run_id: int) -> bool:
     from engagements.tasks import match_run_execute
 
     try:
-        match_run_execute.apply_async(args=[run_id], retry=True, retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2})
-    except Exception:  # noqa: BLE001 - broker down: the run row stays pending and the sweeper resends it
+        match_run_execute.apply_async(
+            args=[run_id], retry=True, retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
+        )
+    except BROKER_ERRORS:  # broker down: the run row stays pending and the sweeper resends it
         logger.warning("could not send match run %s; the sweeper will retry", run_id, exc_info=True)
         return False
     MatchRun.objects.filter(pk=run_id, status=MatchRunStatus.PENDING).update(dispatched_at=timezone.now())
@@ -168,8 +185,10 @@ def match_chunk_dispatch(*, chunk_id: int) -> bool:
     from engagements.tasks import match_run_chunk
 
     try:
-        match_run_chunk.apply_async(args=[chunk_id], retry=True, retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2})
-    except Exception:  # noqa: BLE001
+        match_run_chunk.apply_async(
+            args=[chunk_id], retry=True, retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
+        )
+    except BROKER_ERRORS:
         logger.warning("could not send match chunk %s; the sweeper will retry", chunk_id, exc_info=True)
         return False
     MatchRunChunk.objects.filter(pk=chunk_id, status=MatchRunChunk.Status.PENDING).update(dispatched_at=timezone.now())
@@ -200,7 +219,11 @@ def _claim_run(run_id: int, task_id: str) -> MatchRun | None:
             started_at=Coalesce("started_at", now),
         )
     )
-    return MatchRun.objects.select_related("requirement__client", "requirement__domain").get(pk=run_id) if claimed else None
+    return (
+        MatchRun.objects.select_related("requirement__client", "requirement__domain").get(pk=run_id)
+        if claimed
+        else None
+    )
 
 
 def match_run_fail(*, run_id: int, error: str) -> bool:
@@ -259,7 +282,8 @@ def _fan_out(run: MatchRun, context: MatchContext, task_id: str, lo: int, hi: in
             return "claim-lost"
         if not locked.chunks.exists():
             chunks = MatchRunChunk.objects.bulk_create(
-                MatchRunChunk(run=locked, index=i, lo_id=start, hi_id=end) for i, (start, end) in enumerate(id_ranges(lo, hi, width))
+                MatchRunChunk(run=locked, index=i, lo_id=start, hi_id=end)
+                for i, (start, end) in enumerate(id_ranges(lo, hi, width))
             )
             MatchRun.objects.filter(pk=run.pk).update(chunk_total=len(chunks), chunks_done=0)
         pending = list(locked.chunks.filter(status=MatchRunChunk.Status.PENDING).values_list("id", flat=True))
@@ -277,7 +301,12 @@ def _claim_chunk(chunk_id: int, task_id: str) -> MatchRunChunk | None:
             | Q(status=MatchRunChunk.Status.RUNNING, claimed_by=task_id)
             | Q(status=MatchRunChunk.Status.RUNNING, claimed_until__lt=now)
         )
-        .update(status=MatchRunChunk.Status.RUNNING, claimed_by=task_id, claimed_until=now + _lease(), attempts=F("attempts") + 1)
+        .update(
+            status=MatchRunChunk.Status.RUNNING,
+            claimed_by=task_id,
+            claimed_until=now + _lease(),
+            attempts=F("attempts") + 1,
+        )
     )
     return MatchRunChunk.objects.select_related("run").get(pk=chunk_id) if claimed else None
 
@@ -296,7 +325,11 @@ def match_chunk_execute(*, chunk_id: int, task_id: str) -> str:
     with transaction.atomic():
         run = MatchRun.objects.select_for_update().get(pk=chunk.run_id)
         locked = MatchRunChunk.objects.select_for_update().get(pk=chunk_id)
-        if locked.status == MatchRunChunk.Status.DONE or locked.claimed_by != task_id or run.status != MatchRunStatus.RUNNING:
+        if (
+            locked.status == MatchRunChunk.Status.DONE
+            or locked.claimed_by != task_id
+            or run.status != MatchRunStatus.RUNNING
+        ):
             return "claim-lost"
         locked.status = MatchRunChunk.Status.DONE
         locked.outcome = {**outcome.as_json(), "seconds": round(elapsed, 4)}
@@ -315,7 +348,12 @@ def match_chunk_execute(*, chunk_id: int, task_id: str) -> str:
             merged.add(RangeOutcome.from_json(data), context.top_k)
             chunk_seconds.append(data.get("seconds"))
         total_seconds = (timezone.now() - run.started_at).total_seconds() if run.started_at else None
-        _write_results(run, context, merged, timings={"total_seconds": total_seconds, "mode": "chunked", "chunk_seconds": chunk_seconds})
+        _write_results(
+            run,
+            context,
+            merged,
+            timings={"total_seconds": total_seconds, "mode": "chunked", "chunk_seconds": chunk_seconds},
+        )
     return "merged"
 
 
@@ -358,7 +396,15 @@ def _write_results(run: MatchRun, context: MatchContext, outcome: RangeOutcome, 
     run.claimed_until = None
     run.save(
         update_fields=[
-            "status", "progress", "candidates_total", "candidates_eligible", "exclusions", "timings", "error", "finished_at", "claimed_until"
+            "status",
+            "progress",
+            "candidates_total",
+            "candidates_eligible",
+            "exclusions",
+            "timings",
+            "error",
+            "finished_at",
+            "claimed_until",
         ]
     )
 
@@ -386,7 +432,9 @@ def match_runs_sweep() -> dict[str, int]:
     lapsed = MatchRun.objects.filter(status=MatchRunStatus.RUNNING, claimed_until__lt=now)
     for run in lapsed.only("id", "attempts", "chunk_total"):
         if run.attempts >= settings.MATCH_MAX_ATTEMPTS:
-            report["failed"] += match_run_fail(run_id=run.pk, error=f"Stopped after {run.attempts} attempts without finishing.")
+            report["failed"] += match_run_fail(
+                run_id=run.pk, error=f"Stopped after {run.attempts} attempts without finishing."
+            )
             continue
         if run.chunk_total:
             continue  # chunks carry their own claims; handled below
@@ -403,7 +451,9 @@ def match_runs_sweep() -> dict[str, int]:
     )
     for chunk in lapsed_chunks.only("id", "run_id", "attempts", "status"):
         if chunk.attempts >= settings.MATCH_MAX_ATTEMPTS:
-            report["failed"] += match_run_fail(run_id=chunk.run_id, error=f"A chunk stopped after {chunk.attempts} attempts.")
+            report["failed"] += match_run_fail(
+                run_id=chunk.run_id, error=f"A chunk stopped after {chunk.attempts} attempts."
+            )
             continue
         MatchRunChunk.objects.filter(pk=chunk.pk).exclude(status=MatchRunChunk.Status.DONE).update(
             status=MatchRunChunk.Status.PENDING, claimed_by="", claimed_until=None
@@ -420,19 +470,23 @@ def match_run_why_not(*, run: MatchRun, vendor: Vendor) -> dict:
     stored result; others are re-evaluated with the run's frozen parameters."""
     result = run.results.filter(vendor=vendor).first()
     if result is not None:
-        return {"vendor": vendor.pk, "status": "ranked", "rank": result.rank, "score": float(result.score), "explanation": result.explanation}
+        return {
+            "vendor": vendor.pk,
+            "status": "ranked",
+            "rank": result.rank,
+            "score": float(result.score),
+            "explanation": result.explanation,
+        }
     if not run.parameters:
         return {"vendor": vendor.pk, "status": "unknown", "message": "The run has not started yet."}
     if not vendor.is_active:
         return {"vendor": vendor.pk, "status": "excluded", "reason": "inactive"}
     context = MatchContext.from_json(run.parameters)
-    queryset = active_vendors(vendor.pk, vendor.pk)
-    for code, condition in hard_constraints(context):
-        queryset = queryset.filter(condition)
-        if not queryset.exists():
-            return {"vendor": vendor.pk, "status": "excluded", "reason": code}
+    [row] = classify(context, vendor.pk, vendor.pk)
+    if row[1] is not None:
+        return {"vendor": vendor.pk, "status": "excluded", "reason": row[1]}
     scorer = Scorer(context.profile())
-    profile = next(vendor_profiles(context, queryset, vendor.pk, vendor.pk, SiteResolver(context)))
+    profile = next(vendor_profiles(context, vendor.pk, vendor.pk, [row], SiteResolver(context)))
     components = scorer.components(profile)
     reason = scorer.exclusion(profile, components)
     if reason is not None:

@@ -298,34 +298,43 @@ class Score:
         return (-round(self.total, 4), self.vendor_id)
 
 
+_NO_SKILL = (0, 0)
+
+
 class Scorer:
     """Scores vendors against one requirement. Build once per run; call per vendor."""
 
     def __init__(self, requirement: RequirementProfile):
         self.requirement = requirement
-        self.method = METHODS[requirement.method] if requirement.method in METHODS else None
+        self.method = METHODS.get(requirement.method)
         self.weights = resolve_weights(requirement.method, requirement.weights)
         self.skill_weight_total = sum(s.weight for s in requirement.skills)
+        # Per required skill: (code, weight, fit for proficiency 0..5), so the hot loop only indexes.
+        self._skill_tables = (
+            tuple(
+                (s.code, s.weight, tuple(skill_fit(p, s.min_proficiency) for p in range(6))) for s in requirement.skills
+            )
+            if self.skill_weight_total > 0
+            else ()
+        )
         self.overlap_target = max(MIN_OVERLAP_TARGET_HOURS, requirement.min_overlap_hours)
         self.required_languages = requirement.languages
 
     # -- components -------------------------------------------------------
     def expertise(self, vendor: VendorProfile) -> float:
-        skills = self.requirement.skills
-        if skills and self.skill_weight_total > 0:
-            coverage = experience = 0.0
-            for required in skills:
-                proficiency, years = vendor.skills.get(required.code, (0, 0))
-                coverage += required.weight * skill_fit(proficiency, required.min_proficiency)
-                if proficiency > 0:
-                    experience += required.weight * min(years, 10) / 10
-            coverage /= self.skill_weight_total
-            experience /= self.skill_weight_total
-        else:
-            coverage = experience = 1.0
-        n = max(vendor.domain_engagements, 0)
+        n = vendor.domain_engagements if vendor.domain_engagements > 0 else 0
         track = n / (n + 3)
-        return 100.0 * (0.75 * coverage + 0.15 * experience + 0.10 * track)
+        if not self._skill_tables:
+            return 100.0 * (0.75 + 0.15 + 0.10 * track)
+        coverage = experience = 0.0
+        skills = vendor.skills
+        for code, weight, fits in self._skill_tables:
+            proficiency, years = skills.get(code, _NO_SKILL)
+            coverage += weight * fits[proficiency if proficiency <= 5 else 5]
+            if proficiency > 0:
+                experience += weight * min(years, 10) / 10
+        total_weight = self.skill_weight_total
+        return 100.0 * (0.75 * (coverage / total_weight) + 0.15 * (experience / total_weight) + 0.10 * track)
 
     def best_site(self, vendor: VendorProfile) -> tuple[Site | None, float]:
         preferred = self.requirement.preferred_classes
@@ -338,7 +347,9 @@ class Scorer:
             class_score = 100.0 if not preferred or site.location_class in preferred else NOT_PREFERRED_CLASS_SCORE
             overlap = 100.0 * min(1.0, site.overlap_hours / self.overlap_target)
             score = 0.4 * class_score + 0.4 * overlap
-            if score > best_score or (score == best_score and best is not None and site.overlap_hours > best.overlap_hours):
+            if score > best_score or (
+                score == best_score and best is not None and site.overlap_hours > best.overlap_hours
+            ):
                 best, best_score = site, score
         return best, max(best_score, 0.0)
 
@@ -367,6 +378,58 @@ class Scorer:
         components = self.components(vendor)
         return Score(vendor.vendor_id, self.total(components), components)
 
+    def evaluate(self, vendor: VendorProfile) -> tuple[float, dict[str, float], str | None]:
+        """(total, components, exclusion reason) in one pass: the hot path of a run.
+        Same arithmetic as components(), total() and exclusion() (a property test
+        holds them equal), without their repeated walks over the sites."""
+        requirement = self.requirement
+        allowed = requirement.allowed_classes
+        preferred = requirement.preferred_classes
+        target = self.overlap_target
+        best = -1.0
+        max_overlap = -1.0
+        for site in vendor.sites:
+            location_class = site.location_class
+            if location_class not in allowed:
+                continue
+            hours = site.overlap_hours
+            if hours > max_overlap:
+                max_overlap = hours
+            class_score = 100.0 if not preferred or location_class in preferred else NOT_PREFERRED_CLASS_SCORE
+            site_score = 0.4 * class_score + 0.4 * (100.0 * min(1.0, hours / target))
+            if site_score > best:
+                best = site_score
+        expertise = self.expertise(vendor)
+        components = {
+            "expertise": expertise,
+            "cost": cost_score(vendor.hourly_rate, requirement.budget_hourly_rate),
+            "location": max(best, 0.0) + 20.0 * self.language_share(vendor),
+            "quality": quality_score(vendor.review_count, vendor.rating, vendor.verified),
+            "capacity": capacity_score(vendor.available_fte, requirement.fte_needed),
+        }
+        weights = self.weights
+        total = (
+            weights["expertise"] * expertise
+            + weights["cost"] * components["cost"]
+            + weights["location"] * components["location"]
+            + weights["quality"] * components["quality"]
+            + weights["capacity"] * components["capacity"]
+        )
+        method = self.method
+        if vendor.hourly_rate is None:
+            reason: str | None = "no_rate"
+        elif max_overlap < 0:
+            reason = "location_class_not_allowed"
+        elif max_overlap < requirement.min_overlap_hours:
+            reason = "insufficient_timezone_overlap"
+        elif method is not None and method.budget_is_cap and vendor.hourly_rate > requirement.budget_hourly_rate:
+            reason = "over_budget"
+        elif method is not None and method.min_expertise is not None and expertise < method.min_expertise:
+            reason = "below_min_expertise"
+        else:
+            reason = None
+        return total, components, reason
+
     # -- hard constraints that need the maths -------------------------------
     def exclusion(self, vendor: VendorProfile, components: Mapping[str, float] | None = None) -> str | None:
         """The reason code of the first hard constraint this vendor fails, or None."""
@@ -378,7 +441,11 @@ class Scorer:
             return "location_class_not_allowed"
         if max(s.overlap_hours for s in allowed_sites) < requirement.min_overlap_hours:
             return "insufficient_timezone_overlap"
-        if self.method is not None and self.method.budget_is_cap and vendor.hourly_rate > requirement.budget_hourly_rate:
+        if (
+            self.method is not None
+            and self.method.budget_is_cap
+            and vendor.hourly_rate > requirement.budget_hourly_rate
+        ):
             return "over_budget"
         if self.method is not None and self.method.min_expertise is not None:
             expertise = components["expertise"] if components is not None else self.expertise(vendor)
@@ -409,7 +476,10 @@ class Scorer:
         flags = []
         if requirement.confidentiality == "high" and not vendor.security_certified:
             flags.append(
-                {"code": "ip_security", "message": "Confidential need, but no valid security certification (e.g. ISO 27001, SOC 2)."}
+                {
+                    "code": "ip_security",
+                    "message": "Confidential need, but no valid security certification (e.g. ISO 27001, SOC 2).",
+                }
             )
         if site is None or site.overlap_hours < LOW_OVERLAP_HOURS:
             hours = site.overlap_hours if site else 0
@@ -434,7 +504,12 @@ class Scorer:
             "estimated_savings": round(savings, 2) if savings is not None else None,
             "benchmark_rate": round(requirement.benchmark_rate, 2) if requirement.benchmark_rate is not None else None,
             "site": (
-                {"country": site.country, "city": site.city, "location_class": site.location_class, "overlap_hours": site.overlap_hours}
+                {
+                    "country": site.country,
+                    "city": site.city,
+                    "location_class": site.location_class,
+                    "overlap_hours": site.overlap_hours,
+                }
                 if site
                 else None
             ),

@@ -1,0 +1,173 @@
+"""Benchmark a worst-case match run (hard constraints exclude few vendors).
+
+    python manage.py bench_matching --vendors 100000
+
+Prints the raw SQL read time of the candidate features a run needs, the
+end-to-end run time (claim, read, score, persist: what the worker does), the
+scoring time alone, peak memory of the run, and the ratio run / raw read.
+"""
+
+import resource
+import statistics
+import time
+import tracemalloc
+from datetime import date
+from datetime import time as clock
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.utils import timezone
+
+from engagements.demo import seed_demo
+from engagements.matching import candidates, runs
+from engagements.matching.scoring import Scorer
+from engagements.models import ClientOrganization, MatchRun, Requirement, RequirementSkill
+from vendors.models import ExpertiseArea, Skill, Vendor
+
+BENCH_DOMAIN = "data_analytics"
+BENCH_SKILLS = [("sql", 3, "2"), ("python-analytics", 3, "1"), ("bi-dashboards", 3, "1")]
+
+
+class Command(BaseCommand):
+    help = "Benchmark matching on a worst-case requirement; prints read, run and scoring times and memory."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--vendors", type=int, default=100000, help="Pool size to seed if the database has fewer vendors."
+        )
+        parser.add_argument("--repeat", type=int, default=3, help="Runs to time (the median is reported).")
+        parser.add_argument(
+            "--allow-modify",
+            action="store_true",
+            help="Needed unless the database name contains 'bench': every vendor is given the bench domain.",
+        )
+
+    def handle(self, *args, vendors: int, repeat: int, allow_modify: bool, **options):
+        db_name = str(connection.settings_dict["NAME"])
+        if "bench" not in db_name and not allow_modify:
+            raise CommandError(
+                f"This benchmark rewrites vendor domains; use a *bench* database or --allow-modify (database: {db_name})."
+            )
+        existing = Vendor.objects.count()
+        if existing < vendors:
+            self.stdout.write(f"Seeding {vendors} vendors (the database has {existing})...")
+            started = time.perf_counter()
+            seed_demo(seed=42, vendors=vendors)
+            self.stdout.write(f"  seeded in {time.perf_counter() - started:.1f} s")
+        requirement = self._worst_case_requirement()
+        context = candidates.build_context(requirement, top_k=settings.MATCH_TOP_K, today=timezone.localdate())
+        active = candidates.active_vendors().count()
+        self.stdout.write(
+            f"Pool: {active} active vendors; engine {connection.vendor}; stream size {settings.MATCH_STREAM_SIZE}."
+        )
+
+        raw_times, score_times, run_times, peaks = [], [], [], []
+        for _ in range(repeat):
+            raw_times.append(self._raw_read(context))
+        for _ in range(repeat):
+            score_times.append(self._scoring_only(context))
+        for _ in range(repeat):
+            run_times.append(self._run(requirement)[1])
+        tracemalloc.start()  # a separate, untimed run: tracing slows Python down severalfold
+        run, _ = self._run(requirement)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+        raw, scoring, end_to_end = (statistics.median(v) for v in (raw_times, score_times, run_times))
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        self.stdout.write(
+            f"Eligible: {run.candidates_eligible} of {run.candidates_total}; exclusions {run.exclusions}; results {run.results.count()}."
+        )
+        self.stdout.write(f"raw SQL read of features : {raw:.3f} s (median of {repeat})")
+        self.stdout.write(f"scoring alone            : {scoring:.3f} s")
+        self.stdout.write(f"end-to-end run           : {end_to_end:.3f} s")
+        self.stdout.write(f"ratio run / raw read     : {end_to_end / raw:.2f}")
+        self.stdout.write(f"peak Python memory of run: {max(peaks) / 2**20:.1f} MiB (tracemalloc)")
+        self.stdout.write(f"peak process RSS         : {rss_mb:.0f} MiB")
+
+    def _run(self, requirement: Requirement) -> tuple[MatchRun, float]:
+        run = MatchRun.objects.create(requirement=requirement)
+        started = time.perf_counter()
+        outcome = runs.match_run_execute(run_id=run.pk, task_id=f"bench-{run.pk}")
+        elapsed = time.perf_counter() - started
+        run.refresh_from_db()
+        if outcome != "succeeded" or run.status != "succeeded":
+            raise CommandError(f"run {run.pk} ended {outcome}/{run.status}: {run.error}")
+        return run, elapsed
+
+    def _worst_case_requirement(self) -> Requirement:
+        domain = ExpertiseArea.objects.get(code=BENCH_DOMAIN)
+        through = Vendor.domains.through
+        missing = Vendor.objects.filter(is_active=True).exclude(domains=domain).values_list("id", flat=True)
+        through.objects.bulk_create(
+            [through(vendor_id=vid, expertisearea_id=domain.pk) for vid in missing], batch_size=10000
+        )
+        client, _ = ClientOrganization.objects.get_or_create(
+            slug="bench-client",
+            defaults={
+                "name": "Bench Client",
+                "country": "IT",
+                "timezone": "Europe/Rome",
+                "currency": "EUR",
+                "working_hours_start": clock(9),
+                "working_hours_end": clock(18),
+            },
+        )
+        requirement, created = Requirement.objects.get_or_create(
+            client=client,
+            title="Bench: worst case (few exclusions)",
+            defaults={
+                "domain": domain,
+                "budget_hourly_rate": Decimal("60"),
+                "currency": "EUR",
+                "estimated_hours": 1000,
+                "fte_needed": Decimal("0.5"),
+                "start_date": date.today(),
+                "min_timezone_overlap_hours": Decimal("0"),
+            },
+        )
+        if created:
+            for code, minimum, weight in BENCH_SKILLS:
+                RequirementSkill.objects.create(
+                    requirement=requirement,
+                    skill=Skill.objects.get(code=code),
+                    min_proficiency=minimum,
+                    weight=Decimal(weight),
+                )
+        return requirement
+
+    def _ranges(self):
+        bounds = candidates.active_vendors().order_by("id")
+        lo = bounds.values_list("id", flat=True).first()
+        hi = bounds.reverse().values_list("id", flat=True).first()
+        return runs.id_ranges(lo, hi, settings.MATCH_STREAM_SIZE)
+
+    def _raw_read(self, context) -> float:
+        """The same statements a run issues, fetched as raw tuples, nothing else."""
+        elapsed = 0.0
+        for lo, hi in self._ranges():
+            started = time.perf_counter()
+            sql, params = candidates.classify_sql(context, lo, hi)
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                rows = cursor.fetchall()
+                ids = [row[0] for row in rows if row[1] is None]
+                for queryset in candidates.feature_querysets(context, lo, hi, ids).values():
+                    feature_sql, feature_params = queryset.query.sql_with_params()
+                    cursor.execute(feature_sql, feature_params)
+                    cursor.fetchall()
+            elapsed += time.perf_counter() - started
+        return elapsed
+
+    def _scoring_only(self, context) -> float:
+        scorer = Scorer(context.profile())
+        resolve = candidates.SiteResolver(context)
+        profiles = []
+        for lo, hi in self._ranges():
+            eligible = [row for row in candidates.classify(context, lo, hi) if row[1] is None]
+            profiles.extend(candidates.vendor_profiles(context, lo, hi, eligible, resolve))
+        started = time.perf_counter()
+        for profile in profiles:
+            scorer.evaluate(profile)
+        return time.perf_counter() - started
