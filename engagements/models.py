@@ -248,6 +248,8 @@ class MatchRun(models.Model):
     # onshore benchmark), so a past ranking can be explained after profiles change.
     parameters = models.JSONField(default=dict, blank=True)
     timings = models.JSONField(default=dict, blank=True)
+    # One sentence on the outcome, e.g. why a run has no results.
+    summary = models.CharField(max_length=300, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)

@@ -90,3 +90,39 @@ def staff_dashboard() -> dict:
             Vendor.objects.filter(is_active=True, verified=False).order_by("-created_at", "-id")[:8]
         ),
     }
+
+
+def requirement_queryset_for(*, user) -> QuerySet[Requirement]:
+    """Requirements the user may see: staff all, a client manager their
+    organization's, anyone else none (so every lookup outside is a 404)."""
+    queryset = Requirement.objects.select_related("client", "domain").prefetch_related(
+        "requirement_skills__skill", "required_certifications"
+    )
+    if user.is_staff:
+        return queryset
+    membership = membership_for(user=user)
+    if membership is None or not membership.is_client:
+        return queryset.none()
+    return queryset.filter(client_id=membership.client_id)
+
+
+def match_run_queryset_for(*, user) -> QuerySet[MatchRun]:
+    queryset = MatchRun.objects.select_related("requirement")
+    if user.is_staff:
+        return queryset
+    membership = membership_for(user=user)
+    if membership is None or not membership.is_client:
+        return queryset.none()
+    return queryset.filter(requirement__client_id=membership.client_id)
+
+
+def match_run_with_results(*, run: MatchRun) -> MatchRun:
+    from django.db.models import Prefetch
+
+    from engagements.models import MatchResult
+
+    return (
+        MatchRun.objects.select_related("requirement")
+        .prefetch_related(Prefetch("results", queryset=MatchResult.objects.select_related("vendor").order_by("rank")))
+        .get(pk=run.pk)
+    )

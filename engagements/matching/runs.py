@@ -392,6 +392,7 @@ def _write_results(run: MatchRun, context: MatchContext, outcome: RangeOutcome, 
     run.exclusions = dict(sorted(outcome.exclusions.items()))
     run.timings = timings
     run.error = ""
+    run.summary = run_summary(outcome)
     run.finished_at = timezone.now()
     run.claimed_until = None
     run.save(
@@ -407,6 +408,16 @@ def _write_results(run: MatchRun, context: MatchContext, outcome: RangeOutcome, 
             "claimed_until",
         ]
     )
+
+
+def run_summary(outcome: RangeOutcome) -> str:
+    if outcome.total == 0:
+        return "The pool has no active vendors, so there is nothing to rank."
+    if outcome.eligible == 0:
+        reason, count = max(outcome.exclusions.items(), key=lambda item: (item[1], item[0]))
+        return f"All {outcome.total} active vendors were excluded; the most common reason: {reason} ({count})."
+    shown = min(outcome.eligible, len(outcome.top))
+    return f"{outcome.eligible} of {outcome.total} active vendors qualified; the best {shown} are ranked."
 
 
 def _decimal(value: float | None) -> Decimal | None:

@@ -372,7 +372,8 @@ class Scorer:
         }
 
     def total(self, components: Mapping[str, float]) -> float:
-        return sum(self.weights[key] * components[key] for key in COMPONENTS)
+        # Normalised weights can sum to 1 + 1 ulp: clamp so a perfect vendor is exactly 100.
+        return min(100.0, sum(self.weights[key] * components[key] for key in COMPONENTS))
 
     def score(self, vendor: VendorProfile) -> Score:
         components = self.components(vendor)
@@ -408,12 +409,13 @@ class Scorer:
             "capacity": capacity_score(vendor.available_fte, requirement.fte_needed),
         }
         weights = self.weights
-        total = (
+        total = min(
+            100.0,
             weights["expertise"] * expertise
             + weights["cost"] * components["cost"]
             + weights["location"] * components["location"]
             + weights["quality"] * components["quality"]
-            + weights["capacity"] * components["capacity"]
+            + weights["capacity"] * components["capacity"],
         )
         method = self.method
         if vendor.hourly_rate is None:
@@ -481,9 +483,10 @@ class Scorer:
                     "message": "Confidential need, but no valid security certification (e.g. ISO 27001, SOC 2).",
                 }
             )
-        if site is None or site.overlap_hours < LOW_OVERLAP_HOURS:
-            hours = site.overlap_hours if site else 0
-            flags.append({"code": "communication", "message": f"Only {hours:g} h of working-hours overlap."})
+        allowed_overlaps = [s.overlap_hours for s in vendor.sites if s.location_class in requirement.allowed_classes]
+        best_overlap = max(allowed_overlaps, default=0.0)
+        if best_overlap < LOW_OVERLAP_HOURS:
+            flags.append({"code": "communication", "message": f"Only {best_overlap:g} h of working-hours overlap."})
         elif requirement.languages and not shared_languages:
             flags.append({"code": "communication", "message": "No shared working language."})
         if vendor.review_count < FEW_REVIEWS or not vendor.verified:

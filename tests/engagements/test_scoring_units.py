@@ -311,11 +311,6 @@ def test_the_explanation_separates_matched_and_missing_skills():
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Bug in scoring.py: normalised weights may sum to 1 + 1 ulp, so a perfect vendor totals "
-    "100.00000000000001. Fix: clamp the total in Scorer.total to [0, 100]; then remove this marker.",
-)
 def test_a_perfect_vendor_totals_exactly_100_whatever_the_weights():
     requirement = make_requirement(
         skills=(),

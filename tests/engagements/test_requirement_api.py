@@ -1,0 +1,158 @@
+"""Requirements through the API: scoped to the caller's organization, and bad
+input answered with field errors that change nothing."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from engagements.models import MatchRun, Requirement
+from tests.factories import RequirementFactory, RequirementSkillFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def api(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def valid_payload(**overrides) -> dict:
+    payload = {
+        "title": "Month-end close support",
+        "domain": "finance",
+        "skills": [
+            {"skill": "financial-reporting", "min_proficiency": 4, "weight": "3", "must_have": True},
+            {"skill": "audit-support", "min_proficiency": 3},
+        ],
+        "seniority": "senior",
+        "budget_hourly_rate": "55.00",
+        "currency": "EUR",
+        "estimated_hours": 800,
+        "fte_needed": "2.0",
+        "languages": ["en", "it"],
+        "excluded_countries": ["RU"],
+        "required_certifications": ["iso_27001"],
+        "min_timezone_overlap_hours": "3",
+    }
+    payload.update(overrides)
+    return payload
+
+
+def test_a_manager_creates_a_requirement_for_their_organization(owner):
+    response = api(owner).post("/api/v1/requirements/", valid_payload(), format="json")
+    assert response.status_code == 201, response.data
+    body = response.json()
+    requirement = Requirement.objects.get(pk=body["id"])
+    assert requirement.client == owner.membership.client
+    assert body["skills"][0] == {"skill": "financial-reporting", "min_proficiency": 4, "weight": "3.00", "must_have": True}
+    assert body["required_certifications"] == ["iso_27001"]
+    assert body["selection_method"] == "balanced"  # the finance domain's default
+    assert set(body) >= {"id", "client", "title", "domain", "skills", "budget_hourly_rate", "currency", "weights", "status"}
+
+
+def test_the_selection_method_defaults_by_domain(owner):
+    payload = valid_payload(domain="legal", skills=[{"skill": "contract-review"}], required_certifications=[])
+    body = api(owner).post("/api/v1/requirements/", payload, format="json").json()
+    assert body["selection_method"] == "quality_cost_80_20"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"skills": []}, "skills"),
+        ({"budget_hourly_rate": "0"}, "budget_hourly_rate"),
+        ({"budget_hourly_rate": "-5"}, "budget_hourly_rate"),
+        ({"currency": "XYZ"}, "currency"),
+        ({"currency": "SEK"}, "currency"),  # a real currency without an exchange rate
+        ({"skills": [{"skill": "underwater-basket-weaving"}]}, "skills"),
+        ({"weights": {"expertise": 0, "cost": 0, "location": 0, "quality": 0, "capacity": 0}}, "weights"),
+        ({"weights": {"charisma": 10}}, "weights"),
+        ({"min_timezone_overlap_hours": "25"}, "min_timezone_overlap_hours"),
+        ({"languages": ["xx"]}, "languages"),
+        ({"excluded_countries": ["Narnia"]}, "excluded_countries"),
+        ({"location_classes": []}, "location_classes"),
+        ({"location_classes": ["offshore"], "preferred_location_classes": ["onshore"]}, "preferred_location_classes"),
+        ({"selection_method": "coin_toss"}, "selection_method"),
+        ({"domain": "astrology"}, "domain"),
+    ],
+)
+def test_bad_input_is_refused_with_a_field_error_and_changes_nothing(owner, overrides, field):
+    response = api(owner).post("/api/v1/requirements/", valid_payload(**overrides), format="json")
+    assert response.status_code == 400
+    assert field in response.json(), response.json()
+    assert not Requirement.objects.exists()
+
+
+def test_a_vendor_member_may_not_create_requirements(vendor_member):
+    response = api(vendor_member).post("/api/v1/requirements/", valid_payload(), format="json")
+    assert response.status_code == 403
+    assert not Requirement.objects.exists()
+
+
+def test_requirements_of_another_organization_are_404(owner, outsider):
+    requirement = RequirementFactory(client=owner.membership.client)
+    client = api(outsider)
+    assert client.get(f"/api/v1/requirements/{requirement.pk}/").status_code == 404
+    assert client.patch(f"/api/v1/requirements/{requirement.pk}/", {"title": "Mine now"}, format="json").status_code == 404
+    assert client.post(f"/api/v1/requirements/{requirement.pk}/match-runs/").status_code == 404
+    assert client.get("/api/v1/requirements/").json() == []
+    requirement.refresh_from_db()
+    assert requirement.title != "Mine now"
+    assert not MatchRun.objects.exists()
+
+
+def test_anonymous_callers_are_refused(client):
+    assert client.get("/api/v1/requirements/").status_code == 403  # session auth: no credentials
+    assert client.post("/api/v1/requirements/1/match-runs/").status_code == 403
+
+
+def test_a_manager_updates_skills_and_weights(owner):
+    requirement = RequirementFactory(client=owner.membership.client)
+    RequirementSkillFactory(requirement=requirement)
+    response = api(owner).patch(
+        f"/api/v1/requirements/{requirement.pk}/",
+        {"skills": [{"skill": "sql", "min_proficiency": 2}], "weights": {"cost": 50}},
+        format="json",
+    )
+    assert response.status_code == 200, response.data
+    assert [row["skill"] for row in response.json()["skills"]] == ["sql"]
+    requirement.refresh_from_db()
+    assert requirement.weights == {"cost": 50.0}
+
+
+def test_a_run_is_refused_for_a_requirement_that_cannot_be_matched(owner):
+    requirement = RequirementFactory(client=owner.membership.client)  # no skills
+    response = api(owner).post(f"/api/v1/requirements/{requirement.pk}/match-runs/")
+    assert response.status_code == 400
+    assert "skills" in response.json()
+    assert not MatchRun.objects.exists()
+
+
+def test_starting_a_run_answers_202_with_its_location_and_enqueues_after_commit(owner, django_capture_on_commit_callbacks):
+    requirement = RequirementFactory(client=owner.membership.client)
+    RequirementSkillFactory(requirement=requirement)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = api(owner).post(f"/api/v1/requirements/{requirement.pk}/match-runs/")
+    assert response.status_code == 202
+    run = MatchRun.objects.get()
+    assert response["Location"].endswith(f"/api/v1/match-runs/{run.pk}/")
+    assert response.json()["status"] == "pending"
+    assert len(callbacks) == 1  # the task is sent only once the transaction commits
+    assert run.dispatched_at is None
+
+
+def test_match_runs_of_another_organization_are_404(owner, outsider, vendor_member):
+    run = MatchRun.objects.create(requirement=RequirementFactory(client=owner.membership.client))
+    assert api(owner).get(f"/api/v1/match-runs/{run.pk}/").status_code == 200
+    assert api(outsider).get(f"/api/v1/match-runs/{run.pk}/").status_code == 404
+    assert api(vendor_member).get(f"/api/v1/match-runs/{run.pk}/").status_code == 404
+    assert api(outsider).get(f"/api/v1/match-runs/{run.pk}/why-not/", {"vendor": 1}).status_code == 404
+
+
+def test_the_match_run_has_the_contract_shape(owner):
+    run = MatchRun.objects.create(requirement=RequirementFactory(client=owner.membership.client))
+    body = api(owner).get(f"/api/v1/match-runs/{run.pk}/").json()
+    assert set(body) >= {
+        "id", "requirement", "status", "progress", "candidates_total", "candidates_eligible", "exclusions",
+        "created_at", "started_at", "finished_at", "error", "results",
+    }
