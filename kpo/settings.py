@@ -155,6 +155,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Vendor matching for knowledge process outsourcing.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {"LocationClassEnum": "engagements.models.LocationClass"},
 }
 
 # Celery. With CELERY_BROKER_URL unset, tasks run in-process at once (the

@@ -1,5 +1,7 @@
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
@@ -12,10 +14,16 @@ from vendors.models import Vendor
 
 
 class RequirementListApi(APIView):
+    serializer_class = RequirementSerializer
+
+    @extend_schema(operation_id="requirements_list", responses=RequirementSerializer(many=True))
     def get(self, request):
         queryset = selectors.requirement_queryset_for(user=request.user).order_by("-created_at", "-id")
         return Response(RequirementSerializer(queryset, many=True).data)
 
+    @extend_schema(
+        operation_id="requirements_create", request=RequirementSerializer, responses={201: RequirementSerializer}
+    )
     def post(self, request):
         membership = selectors.membership_for(user=request.user)
         if membership is None or not membership.is_client:
@@ -30,9 +38,12 @@ class RequirementListApi(APIView):
 
 
 class RequirementDetailApi(APIView):
+    serializer_class = RequirementSerializer
+
     def get_object(self, request, pk):
         return get_object_or_404(selectors.requirement_queryset_for(user=request.user), pk=pk)
 
+    @extend_schema(operation_id="requirements_retrieve", responses=RequirementSerializer)
     def get(self, request, pk):
         return Response(RequirementSerializer(self.get_object(request, pk)).data)
 
@@ -44,9 +55,13 @@ class RequirementDetailApi(APIView):
         requirement = self.get_object(request, pk)
         return Response(RequirementSerializer(requirement).data)
 
+    @extend_schema(operation_id="requirements_update", request=RequirementSerializer, responses=RequirementSerializer)
     def put(self, request, pk):
         return self._update(request, pk, partial=False)
 
+    @extend_schema(
+        operation_id="requirements_partial_update", request=RequirementSerializer, responses=RequirementSerializer
+    )
     def patch(self, request, pk):
         return self._update(request, pk, partial=True)
 
@@ -54,11 +69,15 @@ class RequirementDetailApi(APIView):
 class RequirementMatchRunsApi(APIView):
     """POST starts a run (202 + Location); GET lists the requirement's runs."""
 
+    serializer_class = MatchRunSerializer
+
+    @extend_schema(operation_id="requirements_match_runs_list", responses=MatchRunSerializer(many=True))
     def get(self, request, pk):
         requirement = get_object_or_404(selectors.requirement_queryset_for(user=request.user), pk=pk)
         run_list = selectors.match_run_queryset_for(user=request.user).filter(requirement=requirement)
         return Response(MatchRunSerializer(run_list.prefetch_related("results__vendor"), many=True).data)
 
+    @extend_schema(operation_id="requirements_match_runs_create", request=None, responses={202: MatchRunSerializer})
     def post(self, request, pk):
         requirement = get_object_or_404(selectors.requirement_queryset_for(user=request.user), pk=pk)
         problems = runs.requirement_match_problems(requirement)
@@ -74,6 +93,9 @@ class RequirementMatchRunsApi(APIView):
 
 
 class MatchRunDetailApi(APIView):
+    serializer_class = MatchRunSerializer
+
+    @extend_schema(operation_id="match_runs_retrieve", responses=MatchRunSerializer)
     def get(self, request, pk):
         run = get_object_or_404(selectors.match_run_queryset_for(user=request.user), pk=pk)
         return Response(MatchRunSerializer(selectors.match_run_with_results(run=run)).data)
@@ -82,6 +104,11 @@ class MatchRunDetailApi(APIView):
 class MatchRunWhyNotApi(APIView):
     """GET ?vendor=<id or slug>: the vendor's rank and components, or why it was excluded."""
 
+    @extend_schema(
+        operation_id="match_runs_why_not",
+        parameters=[OpenApiParameter("vendor", str, required=True, description="Vendor id or slug.")],
+        responses=OpenApiTypes.OBJECT,
+    )
     def get(self, request, pk):
         run = get_object_or_404(selectors.match_run_queryset_for(user=request.user), pk=pk)
         key = request.query_params.get("vendor", "").strip()

@@ -404,6 +404,7 @@ def _write_results(run: MatchRun, context: MatchContext, outcome: RangeOutcome, 
             "exclusions",
             "timings",
             "error",
+            "summary",
             "finished_at",
             "claimed_until",
         ]

@@ -44,10 +44,25 @@ def test_a_manager_creates_a_requirement_for_their_organization(owner):
     body = response.json()
     requirement = Requirement.objects.get(pk=body["id"])
     assert requirement.client == owner.membership.client
-    assert body["skills"][0] == {"skill": "financial-reporting", "min_proficiency": 4, "weight": "3.00", "must_have": True}
+    assert body["skills"][0] == {
+        "skill": "financial-reporting",
+        "min_proficiency": 4,
+        "weight": "3.00",
+        "must_have": True,
+    }
     assert body["required_certifications"] == ["iso_27001"]
     assert body["selection_method"] == "balanced"  # the finance domain's default
-    assert set(body) >= {"id", "client", "title", "domain", "skills", "budget_hourly_rate", "currency", "weights", "status"}
+    assert set(body) >= {
+        "id",
+        "client",
+        "title",
+        "domain",
+        "skills",
+        "budget_hourly_rate",
+        "currency",
+        "weights",
+        "status",
+    }
 
 
 def test_the_selection_method_defaults_by_domain(owner):
@@ -93,7 +108,9 @@ def test_requirements_of_another_organization_are_404(owner, outsider):
     requirement = RequirementFactory(client=owner.membership.client)
     client = api(outsider)
     assert client.get(f"/api/v1/requirements/{requirement.pk}/").status_code == 404
-    assert client.patch(f"/api/v1/requirements/{requirement.pk}/", {"title": "Mine now"}, format="json").status_code == 404
+    assert (
+        client.patch(f"/api/v1/requirements/{requirement.pk}/", {"title": "Mine now"}, format="json").status_code == 404
+    )
     assert client.post(f"/api/v1/requirements/{requirement.pk}/match-runs/").status_code == 404
     assert client.get("/api/v1/requirements/").json() == []
     requirement.refresh_from_db()
@@ -128,7 +145,9 @@ def test_a_run_is_refused_for_a_requirement_that_cannot_be_matched(owner):
     assert not MatchRun.objects.exists()
 
 
-def test_starting_a_run_answers_202_with_its_location_and_enqueues_after_commit(owner, django_capture_on_commit_callbacks):
+def test_starting_a_run_answers_202_with_its_location_and_enqueues_after_commit(
+    owner, django_capture_on_commit_callbacks
+):
     requirement = RequirementFactory(client=owner.membership.client)
     RequirementSkillFactory(requirement=requirement)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -153,6 +172,16 @@ def test_the_match_run_has_the_contract_shape(owner):
     run = MatchRun.objects.create(requirement=RequirementFactory(client=owner.membership.client))
     body = api(owner).get(f"/api/v1/match-runs/{run.pk}/").json()
     assert set(body) >= {
-        "id", "requirement", "status", "progress", "candidates_total", "candidates_eligible", "exclusions",
-        "created_at", "started_at", "finished_at", "error", "results",
+        "id",
+        "requirement",
+        "status",
+        "progress",
+        "candidates_total",
+        "candidates_eligible",
+        "exclusions",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "error",
+        "results",
     }

@@ -103,3 +103,9 @@ def test_production_settings_pass_the_deploy_check_without_warnings():
 def test_production_settings_redirect_to_https():
     values = probe(DEBUG="false", SECRET_KEY="x" * 60)
     assert values["ssl_redirect"] is True
+
+
+def test_the_visibility_timeout_must_exceed_the_hard_time_limit():
+    result = run_django(PROBE, DEBUG="true", CELERY_TASK_TIME_LIMIT="900", CELERY_VISIBILITY_TIMEOUT="600")
+    assert result.returncode != 0
+    assert "CELERY_VISIBILITY_TIMEOUT must exceed CELERY_TASK_TIME_LIMIT" in result.stderr
