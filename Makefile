@@ -41,10 +41,11 @@ demo: install
 
 test: install-dev
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=kpo.settings_test
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not reliability"
+	$(BIN)/pytest -m reliability
 
 test-fast: install-dev
-	$(BIN)/pytest -m "not e2e" -x
+	$(BIN)/pytest -m "not e2e and not reliability" -x
 
 lint: install-dev
 	$(BIN)/ruff check .

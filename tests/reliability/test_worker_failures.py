@@ -1,0 +1,138 @@
+"""What happens to match runs when the worker dies or Redis restarts.
+
+A worker child killed with SIGKILL mid-run: acks_late + reject_on_worker_lost
+put the message back, the same task id takes the run over, and it completes
+once, without duplicate results. Killed every time: the attempt counter fails
+the run instead of looping. Redis restarted: the worker reconnects and keeps
+consuming."""
+
+import subprocess
+import time
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+
+from engagements.demo import seed_demo
+from engagements.matching import runs
+from engagements.models import ClientOrganization, MatchRun, Requirement, RequirementSkill
+from vendors.models import ExpertiseArea, Skill, Vendor
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def wait(predicate, *, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"{what}: not within {timeout} s")
+
+
+@pytest.fixture
+def requirement():
+    seed_demo(seed=9, vendors=2500, today=date(2026, 11, 27))
+    domain = ExpertiseArea.objects.get(code="finance")
+    through = Vendor.domains.through
+    through.objects.bulk_create(
+        [
+            through(vendor_id=pk, expertisearea_id=domain.pk)
+            for pk in Vendor.objects.exclude(domains=domain).values_list("pk", flat=True)
+        ]
+    )
+    requirement = Requirement.objects.create(
+        client=ClientOrganization.objects.get(slug="banca-aurora"),
+        title="Reliability",
+        domain=domain,
+        budget_hourly_rate=Decimal("60"),
+        currency="EUR",
+        estimated_hours=100,
+        fte_needed=Decimal("1"),
+    )
+    RequirementSkill.objects.create(requirement=requirement, skill=Skill.objects.get(code="fpa"))
+    return requirement
+
+
+def running(run_id: int) -> bool:
+    run = MatchRun.objects.get(pk=run_id)
+    return run.status == "running" and run.progress > 0
+
+
+def test_a_run_whose_worker_is_killed_mid_run_is_redelivered_and_completes_once(worker_process, requirement):
+    worker = worker_process("killed-once")
+    run = runs.match_run_create(requirement=requirement)
+    wait(lambda: running(run.pk), timeout=60, what="run started")
+    worker.kill_child()
+
+    run = wait(
+        lambda: MatchRun.objects.filter(pk=run.pk, status__in=["succeeded", "failed"]).first(),
+        timeout=120,
+        what="run finished",
+    )
+    assert run.status == "succeeded", run.error
+    assert run.attempts == 2
+    vendor_ids = list(run.results.values_list("vendor_id", flat=True))
+    assert len(vendor_ids) == len(set(vendor_ids)) == settings.MATCH_TOP_K
+    assert list(run.results.values_list("rank", flat=True).order_by("rank")) == list(range(1, settings.MATCH_TOP_K + 1))
+
+
+def test_a_run_killed_every_time_fails_after_the_attempt_limit(worker_process, requirement):
+    worker = worker_process("killed-always")
+    run = runs.match_run_create(requirement=requirement)
+    for attempt in range(1, settings.MATCH_MAX_ATTEMPTS + 1):
+        wait(
+            lambda attempt=attempt: MatchRun.objects.filter(
+                pk=run.pk, status="running", attempts=attempt, progress__gt=0
+            ).exists(),
+            timeout=60,
+            what=f"attempt {attempt} running",
+        )
+        worker.kill_child()
+    run = wait(lambda: MatchRun.objects.filter(pk=run.pk, status="failed").first(), timeout=120, what="run failed")
+    assert "Gave up" in run.error
+    assert run.attempts == settings.MATCH_MAX_ATTEMPTS + 1
+    assert not run.results.exists()
+
+
+def redis_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["redis-cli", "-h", "127.0.0.1", "-p", "6379", *args], capture_output=True, text=True, timeout=10
+    )
+
+
+def test_the_worker_keeps_consuming_after_redis_restarts(worker_process, requirement):
+    worker_process("redis-restart")
+    first = runs.match_run_create(requirement=requirement)
+    wait(lambda: MatchRun.objects.filter(pk=first.pk, status="succeeded").exists(), timeout=120, what="first run")
+
+    redis_cli("shutdown", "nosave")
+    wait(lambda: redis_cli("ping").returncode != 0, timeout=15, what="redis stopped")
+    subprocess.run(
+        [
+            "redis-server",
+            "--daemonize",
+            "yes",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            "6379",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        check=True,
+        timeout=15,
+    )
+    wait(lambda: redis_cli("ping").stdout.strip() == "PONG", timeout=15, what="redis back")
+
+    second = runs.match_run_create(requirement=requirement)
+    finished = wait(
+        lambda: MatchRun.objects.filter(pk=second.pk, status__in=["succeeded", "failed"]).first(),
+        timeout=120,
+        what="the worker consumed a run sent after the restart",
+    )
+    assert finished.status == "succeeded", finished.error
