@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from kpo import health
+from kpo import health, help
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("help/<slug:page>/", help.help_page, name="help"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("engagements.api.urls")),
     path("", include("engagements.urls")),
