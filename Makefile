@@ -10,7 +10,7 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kpo_bench
 # The demo always runs on SQLite with the embedded task mode, whatever the shell exports.
 DEMO_ENV := env -u DATABASE_URL -u CELERY_BROKER_URL DEBUG=true
 
-.PHONY: demo install install-dev test test-fast lint format services bench-seed migrate clean help
+.PHONY: demo install install-dev test test-fast lint format services bench-seed bench-matching migrate clean help
 
 help:
 	@echo "make demo        virtualenv + install + migrate + demo data + serve on http://127.0.0.1:$(PORT)"
@@ -18,6 +18,7 @@ help:
 	@echo "make services    start local PostgreSQL and Redis if they are not running"
 	@echo "make lint        ruff lint and format check"
 	@echo "make bench-seed  seed 100,000 vendors into PostgreSQL and print the time"
+	@echo "make bench-matching  time a worst-case match run over 100,000 vendors (BENCH_VENDORS=N)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +68,11 @@ bench-seed: install
 	DEBUG=true DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py seed_demo --vendors 100000 --no-progress
 	@echo "Second run (idempotent, creates nothing):"
 	DEBUG=true DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py seed_demo --vendors 100000 --no-progress
+
+bench-matching: install
+	@psql "$(dir $(BENCH_DATABASE_URL))postgres" -qtc "SELECT 1 FROM pg_database WHERE datname='$(notdir $(BENCH_DATABASE_URL))'" | grep -q 1 || psql "$(dir $(BENCH_DATABASE_URL))postgres" -qc "CREATE DATABASE $(notdir $(BENCH_DATABASE_URL))"
+	DEBUG=true DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput -v0
+	DEBUG=true DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_matching --vendors $(or $(BENCH_VENDORS),100000)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles artifacts .pytest_cache .ruff_cache .hypothesis

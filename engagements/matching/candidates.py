@@ -181,12 +181,16 @@ def build_context(requirement: Requirement, *, top_k: int, today: date) -> Match
 def onshore_benchmark(context: MatchContext) -> tuple[float | None, int]:
     """Median rate, in the requirement's currency, of active vendors covering the
     domain that deliver from the client's country (onshore), for the seniority."""
-    rows = RateCard.objects.filter(
-        seniority=context.seniority,
-        vendor__is_active=True,
-        vendor__domains=context.domain_id,
-        vendor__in=DeliveryCenter.objects.filter(country=context.client_country).values("vendor_id"),
-    ).values_list("hourly_rate", "currency")
+    rows = (
+        RateCard.objects.filter(
+            seniority=context.seniority,
+            vendor__is_active=True,
+            vendor__domains=context.domain_id,
+            vendor__in=DeliveryCenter.objects.filter(country=context.client_country).values("vendor_id"),
+        )
+        .order_by()
+        .values_list("hourly_rate", "currency")
+    )
     converted = [
         rate for rate in (context.to_currency(amount, currency) for amount, currency in rows) if rate is not None
     ]

@@ -506,6 +506,11 @@ class Scorer:
             "estimated_cost": round(cost, 2) if cost is not None else None,
             "estimated_savings": round(savings, 2) if savings is not None else None,
             "benchmark_rate": round(requirement.benchmark_rate, 2) if requirement.benchmark_rate is not None else None,
+            "savings_note": (
+                None
+                if requirement.benchmark_rate is not None
+                else "No onshore vendor in the pool quotes this domain and seniority, so no saving is estimated."
+            ),
             "site": (
                 {
                     "country": site.country,

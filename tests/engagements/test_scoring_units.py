@@ -444,3 +444,16 @@ def test_the_engine_imports_only_the_standard_library(module):
     assert imported, "no import found: the parser is not looking at the module"
     outside = [name for name in imported if name.split(".")[0] not in sys.stdlib_module_names | {"__future__"}]
     assert outside == []
+
+
+def test_the_explanation_says_so_when_there_is_no_onshore_benchmark():
+    scorer = Scorer(make_requirement(benchmark_rate=None))
+    vendor = make_vendor(hourly_rate=30.0)
+    explained = scorer.explain(vendor, scorer.score(vendor))
+    assert explained["estimated_savings"] is None
+    assert "no saving is estimated" in explained["savings_note"]
+
+    scorer = Scorer(make_requirement(benchmark_rate=80.0))
+    explained = scorer.explain(vendor, scorer.score(vendor))
+    assert explained["savings_note"] is None
+    assert explained["estimated_savings"] is not None

@@ -57,6 +57,9 @@ class Command(BaseCommand):
             seed_demo(seed=42, vendors=vendors)
             self.stdout.write(f"  seeded in {time.perf_counter() - started:.1f} s")
         requirement = self._worst_case_requirement()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")  # fresh planner statistics after bulk loads, as autovacuum would give
         context = candidates.build_context(requirement, top_k=settings.MATCH_TOP_K, today=timezone.localdate())
         active = candidates.active_vendors().count()
         self.stdout.write(
