@@ -207,7 +207,8 @@ def _sql(queryset: QuerySet) -> tuple[str, tuple]:
 def classify_sql(context: MatchContext, lo: int, hi: int) -> tuple[str, list]:
     """One statement giving every active vendor in [lo, hi] the code of the first
     SQL hard constraint it fails (NULL when it passes them all), with the
-    vendor's own features (available FTE, verified, rating, review count).
+    vendor's own features (available FTE, verified, rating, review count) and
+    its rate card for the requested seniority.
 
     Each constraint is an aggregated subquery LEFT JOINed once (hash joins, one
     pass), never a correlated subquery per vendor row. Written in standard SQL
@@ -274,13 +275,16 @@ def classify_sql(context: MatchContext, lo: int, hi: int) -> tuple[str, list]:
         )
         cases.append("WHEN lang.vendor_id IS NULL THEN 'no_shared_language'")
 
+    # The rate card for the requested seniority (unique per vendor): the cost input, read in the same pass.
+    join("rc", RateCard.objects.filter(seniority=context.seniority, **in_range).order_by().values("vendor_id", "hourly_rate", "currency"))
     cases.append("WHEN v.available_fte < %s THEN 'insufficient_capacity'")
     capacity = Decimal(str(context.fte_needed)) * MIN_CAPACITY_SHARE
     # Only constants, the table name and ORM-compiled subqueries are interpolated; values go in params.
     real = FloatField().db_type(connection)
     sql = (
         f"SELECT v.id, CASE {' '.join(cases)} ELSE NULL END AS reason, "  # noqa: S608
-        f"CAST(v.available_fte AS {real}), v.verified, CAST(v.rating AS {real}), v.review_count "
+        f"CAST(v.available_fte AS {real}), v.verified, CAST(v.rating AS {real}), v.review_count, "
+        f"CAST(rc.hourly_rate AS {real}), rc.currency "
         f"FROM {vendor_table} v {' '.join(joins)} "
         "WHERE v.is_active = %s AND v.id >= %s AND v.id <= %s ORDER BY v.id"
     )
@@ -288,7 +292,7 @@ def classify_sql(context: MatchContext, lo: int, hi: int) -> tuple[str, list]:
 
 
 def classify(context: MatchContext, lo: int, hi: int) -> list[tuple]:
-    """Rows of (id, reason, available_fte, verified, rating, review_count)."""
+    """Rows of (id, reason, available_fte, verified, rating, review_count, hourly_rate, currency)."""
     sql, params = classify_sql(context, lo, hi)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -310,10 +314,6 @@ def feature_querysets(context: MatchContext, lo: int, hi: int, ids: list[int]) -
     dense = len(ids) > 0.5 * (hi - lo + 1)
     scope = {"vendor_id__gte": lo, "vendor_id__lte": hi} if dense else {"vendor_id__in": ids}
     reads: dict[str, QuerySet] = {
-        # Numbers cast to float in SQL: the driver then builds floats, not Decimals.
-        "rates": RateCard.objects.filter(seniority=context.seniority, **scope)
-        .order_by()
-        .values_list("vendor_id", Cast("hourly_rate", FloatField()), "currency"),
         "sites": DeliveryCenter.objects.filter(**scope)
         .order_by()
         .values_list("vendor_id", "country", "city", "timezone"),
@@ -398,15 +398,10 @@ def vendor_profiles(
     reads = feature_querysets(context, lo, hi, ids)
     factors = context.currency_factors()
 
-    # Rows of vendors outside `wanted` (dense reads) land in these dicts unused:
+    # Rows of vendors outside the eligible ones (dense reads) land in these dicts unused:
     # cheaper than testing every row.
-    rates: dict[int, float] = {}
-    for vendor_id, amount, currency in rows(reads["rates"]):
-        factor = factors.get(currency)
-        if factor is not None:
-            rates[vendor_id] = amount * factor
     other_rates: dict[int, dict[str, float]] = {}
-    missing_rate = [vendor_id for vendor_id in ids if vendor_id not in rates]
+    missing_rate = [row[0] for row in eligible if row[6] is None or row[7] not in factors]
     if missing_rate:  # estimate from the nearest seniority the vendor does quote
         for vendor_id, seniority, amount, currency in (
             RateCard.objects.filter(vendor_id__in=missing_rate)
@@ -447,10 +442,11 @@ def vendor_profiles(
     no_languages: frozenset[str] = frozenset()
     no_sites: tuple[Site, ...] = ()
     seniority = context.seniority
-    for vendor_id, _reason, available_fte, verified, rating, review_count in eligible:
-        rate = rates.get(vendor_id)
-        estimated = False
-        if rate is None:
+    for vendor_id, _reason, available_fte, verified, rating, review_count, amount, currency in eligible:
+        factor = factors.get(currency) if amount is not None else None
+        if factor is not None:
+            rate, estimated = amount * factor, False
+        else:
             rate, estimated = estimate_rate(other_rates.get(vendor_id, {}), seniority)
         spoken = languages.get(vendor_id)
         vendor_sites = sites.get(vendor_id)
