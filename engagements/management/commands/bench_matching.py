@@ -60,6 +60,8 @@ class Command(BaseCommand):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")  # fresh planner statistics after bulk loads, as autovacuum would give
+        # One task streaming the whole pool: the path whose read/run ratio and memory are measured.
+        settings.MATCH_CHUNK_SIZE = max(settings.MATCH_CHUNK_SIZE, Vendor.objects.count() + 1)
         context = candidates.build_context(requirement, top_k=settings.MATCH_TOP_K, today=timezone.localdate())
         active = candidates.active_vendors().count()
         self.stdout.write(
