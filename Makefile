@@ -10,7 +10,7 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kpo_bench
 # The demo always runs on SQLite with the embedded task mode, whatever the shell exports.
 DEMO_ENV := env -u DATABASE_URL -u CELERY_BROKER_URL DEBUG=true
 
-.PHONY: demo install install-dev test test-fast lint format services bench-seed bench-matching migrate clean help
+.PHONY: demo install install-dev test test-fast lint format services bench-seed bench-matching vendor-assets migrate clean help
 
 help:
 	@echo "make demo        virtualenv + install + migrate + demo data + serve on http://127.0.0.1:$(PORT)"
@@ -73,6 +73,14 @@ bench-matching: install
 	@psql "$(dir $(BENCH_DATABASE_URL))postgres" -qtc "SELECT 1 FROM pg_database WHERE datname='$(notdir $(BENCH_DATABASE_URL))'" | grep -q 1 || psql "$(dir $(BENCH_DATABASE_URL))postgres" -qc "CREATE DATABASE $(notdir $(BENCH_DATABASE_URL))"
 	DEBUG=true DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput -v0
 	DEBUG=true DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_matching --vendors $(or $(BENCH_VENDORS),100000)
+
+# Front-end libraries from npm, copied into static/vendor and committed (never a CDN).
+vendor-assets:
+	npm install --no-audit --no-fund
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js
+	cp node_modules/axe-core/axe.min.js static/vendor/axe.min.js
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles artifacts .pytest_cache .ruff_cache .hypothesis
