@@ -80,7 +80,8 @@ vendor-assets:
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js
-	cp node_modules/axe-core/axe.min.js static/vendor/axe.min.js
+	mkdir -p tests/e2e/vendor
+	cp node_modules/axe-core/axe.min.js tests/e2e/vendor/axe.min.js  # test-only: injected by the accessibility tests
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles artifacts .pytest_cache .ruff_cache .hypothesis
