@@ -13,6 +13,9 @@ urlpatterns = [
     path("help/<slug:page>/", help.help_page, name="help"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("engagements.api.urls")),
+    path("vendors/", include("vendors.urls")),
+    path("requirements/", include("engagements.urls_requirements")),
+    path("engagements/", include("engagements.urls_engagements")),
     path("", include("engagements.urls")),
 ]
 

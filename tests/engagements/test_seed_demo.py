@@ -5,6 +5,7 @@ from statistics import median
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from engagements.demo import DEMO_PASSWORD, seed_demo
 from engagements.models import ClientOrganization, Engagement, Membership, Requirement, RequirementStatus, Review
@@ -151,7 +152,7 @@ def test_printed_demo_logins_work(capsys):
     out = capsys.readouterr().out
     for username in ("manager", "vendor", "staff"):
         assert f"username: {username}" in out
-        assert authenticate(username=username, password=DEMO_PASSWORD) is not None
+        assert authenticate(RequestFactory().post("/accounts/login/"), username=username, password=DEMO_PASSWORD) is not None
     assert DEMO_PASSWORD in out
     assert "Finished in" in out
     assert Membership.objects.get(user__username="manager").client.country == "IT"

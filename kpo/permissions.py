@@ -1,0 +1,46 @@
+"""Who may open which page. Outsiders get 404, never a hint that a page or
+object exists (DESIGN.md, security model)."""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+
+
+def viewer_membership(request):
+    """The signed-in user's membership (client or vendor), cached on the request."""
+    if not hasattr(request, "_kpo_membership"):
+        user = request.user
+        request._kpo_membership = getattr(user, "membership", None) if user.is_authenticated else None
+    return request._kpo_membership
+
+
+def viewer_client(request):
+    membership = viewer_membership(request)
+    return membership.client if membership is not None and membership.client_id else None
+
+
+def client_or_staff_required(view):
+    """The vendor directory and profiles: client members and staff."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_staff and viewer_client(request) is None:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def client_manager_required(view):
+    """A client organization's own pages (requirements, runs, engagements)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if viewer_client(request) is None:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
