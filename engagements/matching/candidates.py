@@ -15,7 +15,6 @@ from django.db import connection
 from django.db.models import Count, FloatField, Q, QuerySet
 from django.db.models.functions import Cast
 
-from engagements.matching import geo
 from engagements.matching.scoring import (
     ALL_CLASSES,
     SCORING_VERSION,
@@ -27,6 +26,7 @@ from engagements.matching.scoring import (
     resolve_weights,
 )
 from engagements.models import Engagement, EngagementStatus, Requirement
+from kpo import geo
 from vendors.models import (
     DeliveryCenter,
     ExchangeRate,
@@ -276,7 +276,12 @@ def classify_sql(context: MatchContext, lo: int, hi: int) -> tuple[str, list]:
         cases.append("WHEN lang.vendor_id IS NULL THEN 'no_shared_language'")
 
     # The rate card for the requested seniority (unique per vendor): the cost input, read in the same pass.
-    join("rc", RateCard.objects.filter(seniority=context.seniority, **in_range).order_by().values("vendor_id", "hourly_rate", "currency"))
+    join(
+        "rc",
+        RateCard.objects.filter(seniority=context.seniority, **in_range)
+        .order_by()
+        .values("vendor_id", "hourly_rate", "currency"),
+    )
     cases.append("WHEN v.available_fte < %s THEN 'insufficient_capacity'")
     capacity = Decimal(str(context.fte_needed)) * MIN_CAPACITY_SHARE
     # Only constants, the table name and ORM-compiled subqueries are interpolated; values go in params.

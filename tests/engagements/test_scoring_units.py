@@ -1,5 +1,5 @@
 """Example-based tests of the scoring rules (engagements/matching/scoring.py) and
-of the geography they rely on (engagements/matching/geo.py). Pure Python: no database."""
+of the geography they rely on (kpo/geo.py). Pure Python: no database."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from engagements.matching import geo, scoring
-from engagements.matching.geo import location_class, overlap_hours, region, utc_offset_hours
+from engagements.matching import scoring
 from engagements.matching.scoring import (
     RequiredSkill,
     RequirementProfile,
@@ -26,6 +25,8 @@ from engagements.matching.scoring import (
     quality_score,
     skill_fit,
 )
+from kpo import geo
+from kpo.geo import location_class, overlap_hours, region, utc_offset_hours
 
 
 def make_requirement(**changes) -> RequirementProfile:

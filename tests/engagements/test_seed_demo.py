@@ -152,7 +152,10 @@ def test_printed_demo_logins_work(capsys):
     out = capsys.readouterr().out
     for username in ("manager", "vendor", "staff"):
         assert f"username: {username}" in out
-        assert authenticate(RequestFactory().post("/accounts/login/"), username=username, password=DEMO_PASSWORD) is not None
+        assert (
+            authenticate(RequestFactory().post("/accounts/login/"), username=username, password=DEMO_PASSWORD)
+            is not None
+        )
     assert DEMO_PASSWORD in out
     assert "Finished in" in out
     assert Membership.objects.get(user__username="manager").client.country == "IT"
