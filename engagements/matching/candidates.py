@@ -394,9 +394,18 @@ def rows(queryset: QuerySet) -> list[tuple]:
 def vendor_profiles(
     context: MatchContext, lo: int, hi: int, eligible: list[tuple], resolve_site: SiteResolver
 ) -> Iterator[VendorProfile]:
-    """Profiles of the vendors passing the SQL constraints (`eligible`: their
-    classify rows): one query per related table, rows read as tuples, no model
-    instances. SQLite hands booleans back as 0/1, which score the same."""
+    """VendorProfile objects for `vendor_rows`."""
+    for row in vendor_rows(context, lo, hi, eligible, resolve_site):
+        yield VendorProfile(*row)
+
+
+def vendor_rows(
+    context: MatchContext, lo: int, hi: int, eligible: list[tuple], resolve_site: SiteResolver
+) -> Iterator[tuple]:
+    """Features of the vendors passing the SQL constraints (`eligible`: their
+    classify rows) as plain tuples in VendorProfile's field order: one query per
+    related table, rows read as tuples, no model instances and no object per
+    vendor. SQLite hands booleans back as 0/1, which score the same."""
     if not eligible:
         return
     ids = [row[0] for row in eligible]
@@ -455,7 +464,7 @@ def vendor_profiles(
             rate, estimated = estimate_rate(other_rates.get(vendor_id, {}), seniority)
         spoken = languages.get(vendor_id)
         vendor_sites = sites.get(vendor_id)
-        yield VendorProfile(
+        yield (
             vendor_id,
             skills.get(vendor_id, empty_skills),
             rate,

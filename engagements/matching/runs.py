@@ -41,8 +41,9 @@ from engagements.matching.candidates import (
     build_context,
     classify,
     vendor_profiles,
+    vendor_rows,
 )
-from engagements.matching.scoring import Score, Scorer, resolve_weights
+from engagements.matching.scoring import COMPONENTS, Score, Scorer, VendorProfile, resolve_weights
 from engagements.models import MatchResult, MatchRun, MatchRunChunk, MatchRunStatus, Requirement
 from vendors.models import ExchangeRate, Vendor
 
@@ -100,19 +101,19 @@ def score_range(context: MatchContext, scorer: Scorer, lo: int, hi: int, resolve
         return outcome
     heap: list[tuple[float, int, object, dict, float]] = []
     top_k = context.top_k
-    evaluate = scorer.evaluate
+    evaluate_row = scorer.evaluate_row
     eligible_count = 0
     # Below this a score cannot reach the heap even after rounding: skip the tuple work.
     floor = float("-inf")
-    for profile in vendor_profiles(context, lo, hi, eligible, resolve_site):
-        score, components, reason = evaluate(profile)
+    for row in vendor_rows(context, lo, hi, eligible, resolve_site):
+        score, components, reason = evaluate_row(row)
         if reason is not None:
             exclusions[reason] = exclusions.get(reason, 0) + 1
             continue
         eligible_count += 1
         if score < floor:
             continue
-        item = (round(score, 4), -profile.vendor_id, profile, components, score)
+        item = (round(score, 4), -row[0], row, components, score)
         if len(heap) < top_k:
             heapq.heappush(heap, item)
         elif item[:2] > heap[0][:2]:
@@ -122,7 +123,9 @@ def score_range(context: MatchContext, scorer: Scorer, lo: int, hi: int, resolve
         if len(heap) == top_k:
             floor = heap[0][0] - 0.0001
     outcome.eligible = eligible_count
-    for rounded, _neg_id, profile, components, score in sorted(heap, key=lambda i: (-i[0], -i[1])):
+    for rounded, _neg_id, row, component_values, score in sorted(heap, key=lambda i: (-i[0], -i[1])):
+        profile = VendorProfile(*row)
+        components = dict(zip(COMPONENTS, component_values, strict=True))
         explanation = scorer.explain(profile, Score(profile.vendor_id, score, components))
         outcome.top.append({"vendor_id": profile.vendor_id, "total": rounded, "explanation": explanation})
     return outcome

@@ -308,6 +308,7 @@ class Scorer:
         self.requirement = requirement
         self.method = METHODS.get(requirement.method)
         self.weights = resolve_weights(requirement.method, requirement.weights)
+        self._weight_tuple = tuple(self.weights[key] for key in COMPONENTS)
         self.skill_weight_total = sum(s.weight for s in requirement.skills)
         # Per required skill: (code, weight, fit for proficiency 0..5), so the hot loop only indexes.
         self._skill_tables = (
@@ -380,16 +381,39 @@ class Scorer:
         return Score(vendor.vendor_id, self.total(components), components)
 
     def evaluate(self, vendor: VendorProfile) -> tuple[float, dict[str, float], str | None]:
-        """(total, components, exclusion reason) in one pass: the hot path of a run.
-        Same arithmetic as components(), total() and exclusion() (a property test
-        holds them equal), without their repeated walks over the sites."""
+        """(total, components, exclusion reason) in one pass. Same arithmetic as
+        components(), total() and exclusion(): a property test holds them equal."""
+        total, components, reason = self.evaluate_row(
+            (
+                vendor.vendor_id,
+                vendor.skills,
+                vendor.hourly_rate,
+                vendor.rate_estimated,
+                vendor.sites,
+                vendor.languages,
+                vendor.domain_engagements,
+                vendor.review_count,
+                vendor.rating,
+                vendor.verified,
+                vendor.available_fte,
+                vendor.security_certified,
+            )
+        )
+        return total, dict(zip(COMPONENTS, components, strict=True)), reason
+
+    def evaluate_row(self, row: tuple) -> tuple[float, tuple[float, float, float, float, float], str | None]:
+        """The hot path of a run: a vendor as a plain tuple in VendorProfile's field
+        order (no object per vendor), the components as a tuple in COMPONENTS order.
+        The component functions are inlined here; keep both in step."""
+        (_vendor_id, skills, rate, _estimated, sites, languages, domain_engagements,
+         review_count, rating, verified, available_fte, _security) = row  # fmt: skip
         requirement = self.requirement
         allowed = requirement.allowed_classes
         preferred = requirement.preferred_classes
         target = self.overlap_target
         best = -1.0
         max_overlap = -1.0
-        for site in vendor.sites:
+        for site in sites:
             location_class = site.location_class
             if location_class not in allowed:
                 continue
@@ -400,37 +424,85 @@ class Scorer:
             site_score = 0.4 * class_score + 0.4 * (100.0 * min(1.0, hours / target))
             if site_score > best:
                 best = site_score
-        expertise = self.expertise(vendor)
-        components = {
-            "expertise": expertise,
-            "cost": cost_score(vendor.hourly_rate, requirement.budget_hourly_rate),
-            "location": max(best, 0.0) + 20.0 * self.language_share(vendor),
-            "quality": quality_score(vendor.review_count, vendor.rating, vendor.verified),
-            "capacity": capacity_score(vendor.available_fte, requirement.fte_needed),
-        }
-        weights = self.weights
+
+        # expertise (as Scorer.expertise)
+        n = domain_engagements if domain_engagements > 0 else 0
+        track = n / (n + 3)
+        if not self._skill_tables:
+            expertise = 100.0 * (0.75 + 0.15 + 0.10 * track)
+        else:
+            coverage = experience = 0.0
+            for code, weight, fits in self._skill_tables:
+                proficiency, years = skills.get(code, _NO_SKILL)
+                coverage += weight * fits[proficiency if proficiency <= 5 else 5]
+                if proficiency > 0:
+                    experience += weight * min(years, 10) / 10
+            total_weight = self.skill_weight_total
+            expertise = 100.0 * (0.75 * (coverage / total_weight) + 0.15 * (experience / total_weight) + 0.10 * track)
+
+        # cost (as cost_score)
+        budget = requirement.budget_hourly_rate
+        if rate is None or budget <= 0:
+            cost = 0.0
+        else:
+            ratio = rate / budget
+            if ratio <= 0.5:
+                cost = 100.0
+            elif ratio <= 1.0:
+                cost = 100.0 - 80.0 * (ratio - 0.5)
+            elif ratio <= 1.5:
+                cost = 60.0 - 120.0 * (ratio - 1.0)
+            else:
+                cost = 0.0
+
+        # location (as Scorer.location)
+        required_languages = self.required_languages
+        share = len(required_languages & languages) / len(required_languages) if required_languages else 1.0
+        location = max(best, 0.0) + 20.0 * share
+
+        # quality (as quality_score / bayesian_rating)
+        if review_count <= 0 or rating is None:
+            bayes = PRIOR_MEAN
+        else:
+            bayes = (PRIOR_STRENGTH * PRIOR_MEAN + review_count * rating) / (PRIOR_STRENGTH + review_count)
+        quality = 85.0 * (bayes - 1.0) / 4.0 + (15.0 if verified else 0.0)
+
+        # capacity (as capacity_score)
+        needed = requirement.fte_needed
+        if needed <= 0:
+            capacity = 100.0
+        else:
+            ratio = max(available_fte, 0.0) / needed
+            if ratio >= 1.5:
+                capacity = 100.0
+            elif ratio >= 1.0:
+                capacity = 85.0 + 30.0 * (ratio - 1.0)
+            else:
+                capacity = 85.0 * ratio
+
+        w_expertise, w_cost, w_location, w_quality, w_capacity = self._weight_tuple
         total = min(
             100.0,
-            weights["expertise"] * expertise
-            + weights["cost"] * components["cost"]
-            + weights["location"] * components["location"]
-            + weights["quality"] * components["quality"]
-            + weights["capacity"] * components["capacity"],
+            w_expertise * expertise
+            + w_cost * cost
+            + w_location * location
+            + w_quality * quality
+            + w_capacity * capacity,
         )
         method = self.method
-        if vendor.hourly_rate is None:
+        if rate is None:
             reason: str | None = "no_rate"
         elif max_overlap < 0:
             reason = "location_class_not_allowed"
         elif max_overlap < requirement.min_overlap_hours:
             reason = "insufficient_timezone_overlap"
-        elif method is not None and method.budget_is_cap and vendor.hourly_rate > requirement.budget_hourly_rate:
+        elif method is not None and method.budget_is_cap and rate > budget:
             reason = "over_budget"
         elif method is not None and method.min_expertise is not None and expertise < method.min_expertise:
             reason = "below_min_expertise"
         else:
             reason = None
-        return total, components, reason
+        return total, (expertise, cost, location, quality, capacity), reason
 
     # -- hard constraints that need the maths -------------------------------
     def exclusion(self, vendor: VendorProfile, components: Mapping[str, float] | None = None) -> str | None:
