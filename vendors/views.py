@@ -1,11 +1,114 @@
-from django.core.paginator import Paginator
-from django.shortcuts import render
+"""The procurement manager's vendor pages: directory, vendor page, comparison.
+Thin: the form validates the query string, the selectors read."""
 
-from kpo.permissions import client_or_staff_required
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+
+from kpo.permissions import client_or_staff_required, viewer_client
+from vendors import selectors
+from vendors.forms import LOCATION_LABELS, DirectoryFilterForm
 from vendors.models import Vendor
+
+PAGE_SIZE = 20
+
+
+def viewer_for(request) -> selectors.Viewer:
+    client = viewer_client(request)
+    return selectors.Viewer.for_client(client) if client is not None else selectors.Viewer.for_staff()
 
 
 @client_or_staff_required
 def vendor_directory(request):
-    page = Paginator(Vendor.objects.filter(is_active=True).order_by("name", "id"), 25).get_page(request.GET.get("page"))
-    return render(request, "vendors/vendor_list.html", {"page": page})
+    viewer = viewer_for(request)
+    form = DirectoryFilterForm(request.GET, viewer=viewer)
+    form.is_valid()  # invalid fields drop out of cleaned_data and become notices
+    filters = selectors.DirectoryFilters.from_cleaned_data(form.cleaned_data)
+    today = viewer.today()
+    notices = form.notices()
+
+    paginator = Paginator(selectors.vendor_directory(filters=filters, viewer=viewer, today=today), PAGE_SIZE)
+    page_number = request.GET.get("page", "1")
+    page = paginator.get_page(page_number)
+    if str(page.number) != page_number and "page" in request.GET:
+        notices.append(
+            _("There is no page “%(asked)s”; showing page %(shown)s.") % {"asked": page_number, "shown": page.number}
+        )
+    context = {
+        "form": form,
+        "filters": filters,
+        "page": page,
+        "rows": selectors.directory_rows(page.object_list, viewer=viewer, on=today),
+        "notices": notices,
+        "viewer": viewer,
+        "location_labels": LOCATION_LABELS,
+        "seniority_label": dict(form.fields["seniority"].choices).get(filters.seniority, filters.seniority),
+        "filtered": any(form.cleaned_data.get(name) for name in form.fields if name not in ("sort", "seniority")),
+    }
+    # A history restore (back button after the cached snapshot expired) needs the whole page.
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "vendors/partials/vendor_results.html" if partial else "vendors/vendor_list.html"
+    response = render(request, template, context)
+    # The same URL answers a fragment or a page: caches must keep them apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@client_or_staff_required
+def vendor_detail(request, slug: str):
+    viewer = viewer_for(request)
+    try:
+        vendor = selectors.vendor_profile(slug=slug, viewer_is_staff=request.user.is_staff)
+    except Vendor.DoesNotExist:
+        raise Http404 from None
+    now = viewer.now()
+    today = now.date()
+    factors = selectors.currency_factors(selectors.exchange_rates(), viewer.currency)
+    certifications = [
+        (vc, selectors.certification_status(vc.valid_until, today=today)) for vc in vendor.vendor_certifications.all()
+    ]
+    context = {
+        "vendor": vendor,
+        "viewer": viewer,
+        "now": now,
+        "skill_groups": selectors.skills_by_domain(vendor),
+        "rates": selectors.rate_lines(vendor.rates.all(), viewer=viewer, factors=factors),
+        "centres": selectors.centre_facts(vendor.delivery_centers.all(), viewer=viewer, now=now),
+        "certifications": certifications,
+        "reviews": selectors.vendor_reviews(vendor),
+        "bayesian": selectors.bayesian_rating(vendor.review_count, vendor.rating),
+        "history": selectors.vendor_change_history(vendor),
+        "location_labels": LOCATION_LABELS,
+        "warning_days": selectors.EXPIRY_WARNING_DAYS,
+    }
+    return render(request, "vendors/vendor_detail.html", context)
+
+
+@client_or_staff_required
+def vendor_compare(request):
+    viewer = viewer_for(request)
+    slugs = list(dict.fromkeys(slug.strip() for slug in request.GET.getlist("v") if slug.strip()))
+    errors = []
+    vendors: list[Vendor] = []
+    if len(slugs) < selectors.MIN_COMPARE:
+        errors.append(_("Choose at least two vendors to compare."))
+    elif len(slugs) > selectors.MAX_COMPARE:
+        errors.append(
+            _("You can compare at most %(max)s vendors at a time; you chose %(count)s.")
+            % {"max": selectors.MAX_COMPARE, "count": len(slugs)}
+        )
+    else:
+        vendors = selectors.vendors_for_compare(slugs=slugs, viewer_is_staff=request.user.is_staff)
+        found = {vendor.slug for vendor in vendors}
+        unknown = [slug for slug in slugs if slug not in found]
+        if unknown:
+            errors.append(_("No vendor found for: %(slugs)s.") % {"slugs": ", ".join(unknown)})
+    context = {"errors": errors, "viewer": viewer, "location_labels": LOCATION_LABELS}
+    if errors:
+        return render(request, "vendors/vendor_compare.html", context, status=400)
+    context["comparison"] = selectors.vendor_comparison(vendors, viewer=viewer)
+    return render(request, "vendors/vendor_compare.html", context)

@@ -1,0 +1,40 @@
+"""Small visual pieces of the vendor pages: proficiency dots, rating stars,
+location-class badges. Every value is escaped by format_html."""
+
+from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.simple_tag
+def proficiency(level) -> str:
+    """Five dots, `level` of them filled; read out as "Proficiency 4 of 5"."""
+    level = max(0, min(5, int(level or 0)))
+    dots = format_html_join(
+        "", '<span class="dot{}" aria-hidden="true"></span>', ((" on" if i < level else "",) for i in range(5))
+    )
+    label = _("Proficiency %(level)s of 5") % {"level": level}
+    return format_html('<span class="proficiency" role="img" aria-label="{}" title="{}">{}</span>', label, label, dots)
+
+
+@register.simple_tag
+def stars(rating) -> str:
+    """A five-star bar filled to the rating; read out as "Rated 4.3 out of 5"."""
+    if rating is None:
+        return format_html('<span class="muted">{}</span>', _("No rating"))
+    value = float(rating)
+    label = _("Rated %(rating).1f out of 5") % {"rating": value}
+    percent = max(0.0, min(100.0, value / 5 * 100))
+    return format_html(
+        '<span class="stars" role="img" aria-label="{}" title="{}"><span class="stars-fill" style="width: {}%"></span></span>',
+        label,
+        label,
+        f"{percent:.0f}",
+    )
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None
