@@ -1,18 +1,28 @@
 """Reads for the demand side. Every queryset here is scoped to its caller."""
 
-from django.db.models import Count, Q, QuerySet
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from itertools import groupby
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from engagements.models import (
     ClientOrganization,
     Engagement,
+    EngagementEvent,
     EngagementStatus,
+    MatchResult,
     MatchRun,
     Membership,
+    Milestone,
     Requirement,
     RequirementStatus,
     Review,
 )
-from vendors.models import Vendor
+from kpo.codes import country_names
+from vendors.models import ExchangeRate, Skill, Vendor
 
 
 def membership_for(*, user) -> Membership | None:
@@ -52,6 +62,7 @@ def client_dashboard(*, client: ClientOrganization) -> dict:
         "engagement_counts": dict(
             engagements.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n")
         ),
+        "spend": client_spend_by_country(client=client),
     }
 
 
@@ -117,12 +128,199 @@ def match_run_queryset_for(*, user) -> QuerySet[MatchRun]:
 
 
 def match_run_with_results(*, run: MatchRun) -> MatchRun:
-    from django.db.models import Prefetch
-
-    from engagements.models import MatchResult
-
     return (
         MatchRun.objects.select_related("requirement")
         .prefetch_related(Prefetch("results", queryset=MatchResult.objects.select_related("vendor").order_by("rank")))
         .get(pk=run.pk)
     )
+
+
+# -- the procurement manager's pages ---------------------------------------------------
+
+
+def requirement_list_page(*, client: ClientOrganization, status: str | None = None) -> QuerySet[Requirement]:
+    """The requirement list: counts of skills, runs and engagements in one query."""
+    queryset = (
+        Requirement.objects.filter(client=client)
+        .select_related("domain")
+        .annotate(
+            skill_count=Count("requirement_skills", distinct=True),
+            run_count=Count("match_runs", distinct=True),
+            engagement_count=Count("engagements", distinct=True),
+        )
+        .order_by("-created_at", "-id")
+    )
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset
+
+
+def requirement_for_manager(*, user, client: ClientOrganization) -> QuerySet[Requirement]:
+    """A manager's requirements: the per-user scope, narrowed to the organization
+    the page works for (a staff member with a client membership sees only it)."""
+    return requirement_queryset_for(user=user).filter(client=client)
+
+
+def match_run_for_client(*, client: ClientOrganization) -> QuerySet[MatchRun]:
+    return MatchRun.objects.filter(requirement__client=client).select_related("requirement__domain")
+
+
+def match_run_list_for_requirement(*, requirement: Requirement) -> QuerySet[MatchRun]:
+    return (
+        MatchRun.objects.filter(requirement=requirement)
+        .annotate(result_count=Count("results"))
+        .order_by("-created_at", "-id")
+    )
+
+
+def match_run_results(*, run: MatchRun) -> list[MatchResult]:
+    return list(MatchResult.objects.filter(run=run).select_related("vendor").order_by("rank"))
+
+
+def skill_names(*, codes) -> dict[str, str]:
+    codes = set(codes)
+    if not codes:
+        return {}
+    return dict(Skill.objects.filter(code__in=codes).values_list("code", "name"))
+
+
+def match_result_for_client(*, client: ClientOrganization) -> QuerySet[MatchResult]:
+    return MatchResult.objects.filter(run__requirement__client=client).select_related(
+        "vendor", "run__requirement__client"
+    )
+
+
+def vendor_lookup(*, query: str, limit: int = 8) -> list[Vendor]:
+    """Vendors matching a why-not search: an exact id, slug or name wins;
+    otherwise names containing the text (at most `limit`)."""
+    query = query.strip()
+    if not query:
+        return []
+    exact = Q(slug=query) | Q(name__iexact=query)
+    if query.isdigit():
+        exact |= Q(pk=int(query))
+    found = list(Vendor.objects.filter(exact).order_by("name", "id")[:limit])
+    if found:
+        return found
+    return list(Vendor.objects.filter(name__icontains=query).order_by("name", "id")[:limit])
+
+
+def pareto_front(points: Sequence[tuple[float | None, float]]) -> set[int]:
+    """Indices of the non-dominated (cost, score) points: those for which no other
+    point is at least as cheap and at least as good, and strictly better in one of
+    the two. Equal points share their fate; a point without a cost is never on
+    the front. O(n log n): sweep from the cheapest, keeping the best score so far."""
+    ordered = sorted((cost, -score, index) for index, (cost, score) in enumerate(points) if cost is not None)
+    front: set[int] = set()
+    best = float("-inf")
+    for _cost, group in groupby(ordered, key=lambda item: item[0]):
+        rows = list(group)
+        top = -rows[0][1]  # the best score at this cost
+        if top > best:
+            front.update(index for _c, negative, index in rows if -negative == top)
+            best = top
+    return front
+
+
+def engagement_list_page(*, client: ClientOrganization, status: str | None = None) -> QuerySet[Engagement]:
+    queryset = engagement_list_for_client(client=client).order_by("-created_at", "-id")
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset
+
+
+def engagement_status_counts(*, client: ClientOrganization) -> dict[str, int]:
+    return dict(
+        Engagement.objects.filter(client=client)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+
+
+def engagement_detail_queryset(*, client: ClientOrganization) -> QuerySet[Engagement]:
+    return (
+        Engagement.objects.filter(client=client)
+        .select_related("vendor", "requirement", "match_result__run", "review__author", "proposed_by")
+        .prefetch_related(
+            Prefetch("events", queryset=EngagementEvent.objects.select_related("actor").order_by("created_at", "id")),
+            Prefetch("milestones", queryset=Milestone.objects.order_by("due_date", "id")),
+        )
+    )
+
+
+# -- spend and savings -------------------------------------------------------------
+
+HOURS_PER_FTE_MONTH = 160
+DAYS_PER_MONTH = Decimal("30.4375")  # 365.25 / 12
+
+
+def months_elapsed(*, start: date, end: date | None, today: date) -> Decimal:
+    """Months of work from the start to the end (or today, if sooner); never negative."""
+    stop = min(end or today, today)
+    return max(Decimal(0), Decimal((stop - start).days) / DAYS_PER_MONTH)
+
+
+def client_spend_by_country(*, client: ClientOrganization, today: date | None = None) -> dict:
+    """Spend and estimated savings of the client's active and completed
+    engagements, by the vendor's headquarters country, in the client's currency.
+
+    spend   = agreed rate x FTE x 160 h per month x months elapsed
+    savings = the estimated saving of the shortlist entry the engagement was
+              proposed from (onshore benchmark - vendor rate) x estimated hours
+    Amounts are converted with ExchangeRate (currency -> base -> client currency);
+    an amount in a currency without a rate is left out and counted."""
+    today = today or timezone.localdate()
+    rows = (
+        Engagement.objects.filter(client=client, status__in=[EngagementStatus.ACTIVE, EngagementStatus.COMPLETED])
+        .order_by()
+        .values_list(
+            "vendor__headquarters_country",
+            "agreed_rate",
+            "currency",
+            "fte",
+            "start_date",
+            "end_date",
+            "match_result__estimated_savings",
+            "match_result__currency",
+        )
+    )
+    rates = dict(ExchangeRate.objects.values_list("currency", "rate_to_base"))
+    target = rates.get(client.currency)
+    by_country: dict[str, dict[str, Decimal]] = {}
+    skipped = 0
+
+    def convert(amount: Decimal, currency: str) -> Decimal | None:
+        if target is None or currency not in rates:
+            return None
+        return amount * rates[currency] / target
+
+    for country, rate, currency, fte, start, end, savings, savings_currency in rows:
+        spend = convert(rate * fte * HOURS_PER_FTE_MONTH * months_elapsed(start=start, end=end, today=today), currency)
+        saved = convert(savings, savings_currency) if savings is not None else Decimal(0)
+        if spend is None or saved is None:
+            skipped += 1
+            continue
+        entry = by_country.setdefault(country, {"spend": Decimal(0), "savings": Decimal(0)})
+        entry["spend"] += spend
+        entry["savings"] += saved
+    names = country_names()
+    countries = [
+        {
+            "country": code,
+            "name": names.get(code, code),
+            "spend": values["spend"].quantize(Decimal("1")),
+            "savings": values["savings"].quantize(Decimal("1")),
+        }
+        for code, values in by_country.items()
+    ]
+    countries.sort(key=lambda row: (-row["spend"], row["country"]))
+    return {
+        "currency": client.currency,
+        "countries": countries,
+        "total_spend": sum((row["spend"] for row in countries), Decimal(0)),
+        "total_savings": sum((row["savings"] for row in countries), Decimal(0)),
+        "skipped": skipped,
+        "hours_per_month": HOURS_PER_FTE_MONTH,
+    }

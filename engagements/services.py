@@ -1,9 +1,27 @@
 """Writes on the demand side. Each service is one transaction."""
 
+from datetime import date
+from decimal import Decimal
+
 from django.db import transaction
+from django.db.models import Avg, Count
+from django.utils import timezone
 
 from engagements.matching.scoring import DOMAIN_DEFAULT_METHOD
-from engagements.models import ClientOrganization, Requirement, RequirementSkill
+from engagements.models import (
+    ClientOrganization,
+    Engagement,
+    EngagementEvent,
+    EngagementStatus,
+    MatchResult,
+    Membership,
+    Milestone,
+    MilestoneStatus,
+    Requirement,
+    RequirementSkill,
+    Review,
+)
+from vendors.models import Vendor
 
 REQUIREMENT_FIELDS = (
     "title",
@@ -64,3 +82,226 @@ def requirement_update(*, requirement: Requirement, data: dict) -> Requirement:
     if "required_certifications" in data:
         requirement.required_certifications.set(data["required_certifications"])
     return requirement
+
+
+# -- engagements -------------------------------------------------------------------
+
+
+class EngagementError(ValueError):
+    """A write the engagement's state (or the caller's role) does not allow.
+    The message is written for the person who tried: views show it as is and
+    the API answers 409 with it."""
+
+
+# action -> (states it may start from, state it leads to, party that may take it)
+ENGAGEMENT_TRANSITIONS: dict[str, tuple[frozenset[str], str, str]] = {
+    "accept": (frozenset({EngagementStatus.PROPOSED}), EngagementStatus.ACTIVE, "vendor"),
+    "decline": (frozenset({EngagementStatus.PROPOSED}), EngagementStatus.DECLINED, "vendor"),
+    "complete": (frozenset({EngagementStatus.ACTIVE}), EngagementStatus.COMPLETED, "client"),
+    "cancel": (frozenset({EngagementStatus.PROPOSED, EngagementStatus.ACTIVE}), EngagementStatus.CANCELLED, "client"),
+}
+OPEN_ENGAGEMENT_STATES = frozenset({EngagementStatus.PROPOSED, EngagementStatus.ACTIVE})
+
+
+def engagement_actions_for(*, engagement: Engagement, party: str) -> list[str]:
+    """The actions `party` ("client" or "vendor") may take in the engagement's current state."""
+    return [
+        action
+        for action, (sources, _target, who) in ENGAGEMENT_TRANSITIONS.items()
+        if who == party and engagement.status in sources
+    ]
+
+
+def _check_party(*, engagement: Engagement, actor, party: str) -> None:
+    """Defence in depth behind the views' scoping: a vendor action needs a member
+    of the engagement's vendor, a client action a member of its client. No actor
+    means a trusted caller (a task, the shell); staff may act for either side."""
+    if actor is None or actor.is_staff:
+        return
+    membership = Membership.objects.filter(user=actor).first()
+    allowed = membership is not None and (
+        (party == "vendor" and membership.vendor_id == engagement.vendor_id)
+        or (party == "client" and membership.client_id == engagement.client_id)
+    )
+    if not allowed:
+        raise EngagementError(f"Only the {party} of this engagement may do that.")
+
+
+def _lock(engagement: Engagement) -> Engagement:
+    return Engagement.objects.select_for_update().get(pk=engagement.pk)
+
+
+@transaction.atomic
+def engagement_propose(
+    *,
+    result: MatchResult,
+    proposed_by,
+    agreed_rate: Decimal,
+    currency: str,
+    fte: Decimal,
+    start_date: date,
+    end_date: date | None = None,
+) -> Engagement:
+    """Propose an engagement to the vendor of a shortlist entry. The vendor
+    accepts or declines it (`engagement_transition`)."""
+    requirement = result.run.requirement
+    if end_date is not None and end_date < start_date:
+        raise EngagementError("The end date must not be before the start date.")
+    if agreed_rate <= 0 or fte <= 0:
+        raise EngagementError("The rate and the FTE must be positive.")
+    # Serialize proposals for one requirement, so two clicks cannot both pass the check below.
+    Requirement.objects.select_for_update().filter(pk=requirement.pk).first()
+    if Engagement.objects.filter(
+        requirement=requirement, vendor_id=result.vendor_id, status__in=OPEN_ENGAGEMENT_STATES
+    ).exists():
+        raise EngagementError("This vendor already has an open engagement for this requirement.")
+    engagement = Engagement.objects.create(
+        requirement=requirement,
+        client_id=requirement.client_id,
+        vendor_id=result.vendor_id,
+        match_result=result,
+        proposed_by=proposed_by,
+        status=EngagementStatus.PROPOSED,
+        agreed_rate=agreed_rate,
+        currency=currency,
+        fte=fte,
+        start_date=start_date,
+        end_date=end_date,
+    )
+    EngagementEvent.objects.create(
+        engagement=engagement,
+        kind=EngagementEvent.Kind.STATUS,
+        to_value=EngagementStatus.PROPOSED,
+        note=f"Proposed from rank {result.rank} of match run {result.run_id}.",
+        actor=proposed_by,
+    )
+    return engagement
+
+
+@transaction.atomic
+def engagement_transition(*, engagement: Engagement, action: str, actor, note: str = "") -> Engagement:
+    """Move an engagement through its life: accept | decline (the vendor),
+    complete | cancel (the client). Raises EngagementError for an unknown action,
+    a state that does not allow it, or the wrong party."""
+    if action not in ENGAGEMENT_TRANSITIONS:
+        raise EngagementError(f"Unknown action {action!r}: use one of {', '.join(ENGAGEMENT_TRANSITIONS)}.")
+    sources, target, party = ENGAGEMENT_TRANSITIONS[action]
+    locked = _lock(engagement)
+    _check_party(engagement=locked, actor=actor, party=party)
+    if locked.status not in sources:
+        allowed = " or ".join(sorted(EngagementStatus(s).label.lower() for s in sources))
+        raise EngagementError(
+            f"Cannot {action}: this engagement is {locked.get_status_display().lower()}, and only "
+            f"{allowed} engagements can be {EngagementStatus(target).label.lower()}."
+        )
+    previous = locked.status
+    locked.status = target
+    update_fields = ["status", "updated_at"]
+    if target == EngagementStatus.COMPLETED:
+        today = timezone.localdate()
+        finished = max(today, locked.start_date)
+        if locked.end_date is None or locked.end_date > finished:
+            locked.end_date = finished
+            update_fields.append("end_date")
+    locked.save(update_fields=update_fields)
+    EngagementEvent.objects.create(
+        engagement=locked,
+        kind=EngagementEvent.Kind.STATUS,
+        from_value=previous,
+        to_value=target,
+        note=note,
+        actor=actor,
+    )
+    return locked
+
+
+@transaction.atomic
+def engagement_change_fte(*, engagement: Engagement, fte: Decimal, reason: str, actor) -> Engagement:
+    """Scale the team up or down; the timeline records from, to and why."""
+    locked = _lock(engagement)
+    _check_party(engagement=locked, actor=actor, party="client")
+    if locked.status not in OPEN_ENGAGEMENT_STATES:
+        raise EngagementError(f"The FTE of a {locked.get_status_display().lower()} engagement cannot change.")
+    fte = Decimal(fte).quantize(Decimal("0.1"))
+    if fte <= 0:
+        raise EngagementError("The FTE must be positive.")
+    if fte == locked.fte:
+        raise EngagementError(f"The engagement already has {fte} FTE.")
+    if not reason.strip():
+        raise EngagementError("Say why the FTE changes.")
+    previous = locked.fte
+    locked.fte = fte
+    locked.save(update_fields=["fte", "updated_at"])
+    EngagementEvent.objects.create(
+        engagement=locked,
+        kind=EngagementEvent.Kind.FTE,
+        from_value=str(previous),
+        to_value=str(fte),
+        note=reason.strip(),
+        actor=actor,
+    )
+    return locked
+
+
+@transaction.atomic
+def milestone_create(*, engagement: Engagement, title: str, due_date: date, description: str = "", actor) -> Milestone:
+    locked = _lock(engagement)
+    _check_party(engagement=locked, actor=actor, party="client")
+    if locked.status not in OPEN_ENGAGEMENT_STATES:
+        raise EngagementError(f"A {locked.get_status_display().lower()} engagement takes no new milestones.")
+    return Milestone.objects.create(engagement=locked, title=title, due_date=due_date, description=description)
+
+
+# action -> (status it starts from, status it leads to, timestamp field)
+MILESTONE_ACTIONS = {
+    "deliver": (MilestoneStatus.PENDING, MilestoneStatus.DELIVERED, "delivered_at"),
+    "accept": (MilestoneStatus.DELIVERED, MilestoneStatus.ACCEPTED, "accepted_at"),
+}
+
+
+@transaction.atomic
+def milestone_advance(*, milestone: Milestone, action: str, actor) -> Milestone:
+    """Mark a milestone delivered (from pending) or accepted (from delivered)."""
+    if action not in MILESTONE_ACTIONS:
+        raise EngagementError(f"Unknown milestone action {action!r}.")
+    source, target, stamp = MILESTONE_ACTIONS[action]
+    locked = Milestone.objects.select_for_update().select_related("engagement").get(pk=milestone.pk)
+    _check_party(engagement=locked.engagement, actor=actor, party="client")
+    if locked.engagement.status not in OPEN_ENGAGEMENT_STATES:
+        raise EngagementError("Milestones of a closed engagement cannot change.")
+    if locked.status != source:
+        raise EngagementError(
+            f"“{locked.title}” is {locked.get_status_display().lower()}: only a "
+            f"{MilestoneStatus(source).label.lower()} milestone can be marked {MilestoneStatus(target).label.lower()}."
+        )
+    locked.status = target
+    setattr(locked, stamp, timezone.now())
+    locked.save(update_fields=["status", stamp])
+    return locked
+
+
+@transaction.atomic
+def review_create(*, engagement: Engagement, author, rating: int, comment: str = "") -> Review:
+    """Review the vendor of a completed engagement (once), and recompute the
+    vendor's rating (the mean of its reviews) and review count. The vendor row is
+    locked so two reviews finishing together cannot both write a stale mean."""
+    locked = _lock(engagement)
+    _check_party(engagement=locked, actor=author, party="client")
+    if locked.status != EngagementStatus.COMPLETED:
+        raise EngagementError("Only a completed engagement can be reviewed.")
+    if not 1 <= int(rating) <= 5:
+        raise EngagementError("The rating must be between 1 and 5.")
+    if Review.objects.filter(engagement=locked).exists():
+        raise EngagementError("This engagement has already been reviewed.")
+    vendor = Vendor.objects.select_for_update().get(pk=locked.vendor_id)
+    review = Review.objects.create(
+        engagement=locked, vendor=vendor, author=author, rating=int(rating), comment=comment.strip()
+    )
+    stats = Review.objects.filter(vendor=vendor).aggregate(mean=Avg("rating"), count=Count("id"))
+    # QuerySet.update() skips auto_now: set updated_at so delta sync sees the new rating.
+    Vendor.objects.filter(pk=vendor.pk).update(
+        rating=Decimal(str(stats["mean"])).quantize(Decimal("0.01")),
+        review_count=stats["count"],
+        updated_at=timezone.now(),
+    )
+    return review

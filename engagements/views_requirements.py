@@ -1,12 +1,500 @@
-"""The procurement manager's requirement and matching pages."""
+"""The procurement manager's requirement and matching pages.
 
-from django.shortcuts import render
+Every lookup goes through the manager's organization (404 outside it); every
+write is a POST (CSRF) handled by a service or by matching.runs."""
 
-from engagements import selectors
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from engagements import selectors, services
+from engagements.forms import COMPONENT_LABELS, RequirementForm, requirement_skill_formset
+from engagements.matching import runs
+from engagements.matching.scoring import COMPONENTS, DOMAIN_DEFAULT_METHOD, METHODS, resolve_weights
+from engagements.models import MatchRun, MatchRunStatus, Requirement, RequirementStatus, SelectionMethod
+from kpo.codes import country_names, language_names
 from kpo.permissions import client_manager_required, viewer_client
+from vendors.models import Certification, VendorCertification, VendorSkill
+
+FINISHED = (MatchRunStatus.SUCCEEDED, MatchRunStatus.FAILED)
+# HTMX stops polling when a response has this status (and still swaps it in).
+HTMX_STOP_POLLING = 286
+
+FLAG_MEANINGS = {
+    "ip_security": (
+        gettext_lazy("IP and data security"),
+        gettext_lazy(
+            "Your need is highly confidential, and this vendor holds no valid security certification "
+            "(such as ISO 27001 or SOC 2) that would show how it protects your data and intellectual property."
+        ),
+    ),
+    "communication": (
+        gettext_lazy("Communication"),
+        gettext_lazy(
+            "Working together will be hard: its delivery centres share less than 2 hours of your working day, "
+            "or it works in none of your languages."
+        ),
+    ),
+    "quality": (
+        gettext_lazy("Quality evidence"),
+        gettext_lazy(
+            "There is little evidence of its quality yet: fewer than 3 client reviews, or the platform has not "
+            "verified the firm."
+        ),
+    ),
+}
+
+EXCLUSION_REASONS = {
+    "inactive": gettext_lazy("it is not active on the platform."),
+    "domain_not_covered": gettext_lazy("it does not work in the requirement's domain."),
+    "missing_must_have_skill": gettext_lazy("it lacks a must-have skill at the minimum proficiency."),
+    "missing_certification": gettext_lazy("it does not hold every required certification, valid on the start date."),
+    "excluded_country": gettext_lazy("it has a delivery centre in a country you excluded."),
+    "no_shared_language": gettext_lazy("it works in none of the requirement's languages."),
+    "insufficient_capacity": gettext_lazy("its available FTE is less than half of the FTE you need."),
+    "no_rate": gettext_lazy("it publishes no rate card, so the work cannot be priced."),
+    "location_class_not_allowed": gettext_lazy(
+        "none of its delivery centres is in a location class you allow (onshore, nearshore, offshore)."
+    ),
+    "insufficient_timezone_overlap": gettext_lazy(
+        "none of its allowed delivery centres overlaps your working day for the minimum number of hours."
+    ),
+    "over_budget": gettext_lazy("its hourly rate is above your budget, and the fixed-budget method caps it."),
+    "below_min_expertise": gettext_lazy("its expertise score is below 60, the least-cost method's minimum."),
+}
+
+
+def exclusion_text(code: str) -> str:
+    return str(EXCLUSION_REASONS.get(code, code.replace("_", " ")))
+
+
+def vendor_pages_available() -> bool:
+    """The vendor page belongs to the vendors app; link to it once it exists."""
+    try:
+        reverse("vendors:detail", args=["x"])
+    except NoReverseMatch:
+        return False
+    return True
+
+
+def _requirement_or_404(request, pk: int) -> Requirement:
+    """The requirement with its skills and certifications, if it is the manager's organization's."""
+    return get_object_or_404(selectors.requirement_for_manager(user=request.user, client=viewer_client(request)), pk=pk)
+
+
+def _run_or_404(request, pk: int, run_pk: int) -> tuple[Requirement, MatchRun]:
+    """A run and its requirement, both of the manager's organization (one query)."""
+    run = get_object_or_404(selectors.match_run_for_client(client=viewer_client(request)), pk=run_pk, requirement_id=pk)
+    return run.requirement, run
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+# -- requirements ------------------------------------------------------------------------
 
 
 @client_manager_required
+@require_GET
 def requirement_list(request):
-    requirements = selectors.requirement_list_for_client(client=viewer_client(request)).order_by("-created_at", "-id")
-    return render(request, "engagements/requirement_list.html", {"requirements": requirements})
+    status = request.GET.get("status", "")
+    if status not in RequirementStatus.values:
+        status = ""
+    requirements = selectors.requirement_list_page(client=viewer_client(request), status=status or None)
+    return render(
+        request,
+        "engagements/requirement_list.html",
+        {"requirements": requirements, "status": status, "statuses": RequirementStatus.choices},
+    )
+
+
+def _form_context(form: RequirementForm, formset, requirement: Requirement | None = None) -> dict:
+    methods = [
+        {
+            "code": code,
+            "label": SelectionMethod(code).label,
+            "description": method.description,
+            "weights": [(COMPONENT_LABELS[key], method.weights[key]) for key in COMPONENTS],
+        }
+        for code, method in METHODS.items()
+    ]
+    return {
+        "form": form,
+        "formset": formset,
+        "requirement": requirement,
+        "skill_groups": formset.skill_lookup.grouped(),
+        "methods": methods,
+        "method_data": {
+            "defaults": DOMAIN_DEFAULT_METHOD,
+            "weights": {code: dict(method.weights) for code, method in METHODS.items()},
+            "labels": {code: str(SelectionMethod(code).label) for code in METHODS},
+        },
+        "weights_open": bool(form.weight_errors()) or any(form[f"weight_{k}"].value() for k in COMPONENTS),
+    }
+
+
+@client_manager_required
+@require_http_methods(["GET", "POST"])
+def requirement_create(request):
+    client = viewer_client(request)
+    if request.method == "POST":
+        form = RequirementForm(request.POST, client=client)
+        formset = requirement_skill_formset(data=request.POST)
+        if form.is_valid() and formset.is_valid():
+            requirement = services.requirement_create(
+                client=client, created_by=request.user, data=form.service_data(formset.skill_rows())
+            )
+            messages.success(request, _("Requirement “%(title)s” created.") % {"title": requirement.title})
+            return redirect("requirements:detail", pk=requirement.pk)
+    else:
+        form = RequirementForm(client=client)
+        formset = requirement_skill_formset()
+    return render(request, "engagements/requirement_form.html", _form_context(form, formset))
+
+
+@client_manager_required
+@require_http_methods(["GET", "POST"])
+def requirement_edit(request, pk: int):
+    client = viewer_client(request)
+    requirement = _requirement_or_404(request, pk)
+    if request.method == "POST":
+        form = RequirementForm(request.POST, client=client, instance=requirement)
+        formset = requirement_skill_formset(data=request.POST, requirement=requirement)
+        if form.is_valid() and formset.is_valid():
+            services.requirement_update(requirement=requirement, data=form.service_data(formset.skill_rows()))
+            messages.success(request, _("Requirement saved."))
+            return redirect("requirements:detail", pk=requirement.pk)
+    else:
+        form = RequirementForm(client=client, instance=requirement)
+        formset = requirement_skill_formset(requirement=requirement)
+    return render(request, "engagements/requirement_form.html", _form_context(form, formset, requirement))
+
+
+@client_manager_required
+@require_GET
+def requirement_detail(request, pk: int):
+    requirement = _requirement_or_404(request, pk)
+    run_list = list(selectors.match_run_list_for_requirement(requirement=requirement))
+    names = country_names()
+    languages = language_names()
+    return render(
+        request,
+        "engagements/requirement_detail.html",
+        {
+            "requirement": requirement,
+            "runs": run_list,
+            "problems": runs.requirement_match_problems(requirement),
+            "method": METHODS.get(requirement.selection_method),
+            "weights": _resolved_weights(requirement),
+            "excluded_countries": [names.get(code, code) for code in requirement.excluded_countries],
+            "languages": [languages.get(code, code) for code in requirement.languages],
+            "engagements": list(requirement.engagements.select_related("vendor").order_by("-created_at")),
+        },
+    )
+
+
+def _resolved_weights(requirement: Requirement) -> list[dict]:
+    try:
+        resolved = resolve_weights(requirement.selection_method, requirement.weights or None)
+    except (ValueError, TypeError):
+        return []
+    explicit = requirement.weights or {}
+    return [
+        {"label": COMPONENT_LABELS[key], "percent": round(resolved[key] * 100, 1), "explicit": key in explicit}
+        for key in COMPONENTS
+    ]
+
+
+# -- match runs ------------------------------------------------------------------------
+
+
+@client_manager_required
+@require_POST
+def match_run_start(request, pk: int):
+    requirement = _requirement_or_404(request, pk)
+    problems = runs.requirement_match_problems(requirement)
+    if problems:
+        for field_problems in problems.values():
+            for problem in field_problems:
+                messages.error(request, problem)
+        return redirect("requirements:detail", pk=requirement.pk)
+    run = runs.match_run_create(requirement=requirement, requested_by=request.user)
+    return redirect("requirements:run", pk=requirement.pk, run_pk=run.pk)
+
+
+def _component_rows(components: dict, weights: dict) -> list[dict]:
+    return [
+        {
+            "key": key,
+            "label": COMPONENT_LABELS[key],
+            "value": components.get(key),
+            "weight": round(float(weights.get(key, 0)) * 100),
+        }
+        for key in COMPONENTS
+        if components.get(key) is not None
+    ]
+
+
+def _skill_rows(rows: list[dict], names: dict[str, str]) -> list[dict]:
+    return [{**row, "name": names.get(row["skill"], row["skill"])} for row in rows]
+
+
+def _flag_rows(flags: list[dict]) -> list[dict]:
+    out = []
+    for flag in flags:
+        title, meaning = FLAG_MEANINGS.get(flag.get("code"), (flag.get("code", ""), ""))
+        out.append({"code": flag.get("code"), "title": title, "meaning": meaning, "message": flag.get("message", "")})
+    return out
+
+
+def _chart_cost(result) -> float | None:
+    if result.estimated_cost is not None:
+        return float(result.estimated_cost)
+    rate = (result.explanation or {}).get("hourly_rate")
+    return float(rate) if rate is not None else None
+
+
+def shortlist_rows(results: list) -> list[dict]:
+    """What the results page and the CSV show for each result, from one read."""
+    codes = {row["skill"] for r in results for row in [*r.matched_skills, *r.missing_skills]}
+    names = selectors.skill_names(codes=codes)
+    front = selectors.pareto_front([(_chart_cost(r), float(r.score)) for r in results])
+    rows = []
+    for index, result in enumerate(results):
+        explanation = result.explanation or {}
+        rows.append(
+            {
+                "result": result,
+                "vendor": result.vendor,
+                "components": _component_rows(result.components, explanation.get("weights", {})),
+                "matched": _skill_rows(result.matched_skills, names),
+                "missing": _skill_rows(result.missing_skills, names),
+                "flags": _flag_rows(result.flags),
+                "hourly_rate": explanation.get("hourly_rate"),
+                "rate_estimated": explanation.get("rate_estimated", False),
+                "benchmark_rate": explanation.get("benchmark_rate"),
+                "savings_note": explanation.get("savings_note"),
+                "site": explanation.get("site"),
+                "shared_languages": explanation.get("shared_languages", []),
+                "chart_cost": _chart_cost(result),
+                "pareto": index in front,
+            }
+        )
+    return rows
+
+
+def _run_context(request, requirement: Requirement, run: MatchRun) -> dict:
+    context = {
+        "requirement": requirement,
+        "run": run,
+        "finished": run.status in FINISHED,
+        "vendor_pages": vendor_pages_available(),
+    }
+    if run.status != MatchRunStatus.SUCCEEDED:
+        return context
+    rows = shortlist_rows(selectors.match_run_results(run=run))
+    chart = [
+        {
+            "rank": row["result"].rank,
+            "name": row["vendor"].name,
+            "score": float(row["result"].score),
+            "cost": row["chart_cost"],
+            "pareto": row["pareto"],
+        }
+        for row in rows
+        if row["chart_cost"] is not None
+    ]
+    parameters = run.parameters or {}
+    context.update(
+        {
+            "rows": rows,
+            "chart": chart,
+            "pareto_rows": [row for row in rows if row["pareto"]],
+            "exclusions": sorted(
+                ((exclusion_text(code), count) for code, count in (run.exclusions or {}).items()),
+                key=lambda item: -item[1],
+            ),
+            "run_method": METHODS.get(parameters.get("method", "")),
+            "run_method_label": SelectionMethod(parameters["method"]).label
+            if parameters.get("method") in SelectionMethod.values
+            else "",
+            "run_weights": _component_rows(dict.fromkeys(COMPONENTS, 1), parameters.get("weights") or {}),
+            "benchmark_rate": parameters.get("benchmark_rate"),
+            "savings_note": next((row["savings_note"] for row in rows if row["savings_note"]), ""),
+            "currency": parameters.get("currency", requirement.currency),
+        }
+    )
+    return context
+
+
+@client_manager_required
+@require_GET
+def match_run_detail(request, pk: int, run_pk: int):
+    requirement, run = _run_or_404(request, pk, run_pk)
+    context = _run_context(request, requirement, run)
+    context["runs"] = list(selectors.match_run_list_for_requirement(requirement=requirement))
+    return render(request, "engagements/match_run_detail.html", context)
+
+
+@client_manager_required
+@require_GET
+def match_run_status(request, pk: int, run_pk: int):
+    """The polled panel: progress while the run works; the results (and no more
+    polling) once it has finished."""
+    requirement, run = _run_or_404(request, pk, run_pk)
+    context = {**_run_context(request, requirement, run), "oob": True}
+    response = render(request, "engagements/partials/run_panel.html", context)
+    if context["finished"]:
+        response.status_code = HTMX_STOP_POLLING
+    return response
+
+
+CSV_HEADER = [
+    "rank",
+    "vendor",
+    "vendor_slug",
+    "score",
+    *COMPONENTS,
+    "hourly_rate",
+    "rate_estimated",
+    "currency",
+    "estimated_cost",
+    "estimated_savings",
+    "delivery_centre",
+    "location_class",
+    "overlap_hours",
+    "matched_skills",
+    "missing_skills",
+    "flags",
+    "pareto_front",
+]
+
+
+def _csv_safe(value) -> str:
+    """Text a spreadsheet will not run as a formula (vendor names are vendor-written)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@client_manager_required
+@require_GET
+def match_run_export(request, pk: int, run_pk: int):
+    requirement, run = _run_or_404(request, pk, run_pk)
+    rows = shortlist_rows(selectors.match_run_results(run=run))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="shortlist-requirement-{requirement.pk}-run-{run.pk}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_HEADER)
+    for row in rows:
+        result, site = row["result"], row["site"] or {}
+        components = result.components or {}
+        writer.writerow(
+            [
+                result.rank,
+                _csv_safe(row["vendor"].name),
+                row["vendor"].slug,
+                result.score,
+                *(components.get(key, "") for key in COMPONENTS),
+                "" if row["hourly_rate"] is None else row["hourly_rate"],
+                "yes" if row["rate_estimated"] else "no",
+                result.currency,
+                "" if result.estimated_cost is None else result.estimated_cost,
+                "" if result.estimated_savings is None else result.estimated_savings,
+                _csv_safe(f"{site.get('city', '')}, {site.get('country', '')}" if site else ""),
+                site.get("location_class", ""),
+                site.get("overlap_hours", ""),
+                _csv_safe(
+                    "; ".join(f"{s['name']} ({s['proficiency']}/{s['min_proficiency']})" for s in row["matched"])
+                ),
+                _csv_safe(
+                    "; ".join(f"{s['name']} ({s['proficiency']}/{s['min_proficiency']})" for s in row["missing"])
+                ),
+                "; ".join(flag["code"] for flag in row["flags"]),
+                "yes" if row["pareto"] else "no",
+            ]
+        )
+    return response
+
+
+def _exclusion_details(run: MatchRun, vendor, reason: str) -> list[str]:
+    """Which must-have skills or certifications a vendor lacks, and similar specifics."""
+    parameters = run.parameters or {}
+    if reason == "missing_must_have_skill":
+        held = dict(VendorSkill.objects.filter(vendor=vendor).values_list("skill__code", "proficiency"))
+        names = selectors.skill_names(codes=[s["code"] for s in parameters.get("required_skills", [])])
+        details = []
+        for skill in parameters.get("required_skills", []):
+            if skill.get("must_have") and held.get(skill["code"], 0) < skill["min_proficiency"]:
+                has = held.get(skill["code"], 0)
+                details.append(
+                    _("%(skill)s: needs %(minimum)s, has %(has)s.")
+                    % {
+                        "skill": names.get(skill["code"], skill["code"]),
+                        "minimum": skill["min_proficiency"],
+                        "has": has or _("none"),
+                    }
+                )
+        return details
+    if reason == "missing_certification":
+        on_date = parameters.get("on_date")
+        required = set(parameters.get("required_certifications", []))
+        valid = set(
+            VendorCertification.objects.filter(vendor=vendor, certification_id__in=required)
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on_date))
+            .values_list("certification_id", flat=True)
+        )
+        missing = Certification.objects.filter(pk__in=required - valid).order_by("name")
+        return [_("Missing or expired: %(name)s.") % {"name": cert.name} for cert in missing]
+    if reason == "insufficient_capacity":
+        return [
+            _("It has %(available)s FTE available; you need %(needed)s.")
+            % {"available": vendor.available_fte, "needed": parameters.get("fte_needed")}
+        ]
+    if reason == "excluded_country":
+        excluded = set(parameters.get("excluded_countries", []))
+        names = country_names()
+        centres = vendor.delivery_centers.filter(country__in=excluded).order_by("country", "city")
+        return [
+            _("Delivery centre in %(city)s, %(country)s.")
+            % {"city": c.city, "country": names.get(c.country, c.country)}
+            for c in centres
+        ]
+    return []
+
+
+@client_manager_required
+@require_GET
+def match_run_why_not(request, pk: int, run_pk: int):
+    requirement, run = _run_or_404(request, pk, run_pk)
+    query = request.GET.get("vendor", "").strip()[:200]
+    context = {"requirement": run.requirement, "run": run, "query": query, "vendor_pages": vendor_pages_available()}
+    if query:
+        vendors = selectors.vendor_lookup(query=query)
+        if len(vendors) == 1:
+            vendor = vendors[0]
+            answer = runs.match_run_why_not(run=run, vendor=vendor)
+            context["vendor"] = vendor
+            context["answer"] = answer
+            explanation = answer.get("explanation") or {}
+            if explanation:
+                context["components"] = _component_rows(
+                    explanation.get("components", {}), explanation.get("weights", {})
+                )
+            if answer["status"] == "excluded":
+                context["reason"] = exclusion_text(answer["reason"])
+                context["details"] = _exclusion_details(run, vendor, answer["reason"])
+            context["result_count"] = run.results.count()
+        else:
+            context["candidates"] = vendors
+    template = "engagements/partials/why_not.html" if _is_htmx(request) else "engagements/why_not_page.html"
+    return render(request, template, context)

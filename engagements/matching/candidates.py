@@ -319,9 +319,8 @@ def feature_querysets(context: MatchContext, lo: int, hi: int, ids: list[int]) -
     dense = len(ids) > 0.5 * (hi - lo + 1)
     scope = {"vendor_id__gte": lo, "vendor_id__lte": hi} if dense else {"vendor_id__in": ids}
     reads: dict[str, QuerySet] = {
-        "sites": DeliveryCenter.objects.filter(**scope)
-        .order_by()
-        .values_list("vendor_id", "country", "city", "timezone"),
+        # Cities are left out here: only the shortlist's explanations name them (named_sites).
+        "sites": DeliveryCenter.objects.filter(**scope).order_by().values_list("vendor_id", "country", "timezone"),
         "track": Engagement.objects.filter(
             status=EngagementStatus.COMPLETED, requirement__domain_id=context.domain_id, **scope
         )
@@ -394,9 +393,24 @@ def rows(queryset: QuerySet) -> list[tuple]:
 def vendor_profiles(
     context: MatchContext, lo: int, hi: int, eligible: list[tuple], resolve_site: SiteResolver
 ) -> Iterator[VendorProfile]:
-    """VendorProfile objects for `vendor_rows`."""
-    for row in vendor_rows(context, lo, hi, eligible, resolve_site):
-        yield VendorProfile(*row)
+    """VendorProfile objects for `vendor_rows`, their sites named by city."""
+    found = list(vendor_rows(context, lo, hi, eligible, resolve_site))
+    named = named_sites([row[0] for row in found], resolve_site)
+    for row in found:
+        yield VendorProfile(*row[:4], named.get(row[0], ()), *row[5:])
+
+
+def named_sites(vendor_ids: list[int], resolve_site: SiteResolver) -> dict[int, tuple[Site, ...]]:
+    """The delivery centres of a few vendors with their cities (for explanations)."""
+    sites: dict[int, list[Site]] = {}
+    for vendor_id, country, city, tz in (
+        DeliveryCenter.objects.filter(vendor_id__in=vendor_ids)
+        .order_by("vendor_id", "-headcount", "city")
+        .values_list("vendor_id", "country", "city", "timezone")
+    ):
+        location_class, overlap = resolve_site(country, tz)
+        sites.setdefault(vendor_id, []).append(Site(country, city, location_class, overlap))
+    return {vendor_id: tuple(found) for vendor_id, found in sites.items()}
 
 
 def vendor_rows(
@@ -427,13 +441,13 @@ def vendor_rows(
                 other_rates.setdefault(vendor_id, {})[seniority] = amount * factor
 
     sites: dict[int, list[Site]] = {}
-    site_cache: dict[tuple[str, str, str], Site] = {}
-    for vendor_id, country, city, tz in rows(reads["sites"]):
-        key = (country, city, tz)
+    site_cache: dict[tuple[str, str], Site] = {}
+    for vendor_id, country, tz in rows(reads["sites"]):
+        key = (country, tz)
         site = site_cache.get(key)
         if site is None:
             location_class, overlap = resolve_site(country, tz)
-            site = site_cache[key] = Site(country, city, location_class, overlap)
+            site = site_cache[key] = Site(country, "", location_class, overlap)
         vendor_sites = sites.get(vendor_id)
         if vendor_sites is None:
             sites[vendor_id] = [site]
@@ -454,7 +468,7 @@ def vendor_rows(
 
     empty_skills: dict[str, tuple[int, int]] = {}
     no_languages: frozenset[str] = frozenset()
-    no_sites: tuple[Site, ...] = ()
+    no_sites: list[Site] = []
     seniority = context.seniority
     for vendor_id, _reason, available_fte, verified, rating, review_count, amount, currency in eligible:
         factor = factors.get(currency) if amount is not None else None
@@ -469,7 +483,7 @@ def vendor_rows(
             skills.get(vendor_id, empty_skills),
             rate,
             estimated,
-            tuple(vendor_sites) if vendor_sites else no_sites,
+            vendor_sites or no_sites,
             frozenset(spoken) if spoken else no_languages,
             track.get(vendor_id, 0),
             review_count,

@@ -29,7 +29,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Max, Min, Q
+from django.db.models import F, Max, Min, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
@@ -40,6 +40,7 @@ from engagements.matching.candidates import (
     active_vendors,
     build_context,
     classify,
+    named_sites,
     vendor_profiles,
     vendor_rows,
 )
@@ -123,8 +124,10 @@ def score_range(context: MatchContext, scorer: Scorer, lo: int, hi: int, resolve
         if len(heap) == top_k:
             floor = heap[0][0] - 0.0001
     outcome.eligible = eligible_count
-    for rounded, _neg_id, row, component_values, score in sorted(heap, key=lambda i: (-i[0], -i[1])):
-        profile = VendorProfile(*row)
+    ranked = sorted(heap, key=lambda i: (-i[0], -i[1]))
+    named = named_sites([item[2][0] for item in ranked], resolve_site)
+    for rounded, _neg_id, row, component_values, score in ranked:
+        profile = VendorProfile(*row[:4], named.get(row[0], ()), *row[5:])
         components = dict(zip(COMPONENTS, component_values, strict=True))
         explanation = scorer.explain(profile, Score(profile.vendor_id, score, components))
         outcome.top.append({"vendor_id": profile.vendor_id, "total": rounded, "explanation": explanation})
@@ -251,10 +254,13 @@ def match_run_execute(*, run_id: int, task_id: str) -> str:
     started = time.perf_counter()
     context = build_context(run.requirement, top_k=settings.MATCH_TOP_K, today=timezone.localdate())
     MatchRun.objects.filter(pk=run_id, claimed_by=task_id).update(parameters=context.as_json())
-    bounds = active_vendors().aggregate(lo=Min("id"), hi=Max("id"), count=Count("id"))
-    lo, hi, count = bounds["lo"], bounds["hi"], bounds["count"]
-    if count > settings.MATCH_CHUNK_SIZE:
-        return _fan_out(run, context, task_id, lo, hi, count)
+    bounds = active_vendors().aggregate(lo=Min("id"), hi=Max("id"))
+    lo, hi = bounds["lo"], bounds["hi"]
+    # Counting the pool costs a scan: only when its id span says it might be large.
+    if lo is not None and hi - lo + 1 > settings.MATCH_CHUNK_SIZE:
+        count = active_vendors().count()
+        if count > settings.MATCH_CHUNK_SIZE:
+            return _fan_out(run, context, task_id, lo, hi, count)
 
     scorer = Scorer(context.profile())
     resolve_site = SiteResolver(context)

@@ -1,0 +1,283 @@
+"""Engagement services: propose from a shortlist entry, the state machine
+(accept | decline by the vendor, complete | cancel by the client), FTE changes,
+milestones, reviews that recompute the vendor's rating, and the spend selector."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from engagements import selectors, services
+from engagements.models import Engagement, EngagementEvent, Review
+from tests.engagements.helpers import engagement_for, requirement_for, succeeded_run
+from tests.factories import VendorMembershipFactory
+from vendors.models import ExchangeRate
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def result(owner):
+    return succeeded_run(requirement_for(owner), count=1).results.select_related("vendor", "run__requirement").get()
+
+
+@pytest.fixture
+def vendor_user(result):
+    return VendorMembershipFactory(vendor=result.vendor).user
+
+
+def propose(result, owner, **overrides):
+    values = {
+        "agreed_rate": Decimal("31.00"),
+        "currency": "EUR",
+        "fte": Decimal("2.0"),
+        "start_date": date(2026, 12, 1),
+        "end_date": None,
+    }
+    values.update(overrides)
+    return services.engagement_propose(result=result, proposed_by=owner, **values)
+
+
+# -- proposing -----------------------------------------------------------------------------
+
+
+def test_proposing_creates_a_proposed_engagement_with_its_first_event(result, owner):
+    engagement = propose(result, owner)
+    assert (engagement.status, engagement.vendor, engagement.client) == (
+        "proposed",
+        result.vendor,
+        owner.membership.client,
+    )
+    assert engagement.match_result == result
+    event = engagement.events.get()
+    assert (event.kind, event.from_value, event.to_value, event.actor) == ("status", "", "proposed", owner)
+
+
+def test_a_vendor_with_an_open_engagement_for_the_requirement_cannot_be_proposed_twice(result, owner):
+    propose(result, owner)
+    with pytest.raises(services.EngagementError, match="already has an open engagement"):
+        propose(result, owner)
+    assert Engagement.objects.count() == 1
+
+
+def test_an_end_before_the_start_is_refused(result, owner):
+    with pytest.raises(services.EngagementError, match="end date"):
+        propose(result, owner, end_date=date(2026, 11, 1))
+    assert not Engagement.objects.exists()
+
+
+# -- the state machine ------------------------------------------------------------------------
+
+
+def test_the_vendor_accepts_and_the_client_completes(result, owner, vendor_user):
+    engagement = propose(result, owner)
+    services.engagement_transition(engagement=engagement, action="accept", actor=vendor_user)
+    engagement.refresh_from_db()
+    assert engagement.status == "active"
+    services.engagement_transition(engagement=engagement, action="complete", actor=owner)
+    engagement.refresh_from_db()
+    assert engagement.status == "completed"
+    assert engagement.end_date == max(timezone.localdate(), engagement.start_date)
+    assert list(engagement.events.values_list("from_value", "to_value", "actor")) == [
+        ("", "proposed", owner.pk),
+        ("proposed", "active", vendor_user.pk),
+        ("active", "completed", owner.pk),
+    ]
+
+
+def test_the_vendor_declines_a_proposal(result, owner, vendor_user):
+    engagement = services.engagement_transition(engagement=propose(result, owner), action="decline", actor=vendor_user)
+    assert engagement.status == "declined"
+
+
+@pytest.mark.parametrize("start", ["proposed", "active"])
+def test_the_client_cancels_a_proposed_or_active_engagement(result, owner, start):
+    engagement = engagement_for(result, status=start)
+    assert services.engagement_transition(engagement=engagement, action="cancel", actor=owner).status == "cancelled"
+
+
+@pytest.mark.parametrize(
+    ("start", "action", "message"),
+    [
+        ("proposed", "complete", "Cannot complete: this engagement is proposed, and only active engagements"),
+        ("active", "accept", "Cannot accept: this engagement is active, and only proposed engagements"),
+        ("completed", "cancel", "Cannot cancel: this engagement is completed"),
+        ("declined", "accept", "Cannot accept: this engagement is declined"),
+        ("cancelled", "complete", "Cannot complete: this engagement is cancelled"),
+    ],
+)
+def test_a_transition_the_state_does_not_allow_raises_a_clear_error(result, start, action, message):
+    engagement = engagement_for(result, status=start)
+    with pytest.raises(services.EngagementError, match=message):
+        services.engagement_transition(engagement=engagement, action=action, actor=None)
+    engagement.refresh_from_db()
+    assert engagement.status == start
+    assert engagement.events.count() == 1
+
+
+def test_an_unknown_action_is_refused(result):
+    with pytest.raises(services.EngagementError, match="Unknown action 'approve'"):
+        services.engagement_transition(engagement=engagement_for(result), action="approve", actor=None)
+
+
+def test_each_party_takes_only_its_own_actions(result, owner, outsider, vendor_user):
+    engagement = engagement_for(result)
+    with pytest.raises(services.EngagementError, match="Only the vendor"):
+        services.engagement_transition(engagement=engagement, action="accept", actor=owner)
+    with pytest.raises(services.EngagementError, match="Only the client"):
+        services.engagement_transition(engagement=engagement, action="cancel", actor=vendor_user)
+    with pytest.raises(services.EngagementError, match="Only the client"):
+        services.engagement_transition(engagement=engagement, action="cancel", actor=outsider)
+    assert Engagement.objects.get().status == "proposed"
+
+
+def test_the_actions_offered_follow_the_state(result):
+    engagement = engagement_for(result, status="active")
+    assert services.engagement_actions_for(engagement=engagement, party="client") == ["complete", "cancel"]
+    assert services.engagement_actions_for(engagement=engagement, party="vendor") == []
+    engagement.status = "proposed"
+    assert services.engagement_actions_for(engagement=engagement, party="vendor") == ["accept", "decline"]
+
+
+# -- FTE -----------------------------------------------------------------------------------------
+
+
+def test_scaling_the_team_records_from_to_and_why(result, owner):
+    engagement = engagement_for(result, status="active", fte=Decimal("2.0"))
+    services.engagement_change_fte(engagement=engagement, fte=Decimal("3.5"), reason="Quarter-end peak", actor=owner)
+    engagement.refresh_from_db()
+    assert engagement.fte == Decimal("3.5")
+    event = engagement.events.get(kind=EngagementEvent.Kind.FTE)
+    assert (event.from_value, event.to_value, event.note, event.actor) == ("2.0", "3.5", "Quarter-end peak", owner)
+
+
+@pytest.mark.parametrize(
+    ("status", "fte", "reason", "message"),
+    [
+        ("active", "2.0", "Same", "already has 2.0 FTE"),
+        ("active", "0", "None", "must be positive"),
+        ("active", "1", "  ", "Say why"),
+        ("completed", "1", "Late", "completed engagement cannot change"),
+    ],
+)
+def test_an_fte_change_that_makes_no_sense_is_refused(result, owner, status, fte, reason, message):
+    engagement = engagement_for(result, status=status, fte=Decimal("2.0"))
+    with pytest.raises(services.EngagementError, match=message):
+        services.engagement_change_fte(engagement=engagement, fte=Decimal(fte), reason=reason, actor=owner)
+    engagement.refresh_from_db()
+    assert engagement.fte == Decimal("2.0")
+    assert not engagement.events.filter(kind="fte").exists()
+
+
+# -- milestones ------------------------------------------------------------------------------------
+
+
+def test_a_milestone_is_delivered_then_accepted(result, owner):
+    engagement = engagement_for(result, status="active")
+    milestone = services.milestone_create(
+        engagement=engagement, title="Data model", due_date=date(2026, 12, 15), actor=owner
+    )
+    assert milestone.status == "pending"
+    with pytest.raises(services.EngagementError, match="only a delivered milestone can be marked accepted"):
+        services.milestone_advance(milestone=milestone, action="accept", actor=owner)
+    milestone = services.milestone_advance(milestone=milestone, action="deliver", actor=owner)
+    assert milestone.status == "delivered" and milestone.delivered_at
+    milestone = services.milestone_advance(milestone=milestone, action="accept", actor=owner)
+    assert milestone.status == "accepted" and milestone.accepted_at
+
+
+def test_a_closed_engagement_takes_no_milestones(result, owner):
+    engagement = engagement_for(result, status="completed", end_date=date(2026, 11, 1))
+    with pytest.raises(services.EngagementError, match="takes no new milestones"):
+        services.milestone_create(engagement=engagement, title="Late", due_date=date(2026, 12, 1), actor=owner)
+
+
+# -- reviews -----------------------------------------------------------------------------------------
+
+
+def test_a_review_updates_the_vendors_rating_and_count(result, owner):
+    vendor = result.vendor
+    earlier = engagement_for(result, status="completed", end_date=date(2026, 11, 1))
+    Review.objects.create(engagement=earlier, vendor=vendor, rating=3)
+    engagement = engagement_for(result, status="completed", end_date=date(2026, 11, 2))
+    before = vendor.updated_at
+
+    review = services.review_create(engagement=engagement, author=owner, rating=5, comment="  Sharp work.  ")
+    vendor.refresh_from_db()
+    assert (review.rating, review.comment, review.vendor) == (5, "Sharp work.", vendor)
+    assert vendor.rating == Decimal("4.00")
+    assert vendor.review_count == 2
+    assert vendor.updated_at > before
+
+
+def test_an_engagement_is_reviewed_once(result, owner):
+    engagement = engagement_for(result, status="completed", end_date=date(2026, 11, 1))
+    services.review_create(engagement=engagement, author=owner, rating=4)
+    with pytest.raises(services.EngagementError, match="already been reviewed"):
+        services.review_create(engagement=engagement, author=owner, rating=1)
+    result.vendor.refresh_from_db()
+    assert (result.vendor.rating, result.vendor.review_count) == (Decimal("4.00"), 1)
+
+
+@pytest.mark.parametrize(
+    ("status", "rating", "message"), [("active", 4, "Only a completed"), ("completed", 6, "between 1 and 5")]
+)
+def test_a_review_needs_a_completed_engagement_and_a_rating_of_1_to_5(result, owner, status, rating, message):
+    engagement = engagement_for(result, status=status, end_date=date(2026, 11, 1))
+    with pytest.raises(services.EngagementError, match=message):
+        services.review_create(engagement=engagement, author=owner, rating=rating)
+    assert not Review.objects.exists()
+
+
+def test_only_the_client_reviews(result, vendor_user):
+    engagement = engagement_for(result, status="completed", end_date=date(2026, 11, 1))
+    with pytest.raises(services.EngagementError, match="Only the client"):
+        services.review_create(engagement=engagement, author=vendor_user, rating=5)
+
+
+# -- spend -------------------------------------------------------------------------------------------
+
+
+def test_spend_is_rate_times_fte_times_160_hours_times_months_in_the_clients_currency(result, owner):
+    client = owner.membership.client  # EUR
+    today = date(2026, 11, 27)
+    vendor_country = result.vendor.headquarters_country
+    # Active since 3 months (91.3125 days = 3 x 30.4375): 40 USD x 2 FTE x 160 h x 3 = 38,400 USD.
+    engagement_for(
+        result,
+        status="active",
+        agreed_rate=Decimal("40"),
+        currency="USD",
+        fte=Decimal("2"),
+        start_date=today - timedelta(days=91),
+    )
+    result.estimated_savings = Decimal("1000")
+    result.save()
+    # Proposed engagements cost nothing yet.
+    engagement_for(result, status="proposed", agreed_rate=Decimal("999"))
+    spend = selectors.client_spend_by_country(client=client, today=today)
+    usd = ExchangeRate.objects.get(currency="USD").rate_to_base
+    eur = ExchangeRate.objects.get(currency="EUR").rate_to_base
+    months = Decimal(91) / Decimal("30.4375")
+    expected = (Decimal(40) * 2 * 160 * months * usd / eur).quantize(Decimal(1))
+    [row] = spend["countries"]
+    assert row["country"] == vendor_country
+    assert row["spend"] == expected
+    assert row["savings"] == Decimal(1000)  # the result is already in EUR
+    assert spend["currency"] == "EUR" and spend["skipped"] == 0
+
+
+def test_a_completed_engagement_counts_until_its_end_date(result, owner):
+    today = date(2026, 11, 27)
+    engagement_for(
+        result,
+        status="completed",
+        agreed_rate=Decimal("10"),
+        currency="EUR",
+        fte=Decimal("1"),
+        start_date=date(2026, 1, 1),
+        end_date=date(2026, 1, 1) + timedelta(days=61),  # about 2 months
+    )
+    [row] = selectors.client_spend_by_country(client=owner.membership.client, today=today)["countries"]
+    assert row["spend"] == (Decimal(10) * 160 * Decimal(61) / Decimal("30.4375")).quantize(Decimal(1))
