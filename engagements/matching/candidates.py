@@ -282,6 +282,20 @@ def classify_sql(context: MatchContext, lo: int, hi: int) -> tuple[str, list]:
         .order_by()
         .values("vendor_id", "hourly_rate", "currency"),
     )
+    # Each vendor's delivery centres as one "CC|zone,CC|zone" string: the location
+    # inputs in the same pass, one value per vendor (vendor_rows parses each
+    # distinct string once). STRING_AGG on PostgreSQL, GROUP_CONCAT on SQLite.
+    centre = "country || '|' || timezone"
+    aggregate = (
+        f"STRING_AGG(DISTINCT {centre}, ',' ORDER BY {centre})"
+        if connection.vendor == "postgresql"
+        else f"GROUP_CONCAT(DISTINCT {centre})"
+    )
+    joins.append(
+        f"LEFT JOIN (SELECT vendor_id, {aggregate} AS centres FROM {DeliveryCenter._meta.db_table} "  # noqa: S608
+        "WHERE vendor_id >= %s AND vendor_id <= %s GROUP BY vendor_id) dc ON dc.vendor_id = v.id"
+    )
+    params.extend([lo, hi])
     cases.append("WHEN v.available_fte < %s THEN 'insufficient_capacity'")
     capacity = Decimal(str(context.fte_needed)) * MIN_CAPACITY_SHARE
     # Only constants, the table name and ORM-compiled subqueries are interpolated; values go in params.
@@ -289,7 +303,7 @@ def classify_sql(context: MatchContext, lo: int, hi: int) -> tuple[str, list]:
     sql = (
         f"SELECT v.id, CASE {' '.join(cases)} ELSE NULL END AS reason, "  # noqa: S608
         f"CAST(v.available_fte AS {real}), v.verified, CAST(v.rating AS {real}), v.review_count, "
-        f"CAST(rc.hourly_rate AS {real}), rc.currency "
+        f"CAST(rc.hourly_rate AS {real}), rc.currency, dc.centres "
         f"FROM {vendor_table} v {' '.join(joins)} "
         "WHERE v.is_active = %s AND v.id >= %s AND v.id <= %s ORDER BY v.id"
     )
@@ -297,7 +311,7 @@ def classify_sql(context: MatchContext, lo: int, hi: int) -> tuple[str, list]:
 
 
 def classify(context: MatchContext, lo: int, hi: int) -> list[tuple]:
-    """Rows of (id, reason, available_fte, verified, rating, review_count, hourly_rate, currency)."""
+    """Rows of (id, reason, available_fte, verified, rating, review_count, hourly_rate, currency, centres)."""
     sql, params = classify_sql(context, lo, hi)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -319,8 +333,6 @@ def feature_querysets(context: MatchContext, lo: int, hi: int, ids: list[int]) -
     dense = len(ids) > 0.5 * (hi - lo + 1)
     scope = {"vendor_id__gte": lo, "vendor_id__lte": hi} if dense else {"vendor_id__in": ids}
     reads: dict[str, QuerySet] = {
-        # Cities are left out here: only the shortlist's explanations name them (named_sites).
-        "sites": DeliveryCenter.objects.filter(**scope).order_by().values_list("vendor_id", "country", "timezone"),
         "track": Engagement.objects.filter(
             status=EngagementStatus.COMPLETED, requirement__domain_id=context.domain_id, **scope
         )
@@ -361,6 +373,19 @@ class SiteResolver:
         self.client_start = time.fromisoformat(context.client_hours[0])
         self.client_end = time.fromisoformat(context.client_hours[1])
         self._cache: dict[tuple[str, str], tuple[str, float]] = {}
+        self._sites: dict[str, tuple[Site, ...]] = {}
+
+    def sites(self, centres: str) -> tuple[Site, ...]:
+        """The Sites (cities left out) of a "CC|zone,CC|zone" string from classify_sql."""
+        found = self._sites.get(centres)
+        if found is None:
+            parsed = []
+            for part in centres.split(","):
+                country, tz = part.split("|", 1)
+                location_class, overlap = self(country, tz)
+                parsed.append(Site(country, "", location_class, overlap))
+            found = self._sites[centres] = tuple(parsed)
+        return found
 
     def __call__(self, country: str, tz: str) -> tuple[str, float]:
         key = (country, tz)
@@ -440,19 +465,7 @@ def vendor_rows(
             if factor is not None:
                 other_rates.setdefault(vendor_id, {})[seniority] = amount * factor
 
-    sites: dict[int, list[Site]] = {}
-    site_cache: dict[tuple[str, str], Site] = {}
-    for vendor_id, country, tz in rows(reads["sites"]):
-        key = (country, tz)
-        site = site_cache.get(key)
-        if site is None:
-            location_class, overlap = resolve_site(country, tz)
-            site = site_cache[key] = Site(country, "", location_class, overlap)
-        vendor_sites = sites.get(vendor_id)
-        if vendor_sites is None:
-            sites[vendor_id] = [site]
-        else:
-            vendor_sites.append(site)
+    sites_of = resolve_site.sites
 
     skills: dict[int, dict[str, tuple[int, int]]] = {}
     if "skills" in reads:
@@ -468,22 +481,21 @@ def vendor_rows(
 
     empty_skills: dict[str, tuple[int, int]] = {}
     no_languages: frozenset[str] = frozenset()
-    no_sites: list[Site] = []
+    no_sites: tuple[Site, ...] = ()
     seniority = context.seniority
-    for vendor_id, _reason, available_fte, verified, rating, review_count, amount, currency in eligible:
+    for vendor_id, _reason, available_fte, verified, rating, review_count, amount, currency, centres in eligible:
         factor = factors.get(currency) if amount is not None else None
         if factor is not None:
             rate, estimated = amount * factor, False
         else:
             rate, estimated = estimate_rate(other_rates.get(vendor_id, {}), seniority)
         spoken = languages.get(vendor_id)
-        vendor_sites = sites.get(vendor_id)
         yield (
             vendor_id,
             skills.get(vendor_id, empty_skills),
             rate,
             estimated,
-            vendor_sites or no_sites,
+            sites_of(centres) if centres else no_sites,
             frozenset(spoken) if spoken else no_languages,
             track.get(vendor_id, 0),
             review_count,
