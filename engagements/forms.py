@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from engagements.matching.scoring import COMPONENTS, DOMAIN_DEFAULT_METHOD, resolve_weights
@@ -457,7 +458,7 @@ class FteChangeForm(forms.Form):
     def clean_fte(self) -> Decimal:
         fte = self.cleaned_data["fte"]
         if self.current is not None and fte == self.current:
-            raise ValidationError(_("The engagement already has %(fte)s FTE."), params={"fte": fte})
+            raise ValidationError(_("The engagement already has %(fte)s FTE."), params={"fte": formats.localize(fte)})
         return fte
 
 

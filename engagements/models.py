@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -405,6 +406,26 @@ class EngagementEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.from_value} → {self.to_value}"
+
+    def _value_label(self, value: str) -> str:
+        """A stored value as the reader's language shows it: a status by its label,
+        an FTE with the local decimal separator."""
+        if self.kind == self.Kind.STATUS and value in EngagementStatus.values:
+            return str(EngagementStatus(value).label)
+        if self.kind == self.Kind.FTE:
+            try:
+                return formats.localize(Decimal(value))
+            except ArithmeticError:
+                return value
+        return value
+
+    @property
+    def from_label(self) -> str:
+        return self._value_label(self.from_value)
+
+    @property
+    def to_label(self) -> str:
+        return self._value_label(self.to_value)
 
 
 class MilestoneStatus(models.TextChoices):

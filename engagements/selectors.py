@@ -21,7 +21,7 @@ from engagements.models import (
     RequirementStatus,
     Review,
 )
-from kpo.codes import country_names
+from kpo.codes import display_country_names
 from vendors.models import ExchangeRate, Skill, Vendor
 
 
@@ -305,7 +305,7 @@ def client_spend_by_country(*, client: ClientOrganization, today: date | None = 
         entry = by_country.setdefault(country, {"spend": Decimal(0), "savings": Decimal(0)})
         entry["spend"] += spend
         entry["savings"] += saved
-    names = country_names()
+    names = display_country_names()
     countries = [
         {
             "country": code,

@@ -5,7 +5,9 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Avg, Count
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from engagements.matching.scoring import DOMAIN_DEFAULT_METHOD
 from engagements.models import (
@@ -101,6 +103,24 @@ ENGAGEMENT_TRANSITIONS: dict[str, tuple[frozenset[str], str, str]] = {
     "cancel": (frozenset({EngagementStatus.PROPOSED, EngagementStatus.ACTIVE}), EngagementStatus.CANCELLED, "client"),
 }
 OPEN_ENGAGEMENT_STATES = frozenset({EngagementStatus.PROPOSED, EngagementStatus.ACTIVE})
+# The verbs of the actions, for messages in the reader's language ("Cannot complete: ...").
+ACTION_VERBS = {
+    "accept": pgettext_lazy("engagement action", "accept"),
+    "decline": pgettext_lazy("engagement action", "decline"),
+    "complete": pgettext_lazy("engagement action", "complete"),
+    "cancel": pgettext_lazy("engagement action", "cancel"),
+}
+
+
+def _label(choice) -> str:
+    return str(choice.label).lower()
+
+
+def _either(labels: list[str]) -> str:
+    """Labels joined as one phrase: a; a or b; a, b or c."""
+    if len(labels) < 2:
+        return "".join(labels)
+    return _("%(some)s or %(last)s") % {"some": ", ".join(labels[:-1]), "last": labels[-1]}
 
 
 def engagement_actions_for(*, engagement: Engagement, party: str) -> list[str]:
@@ -124,7 +144,9 @@ def _check_party(*, engagement: Engagement, actor, party: str) -> None:
         or (party == "client" and membership.client_id == engagement.client_id)
     )
     if not allowed:
-        raise EngagementError(f"Only the {party} of this engagement may do that.")
+        if party == "vendor":
+            raise EngagementError(_("Only the vendor of this engagement may do that."))
+        raise EngagementError(_("Only the client of this engagement may do that."))
 
 
 def _lock(engagement: Engagement) -> Engagement:
@@ -146,15 +168,15 @@ def engagement_propose(
     accepts or declines it (`engagement_transition`)."""
     requirement = result.run.requirement
     if end_date is not None and end_date < start_date:
-        raise EngagementError("The end date must not be before the start date.")
+        raise EngagementError(_("The end date must not be before the start date."))
     if agreed_rate <= 0 or fte <= 0:
-        raise EngagementError("The rate and the FTE must be positive.")
+        raise EngagementError(_("The rate and the FTE must be positive."))
     # Serialize proposals for one requirement, so two clicks cannot both pass the check below.
     Requirement.objects.select_for_update().filter(pk=requirement.pk).first()
     if Engagement.objects.filter(
         requirement=requirement, vendor_id=result.vendor_id, status__in=OPEN_ENGAGEMENT_STATES
     ).exists():
-        raise EngagementError("This vendor already has an open engagement for this requirement.")
+        raise EngagementError(_("This vendor already has an open engagement for this requirement."))
     engagement = Engagement.objects.create(
         requirement=requirement,
         client_id=requirement.client_id,
@@ -184,15 +206,22 @@ def engagement_transition(*, engagement: Engagement, action: str, actor, note: s
     complete | cancel (the client). Raises EngagementError for an unknown action,
     a state that does not allow it, or the wrong party."""
     if action not in ENGAGEMENT_TRANSITIONS:
-        raise EngagementError(f"Unknown action {action!r}: use one of {', '.join(ENGAGEMENT_TRANSITIONS)}.")
+        raise EngagementError(
+            _("Unknown action %(action)s: use one of %(actions)s.")
+            % {"action": repr(action), "actions": ", ".join(ENGAGEMENT_TRANSITIONS)}
+        )
     sources, target, party = ENGAGEMENT_TRANSITIONS[action]
     locked = _lock(engagement)
     _check_party(engagement=locked, actor=actor, party=party)
     if locked.status not in sources:
-        allowed = " or ".join(sorted(EngagementStatus(s).label.lower() for s in sources))
         raise EngagementError(
-            f"Cannot {action}: this engagement is {locked.get_status_display().lower()}, and only "
-            f"{allowed} engagements can be {EngagementStatus(target).label.lower()}."
+            _("Cannot %(action)s: this engagement is %(status)s, and only %(allowed)s engagements can be %(target)s.")
+            % {
+                "action": ACTION_VERBS[action],
+                "status": _label(EngagementStatus(locked.status)),
+                "allowed": _either(sorted(_label(EngagementStatus(s)) for s in sources)),
+                "target": _label(EngagementStatus(target)),
+            }
         )
     previous = locked.status
     locked.status = target
@@ -221,14 +250,16 @@ def engagement_change_fte(*, engagement: Engagement, fte: Decimal, reason: str, 
     locked = _lock(engagement)
     _check_party(engagement=locked, actor=actor, party="client")
     if locked.status not in OPEN_ENGAGEMENT_STATES:
-        raise EngagementError(f"The FTE of a {locked.get_status_display().lower()} engagement cannot change.")
+        raise EngagementError(
+            _("The FTE of a %(status)s engagement cannot change.") % {"status": _label(EngagementStatus(locked.status))}
+        )
     fte = Decimal(fte).quantize(Decimal("0.1"))
     if fte <= 0:
-        raise EngagementError("The FTE must be positive.")
+        raise EngagementError(_("The FTE must be positive."))
     if fte == locked.fte:
-        raise EngagementError(f"The engagement already has {fte} FTE.")
+        raise EngagementError(_("The engagement already has %(fte)s FTE.") % {"fte": formats.localize(fte)})
     if not reason.strip():
-        raise EngagementError("Say why the FTE changes.")
+        raise EngagementError(_("Say why the FTE changes."))
     previous = locked.fte
     locked.fte = fte
     locked.save(update_fields=["fte", "updated_at"])
@@ -248,7 +279,9 @@ def milestone_create(*, engagement: Engagement, title: str, due_date: date, desc
     locked = _lock(engagement)
     _check_party(engagement=locked, actor=actor, party="client")
     if locked.status not in OPEN_ENGAGEMENT_STATES:
-        raise EngagementError(f"A {locked.get_status_display().lower()} engagement takes no new milestones.")
+        raise EngagementError(
+            _("A %(status)s engagement takes no new milestones.") % {"status": _label(EngagementStatus(locked.status))}
+        )
     return Milestone.objects.create(engagement=locked, title=title, due_date=due_date, description=description)
 
 
@@ -263,16 +296,21 @@ MILESTONE_ACTIONS = {
 def milestone_advance(*, milestone: Milestone, action: str, actor) -> Milestone:
     """Mark a milestone delivered (from pending) or accepted (from delivered)."""
     if action not in MILESTONE_ACTIONS:
-        raise EngagementError(f"Unknown milestone action {action!r}.")
+        raise EngagementError(_("Unknown milestone action %(action)s.") % {"action": repr(action)})
     source, target, stamp = MILESTONE_ACTIONS[action]
     locked = Milestone.objects.select_for_update().select_related("engagement").get(pk=milestone.pk)
     _check_party(engagement=locked.engagement, actor=actor, party="client")
     if locked.engagement.status not in OPEN_ENGAGEMENT_STATES:
-        raise EngagementError("Milestones of a closed engagement cannot change.")
+        raise EngagementError(_("Milestones of a closed engagement cannot change."))
     if locked.status != source:
         raise EngagementError(
-            f"“{locked.title}” is {locked.get_status_display().lower()}: only a "
-            f"{MilestoneStatus(source).label.lower()} milestone can be marked {MilestoneStatus(target).label.lower()}."
+            _("“%(title)s” is %(status)s: only a %(source)s milestone can be marked %(target)s.")
+            % {
+                "title": locked.title,
+                "status": _label(MilestoneStatus(locked.status)),
+                "source": _label(MilestoneStatus(source)),
+                "target": _label(MilestoneStatus(target)),
+            }
         )
     locked.status = target
     setattr(locked, stamp, timezone.now())
@@ -288,11 +326,11 @@ def review_create(*, engagement: Engagement, author, rating: int, comment: str =
     locked = _lock(engagement)
     _check_party(engagement=locked, actor=author, party="client")
     if locked.status != EngagementStatus.COMPLETED:
-        raise EngagementError("Only a completed engagement can be reviewed.")
+        raise EngagementError(_("Only a completed engagement can be reviewed."))
     if not 1 <= int(rating) <= 5:
-        raise EngagementError("The rating must be between 1 and 5.")
+        raise EngagementError(_("The rating must be between 1 and 5."))
     if Review.objects.filter(engagement=locked).exists():
-        raise EngagementError("This engagement has already been reviewed.")
+        raise EngagementError(_("This engagement has already been reviewed."))
     vendor = Vendor.objects.select_for_update().get(pk=locked.vendor_id)
     review = Review.objects.create(
         engagement=locked, vendor=vendor, author=author, rating=int(rating), comment=comment.strip()

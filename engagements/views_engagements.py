@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -151,7 +151,7 @@ def engagement_fte(request, pk: int):
     except services.EngagementError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("FTE changed to %(fte)s.") % {"fte": form.cleaned_data["fte"]})
+        messages.success(request, _("FTE changed to %(fte)s.") % {"fte": formats.localize(form.cleaned_data["fte"])})
     return redirect("engagements:detail", pk=engagement.pk)
 
 

@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from engagements import selectors, services
@@ -21,7 +21,7 @@ from engagements.forms import COMPONENT_LABELS, RequirementForm, requirement_ski
 from engagements.matching import runs
 from engagements.matching.scoring import COMPONENTS, DOMAIN_DEFAULT_METHOD, METHODS, resolve_weights
 from engagements.models import MatchRun, MatchRunStatus, Requirement, RequirementStatus, SelectionMethod
-from kpo.codes import country_names, language_names
+from kpo.codes import display_country_names, display_language_names
 from kpo.permissions import client_manager_required, viewer_client
 from vendors.models import Certification, VendorCertification, VendorSkill
 
@@ -71,6 +71,24 @@ EXCLUSION_REASONS = {
     "over_budget": gettext_lazy("its hourly rate is above your budget, and the fixed-budget method caps it."),
     "below_min_expertise": gettext_lazy("its expertise score is below 60, the least-cost method's minimum."),
 }
+
+# scoring.py is framework-free and writes the methods' descriptions in English. These
+# marks put the same sentences in the translation catalogue; `method_description`
+# translates them for the page (a sentence changed there shows in English until it is
+# marked here too, which tests/kpo/test_i18n.py checks).
+METHOD_DESCRIPTIONS = (
+    gettext_noop("Expertise first, then cost; location, quality and capacity count too."),
+    gettext_noop(
+        "Quality- and cost-based selection: 80 % quality (expertise, reviews, location, capacity), 20 % cost."
+    ),
+    gettext_noop("Cost does not count: the best qualified vendor wins."),
+    gettext_noop("Best quality among vendors whose rate is within the budget."),
+    gettext_noop("Cheapest vendor among those with an expertise score of at least 60."),
+)
+
+
+def method_description(method) -> str:
+    return _(method.description) if method is not None and method.description else ""
 
 
 def exclusion_text(code: str) -> str:
@@ -123,7 +141,7 @@ def _form_context(form: RequirementForm, formset, requirement: Requirement | Non
         {
             "code": code,
             "label": SelectionMethod(code).label,
-            "description": method.description,
+            "description": method_description(method),
             "weights": [(COMPONENT_LABELS[key], method.weights[key]) for key in COMPONENTS],
         }
         for code, method in METHODS.items()
@@ -185,8 +203,8 @@ def requirement_edit(request, pk: int):
 def requirement_detail(request, pk: int):
     requirement = _requirement_or_404(request, pk)
     run_list = list(selectors.match_run_list_for_requirement(requirement=requirement))
-    names = country_names()
-    languages = language_names()
+    names = display_country_names()
+    languages = display_language_names()
     return render(
         request,
         "engagements/requirement_detail.html",
@@ -195,6 +213,7 @@ def requirement_detail(request, pk: int):
             "runs": run_list,
             "problems": runs.requirement_match_problems(requirement),
             "method": METHODS.get(requirement.selection_method),
+            "method_description": method_description(METHODS.get(requirement.selection_method)),
             "weights": _resolved_weights(requirement),
             "excluded_countries": [names.get(code, code) for code in requirement.excluded_countries],
             "languages": [languages.get(code, code) for code in requirement.languages],
@@ -462,7 +481,7 @@ def _exclusion_details(run: MatchRun, vendor, reason: str) -> list[str]:
         ]
     if reason == "excluded_country":
         excluded = set(parameters.get("excluded_countries", []))
-        names = country_names()
+        names = display_country_names()
         centres = vendor.delivery_centers.filter(country__in=excluded).order_by("country", "city")
         return [
             _("Delivery centre in %(city)s, %(country)s.")

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from kpo.models import User, WorkerHeartbeat
 
@@ -9,7 +10,7 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "email", "first_name", "last_name", "organization", "is_staff", "is_active"]
     list_select_related = ["membership__client", "membership__vendor"]
 
-    @admin.display(description="organization")
+    @admin.display(description=_("organization"))
     def organization(self, obj):
         membership = getattr(obj, "membership", None)
         if membership is None:

@@ -3,14 +3,19 @@ ISO 4217 currencies and IANA time zones.
 
 Models store plain upper/lower-case codes (portable across SQLite and
 PostgreSQL); these validators run in model `full_clean`, forms and serializers,
-and check constraints in the database keep the shape.
+and check constraints in the database keep the shape. Pages show country and
+language names in the reader's language (`display_*_names`), from the
+iso-codes translations pycountry ships.
 """
 
+import gettext
 import zoneinfo
 from functools import cache
 
 import pycountry
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -25,6 +30,31 @@ def language_names() -> dict[str, str]:
 
 
 @cache
+def _display_names(domain: str, language: str) -> dict[str, str]:
+    names = country_names() if domain == "iso3166-1" else language_names()
+    if language == "en":
+        return names
+    catalog = gettext.translation(
+        domain, pycountry.LOCALES_DIR, languages=[translation.to_locale(language)], fallback=True
+    )
+    return {code: catalog.gettext(name) for code, name in names.items()}
+
+
+def _active_language() -> str:
+    return (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+
+
+def display_country_names() -> dict[str, str]:
+    """Country names in the active language ("IT" -> "Italy", or "Italia" in Italian)."""
+    return _display_names("iso3166-1", _active_language())
+
+
+def display_language_names() -> dict[str, str]:
+    """Language names in the active language ("de" -> "German", or "Tedesco" in Italian)."""
+    return _display_names("iso639-3", _active_language())
+
+
+@cache
 def currency_names() -> dict[str, str]:
     return {c.alpha_3: c.name for c in pycountry.currencies}
 
@@ -35,11 +65,11 @@ def timezone_names() -> frozenset[str]:
 
 
 def country_choices() -> list[tuple[str, str]]:
-    return sorted(country_names().items(), key=lambda item: item[1])
+    return sorted(display_country_names().items(), key=lambda item: item[1])
 
 
 def language_choices() -> list[tuple[str, str]]:
-    return sorted(language_names().items(), key=lambda item: item[1])
+    return sorted(display_language_names().items(), key=lambda item: item[1])
 
 
 def currency_choices() -> list[tuple[str, str]]:

@@ -7,8 +7,10 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
-PAGES = {"scoring": ("docs/scoring.md", "How scores work")}
+# The pages are written in English only (one text with the README); their titles are translated.
+PAGES = {"scoring": ("docs/scoring.md", _("How scores work"))}
 
 
 @cache

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from kpo import health, help
 
@@ -19,6 +20,6 @@ urlpatterns = [
     path("", include("engagements.urls")),
 ]
 
-admin.site.site_header = "KPO Match administration"
-admin.site.site_title = "KPO Match admin"
-admin.site.index_title = "Platform operations"
+admin.site.site_header = _("KPO Match administration")
+admin.site.site_title = _("KPO Match admin")
+admin.site.index_title = _("Platform operations")

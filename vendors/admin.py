@@ -106,28 +106,38 @@ class VendorAdmin(SimpleHistoryAdmin):
         (_("Derived"), {"fields": ["rating", "review_count", "created_at", "updated_at"]}),
     ]
 
-    def _report(self, request, count: int, singular: str, plural: str) -> None:
-        self.message_user(request, ngettext(singular, plural, count) % {"count": count}, messages.SUCCESS)
+    def _report(self, request, message: str) -> None:
+        self.message_user(request, message, messages.SUCCESS)
 
     @admin.action(description=_("Verify selected vendors"), permissions=["change"])
     def verify(self, request, queryset):
         count = services.vendor_set_verified(vendors=queryset, verified=True)
-        self._report(request, count, "%(count)d vendor verified.", "%(count)d vendors verified.")
+        self._report(
+            request, ngettext("%(count)d vendor verified.", "%(count)d vendors verified.", count) % {"count": count}
+        )
 
     @admin.action(description=_("Withdraw verification"), permissions=["change"])
     def unverify(self, request, queryset):
         count = services.vendor_set_verified(vendors=queryset, verified=False)
-        self._report(request, count, "%(count)d vendor unverified.", "%(count)d vendors unverified.")
+        self._report(
+            request, ngettext("%(count)d vendor unverified.", "%(count)d vendors unverified.", count) % {"count": count}
+        )
 
     @admin.action(description=_("Deactivate selected vendors"), permissions=["change"])
     def deactivate(self, request, queryset):
         count = services.vendor_set_active(vendors=queryset, active=False)
-        self._report(request, count, "%(count)d vendor deactivated.", "%(count)d vendors deactivated.")
+        self._report(
+            request,
+            ngettext("%(count)d vendor deactivated.", "%(count)d vendors deactivated.", count) % {"count": count},
+        )
 
     @admin.action(description=_("Reactivate selected vendors"), permissions=["change"])
     def activate(self, request, queryset):
         count = services.vendor_set_active(vendors=queryset, active=True)
-        self._report(request, count, "%(count)d vendor reactivated.", "%(count)d vendors reactivated.")
+        self._report(
+            request,
+            ngettext("%(count)d vendor reactivated.", "%(count)d vendors reactivated.", count) % {"count": count},
+        )
 
 
 @admin.register(ExchangeRate)

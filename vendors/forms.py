@@ -10,7 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kpo import geo
-from kpo.codes import country_names, language_names
+from kpo.codes import display_country_names, display_language_names
 from vendors.models import Certification, DeliveryCenter, ExpertiseArea, Seniority, Skill, VendorLanguage
 from vendors.selectors import Sort
 
@@ -91,14 +91,14 @@ class DirectoryFilterForm(forms.Form):
         )
         self.fields["skill"].choices = [("", _("Any skill"))] + _grouped_skills()
         self.fields["country"].choices = [("", _("Any country"))] + _named(
-            DeliveryCenter.objects.order_by().values_list("country", flat=True).distinct(), country_names()
+            DeliveryCenter.objects.order_by().values_list("country", flat=True).distinct(), display_country_names()
         )
         self.fields["region"].choices = [("", _("Any region"))] + region_choices()
         self.fields["certification"].choices = [("", _("Any certification"))] + list(
             Certification.objects.order_by("name").values_list("code", "name")
         )
         self.fields["language"].choices = [("", _("Any language"))] + _named(
-            VendorLanguage.objects.order_by().values_list("code", flat=True).distinct(), language_names()
+            VendorLanguage.objects.order_by().values_list("code", flat=True).distinct(), display_language_names()
         )
         self.fields["max_rate"].label = _("Maximum hourly rate (%(currency)s)") % {"currency": viewer.currency}
         if viewer.has_client:

@@ -711,9 +711,9 @@ def _describe_skill(record, previous, names) -> list[str]:
 
 
 def _describe_centre(record, previous, names) -> list[str]:
-    from kpo.codes import country_names
+    from kpo.codes import display_country_names
 
-    place = f"{record.city}, {country_names().get(record.country, record.country)}"
+    place = f"{record.city}, {display_country_names().get(record.country, record.country)}"
     if record.history_type == "+":
         return [
             _("Delivery centre %(place)s opened (%(headcount)s people)")

@@ -1,7 +1,8 @@
 /* The shortlist's "fit against cost" scatter chart (Chart.js 4). The data comes
    from a json_script block; the Pareto front (computed on the server) is drawn
    as a highlighted, connected series. Runs on page load and again when HTMX
-   swaps the finished results in. */
+   swaps the finished results in. Its words come translated in the canvas's
+   data-msg-* attributes; numbers are formatted for the page's language. */
 (function () {
   "use strict";
 
@@ -9,8 +10,10 @@
   var FRONT = "#b45309";
   var MUTED = "rgba(75, 85, 104, 0.45)";
 
+  var LANG = document.documentElement.lang || undefined;
+
   function formatMoney(value, currency) {
-    return Math.round(value).toLocaleString() + " " + currency;
+    return Math.round(value).toLocaleString(LANG) + " " + currency;
   }
 
   function draw(canvas) {
@@ -19,6 +22,7 @@
     if (!source) return;
     var points = JSON.parse(source.textContent);
     var currency = canvas.dataset.currency || "";
+    var msg = canvas.dataset;
     canvas.dataset.drawn = "1";
     var toPoint = function (p) {
       return { x: p.cost, y: p.score, rank: p.rank, name: p.name };
@@ -30,7 +34,7 @@
       data: {
         datasets: [
           {
-            label: "Pareto front",
+            label: msg.msgFront,
             data: front,
             showLine: true,
             borderColor: FRONT,
@@ -41,7 +45,7 @@
             order: 0,
           },
           {
-            label: "Other shortlisted vendors",
+            label: msg.msgOthers,
             data: others,
             backgroundColor: MUTED,
             borderColor: BRAND,
@@ -62,17 +66,21 @@
             callbacks: {
               label: function (ctx) {
                 var p = ctx.raw;
-                return "#" + p.rank + " " + p.name + ": score " + p.y.toFixed(1) + ", " + formatMoney(p.x, currency);
+                return msg.msgPoint
+                  .replace("{rank}", p.rank)
+                  .replace("{name}", p.name)
+                  .replace("{score}", p.y.toLocaleString(LANG, { minimumFractionDigits: 1, maximumFractionDigits: 1 }))
+                  .replace("{cost}", formatMoney(p.x, currency));
               },
             },
           },
         },
         scales: {
           x: {
-            title: { display: true, text: "Estimated cost (" + currency + ")" },
-            ticks: { callback: function (value) { return Number(value).toLocaleString(); } },
+            title: { display: true, text: msg.msgXAxis },
+            ticks: { callback: function (value) { return Number(value).toLocaleString(LANG); } },
           },
-          y: { title: { display: true, text: "Score (0-100)" }, suggestedMax: 100 },
+          y: { title: { display: true, text: msg.msgYAxis }, suggestedMax: 100 },
         },
       },
     });

@@ -1,7 +1,8 @@
 /* The requirement form: add and remove skill rows without a reload (Django
    formset + its empty_form template), and preselect the domain's default
    selection method when the domain changes. Works without it: the server
-   falls back to the domain default and shows one skill row. */
+   falls back to the domain default and shows one skill row. Messages come
+   translated in the form's data-msg-* attributes. */
 (function () {
   "use strict";
 
@@ -25,7 +26,7 @@
       var row = rows.lastElementChild;
       var input = row && row.querySelector("input[list]");
       if (input) input.focus();
-      announce("Skill row added.");
+      announce(form.dataset.msgRowAdded);
     });
 
     rows.addEventListener("click", function (event) {
@@ -35,7 +36,7 @@
       var remove = row.querySelector("input[name$='-DELETE']");
       if (remove) remove.checked = true;
       row.hidden = true;
-      announce("Skill row removed.");
+      announce(form.dataset.msgRowRemoved);
       addButton.focus();
     });
   }
@@ -69,7 +70,7 @@
       });
       if (hint && code) {
         var label = domain.options[domain.selectedIndex].text;
-        hint.textContent = "Default for " + label + ": " + data.labels[code] + ". You can pick another.";
+        hint.textContent = form.dataset.msgMethodDefault.replace("{domain}", label).replace("{method}", data.labels[code]);
       }
     }
 

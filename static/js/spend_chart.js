@@ -1,8 +1,11 @@
 /* The dashboard's spend and estimated savings by vendor country (Chart.js 4).
    The numbers come from a json_script block; the table beside the chart shows
-   the same values for screen readers and print. */
+   the same values for screen readers and print. The legend's words come
+   translated in the canvas's data-msg-* attributes. */
 (function () {
   "use strict";
+
+  var LANG = document.documentElement.lang || undefined;
 
   function draw() {
     var canvas = document.querySelector("canvas[data-spend-chart]");
@@ -10,14 +13,13 @@
     var source = document.getElementById(canvas.dataset.spendChart);
     if (!source) return;
     var rows = JSON.parse(source.textContent);
-    var currency = canvas.dataset.currency || "";
     new window.Chart(canvas, {
       type: "bar",
       data: {
         labels: rows.map(function (r) { return r.name; }),
         datasets: [
-          { label: "Spend (" + currency + ")", data: rows.map(function (r) { return Number(r.spend); }), backgroundColor: "#1d4ed8" },
-          { label: "Estimated savings (" + currency + ")", data: rows.map(function (r) { return Number(r.savings); }), backgroundColor: "#16a34a" },
+          { label: canvas.dataset.msgSpend, data: rows.map(function (r) { return Number(r.spend); }), backgroundColor: "#1d4ed8" },
+          { label: canvas.dataset.msgSavings, data: rows.map(function (r) { return Number(r.savings); }), backgroundColor: "#16a34a" },
         ],
       },
       options: {
@@ -29,13 +31,13 @@
           tooltip: {
             callbacks: {
               label: function (ctx) {
-                return ctx.dataset.label + ": " + Math.round(ctx.raw).toLocaleString();
+                return ctx.dataset.label + ": " + Math.round(ctx.raw).toLocaleString(LANG);
               },
             },
           },
         },
         scales: {
-          y: { beginAtZero: true, ticks: { callback: function (v) { return Number(v).toLocaleString(); } } },
+          y: { beginAtZero: true, ticks: { callback: function (v) { return Number(v).toLocaleString(LANG); } } },
         },
       },
     });

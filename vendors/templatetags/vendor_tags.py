@@ -2,6 +2,7 @@
 location-class badges. Every value is escaped by format_html."""
 
 from django import template
+from django.template.defaultfilters import floatformat
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
@@ -25,7 +26,7 @@ def stars(rating) -> str:
     if rating is None:
         return format_html('<span class="muted">{}</span>', _("No rating"))
     value = float(rating)
-    label = _("Rated %(rating).1f out of 5") % {"rating": value}
+    label = _("Rated %(rating)s out of 5") % {"rating": floatformat(value, 1)}
     percent = max(0.0, min(100.0, value / 5 * 100))
     return format_html(
         '<span class="stars" role="img" aria-label="{}" title="{}"><span class="stars-fill" style="width: {}%"></span></span>',
