@@ -41,7 +41,7 @@ demo: install
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: install-dev
-	$(BIN)/python manage.py makemigrations --check --dry-run --settings=kpo.settings_test
+	DATABASE_URL=sqlite://:memory: $(BIN)/python manage.py makemigrations --check --dry-run --settings=kpo.settings_test
 	$(BIN)/pytest -m "not reliability"
 	$(BIN)/pytest -m reliability
 

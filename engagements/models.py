@@ -271,6 +271,30 @@ class MatchRun(models.Model):
     def __str__(self) -> str:
         return f"Run {self.pk} of {self.requirement_id} ({self.status})"
 
+    def describe(self) -> str:
+        """One sentence on a finished run's outcome, in the active language (the
+        stored `summary` is this sentence in English, for the API)."""
+        from django.utils.translation import gettext, ngettext
+
+        total, eligible = self.candidates_total, self.candidates_eligible
+        if total == 0:
+            return gettext("The pool has no active vendors, so there is nothing to rank.")
+        if eligible == 0:
+            reason, count = (
+                max(self.exclusions.items(), key=lambda item: (item[1], item[0])) if self.exclusions else ("", 0)
+            )
+            return ngettext(
+                "All %(total)d active vendor was excluded; the most common reason: %(reason)s (%(count)d).",
+                "All %(total)d active vendors were excluded; the most common reason: %(reason)s (%(count)d).",
+                total,
+            ) % {"total": total, "reason": reason, "count": count}
+        shown = min(eligible, (self.parameters or {}).get("top_k") or eligible)
+        return ngettext(
+            "%(eligible)d of %(total)d active vendors qualified; the best %(shown)d is ranked.",
+            "%(eligible)d of %(total)d active vendors qualified; the best %(shown)d are ranked.",
+            shown,
+        ) % {"eligible": eligible, "total": total, "shown": shown}
+
 
 class MatchRunChunk(models.Model):
     """One primary-key range of the vendor pool, scored by its own task when a

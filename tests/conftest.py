@@ -80,11 +80,14 @@ def staff_user():
 
 
 @pytest.fixture
-def celery_worker(transactional_db):
+def celery_worker(transactional_db, django_db_serialized_rollback):
     """A real Celery worker (in a thread) consuming from the real Redis broker.
 
     Needs committed data, hence `transactional_db`: the worker reads and writes
-    through its own database connection."""
+    through its own database connection. Serialized rollback restores the
+    migrated rows (taxonomy, content types) after the flush, as every
+    transactional test here does: mixing flushes with and without it duplicates
+    content types."""
     from celery.contrib.testing.worker import start_worker
     from celery.signals import task_postrun
     from django.db import connections

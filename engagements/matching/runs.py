@@ -31,7 +31,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Max, Min, Q
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from engagements.matching.candidates import (
@@ -147,21 +148,25 @@ def requirement_match_problems(requirement: Requirement) -> dict[str, list[str]]
     """Why a requirement cannot be matched, by field (empty when it can)."""
     problems: dict[str, list[str]] = {}
     if requirement.status in ("closed", "cancelled"):
-        problems.setdefault("status", []).append(f"A {requirement.status} requirement cannot be matched.")
+        problems.setdefault("status", []).append(
+            _("A %(status)s requirement cannot be matched.") % {"status": str(requirement.get_status_display()).lower()}
+        )
     if not requirement.requirement_skills.exists():
-        problems.setdefault("skills", []).append("Add at least one required skill.")
+        problems.setdefault("skills", []).append(_("Add at least one required skill."))
     if requirement.budget_hourly_rate is None or requirement.budget_hourly_rate <= 0:
-        problems.setdefault("budget_hourly_rate", []).append("The hourly budget must be positive.")
+        problems.setdefault("budget_hourly_rate", []).append(_("The hourly budget must be positive."))
     if not ExchangeRate.objects.filter(currency=requirement.currency).exists():
-        problems.setdefault("currency", []).append(f"No exchange rate for {requirement.currency}.")
+        problems.setdefault("currency", []).append(
+            _("No exchange rate for %(currency)s.") % {"currency": requirement.currency}
+        )
     try:
         resolve_weights(requirement.selection_method, requirement.weights or None)
     except (ValueError, TypeError) as exc:
         problems.setdefault("weights", []).append(str(exc))
     if not 0 <= requirement.min_timezone_overlap_hours <= 24:
-        problems.setdefault("min_timezone_overlap_hours", []).append("Overlap must be between 0 and 24 hours.")
+        problems.setdefault("min_timezone_overlap_hours", []).append(_("Overlap must be between 0 and 24 hours."))
     if not requirement.location_classes:
-        problems.setdefault("location_classes", []).append("Allow at least one location class.")
+        problems.setdefault("location_classes", []).append(_("Allow at least one location class."))
     return problems
 
 
@@ -401,7 +406,8 @@ def _write_results(run: MatchRun, context: MatchContext, outcome: RangeOutcome, 
     run.exclusions = dict(sorted(outcome.exclusions.items()))
     run.timings = timings
     run.error = ""
-    run.summary = run_summary(outcome)
+    with translation.override("en"):
+        run.summary = run.describe()
     run.finished_at = timezone.now()
     run.claimed_until = None
     run.save(
@@ -418,16 +424,6 @@ def _write_results(run: MatchRun, context: MatchContext, outcome: RangeOutcome, 
             "claimed_until",
         ]
     )
-
-
-def run_summary(outcome: RangeOutcome) -> str:
-    if outcome.total == 0:
-        return "The pool has no active vendors, so there is nothing to rank."
-    if outcome.eligible == 0:
-        reason, count = max(outcome.exclusions.items(), key=lambda item: (item[1], item[0]))
-        return f"All {outcome.total} active vendors were excluded; the most common reason: {reason} ({count})."
-    shown = min(outcome.eligible, len(outcome.top))
-    return f"{outcome.eligible} of {outcome.total} active vendors qualified; the best {shown} are ranked."
 
 
 def _decimal(value: float | None) -> Decimal | None:

@@ -91,7 +91,7 @@ class WorkerProcess:
 
 
 @pytest.fixture
-def worker_process(transactional_db, request):
+def worker_process(transactional_db, django_db_serialized_rollback, request):
     """Start a worker process on the test database; the test's data must be committed."""
     from kpo.celery import app
 
