@@ -14,7 +14,10 @@ from kpo.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = env_bool("DEBUG", default=False)
+# On by default so a checkout works with no configuration (as `make demo` does);
+# every deployment sets DEBUG=false (docker-compose.yml does), which then demands a
+# real SECRET_KEY, and `manage.py check --deploy` fails while DEBUG is on.
+DEBUG = env_bool("DEBUG", default=True)
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
