@@ -12,8 +12,9 @@ from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.formats import number_format
+from django.utils.translation import gettext, gettext_lazy, gettext_noop, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from engagements import selectors, services
@@ -268,11 +269,33 @@ def _skill_rows(rows: list[dict], names: dict[str, str]) -> list[dict]:
     return [{**row, "name": names.get(row["skill"], row["skill"])} for row in rows]
 
 
+def _flag_detail(flag: dict) -> str:
+    """The flag's specifics in the reader's language, from the data it carries
+    (the stored English message for rows written before flags carried data)."""
+    code = flag.get("code")
+    if code == "ip_security":
+        return gettext("No valid security certification (e.g. ISO 27001, SOC 2).")
+    if code == "communication" and flag.get("cause") == "overlap":
+        return gettext("Only %(hours)s h of working-hours overlap.") % {"hours": number_format(flag["overlap_hours"])}
+    if code == "communication" and flag.get("cause") == "language":
+        return gettext("No shared working language.")
+    if code == "quality" and "review_count" in flag:
+        reasons = []
+        if flag["review_count"] < 3:
+            reasons.append(
+                ngettext("%(n)d review", "%(n)d reviews", flag["review_count"]) % {"n": flag["review_count"]}
+            )
+        if not flag.get("verified"):
+            reasons.append(gettext("not verified"))
+        return gettext("Little evidence of quality: %(details)s.") % {"details": ", ".join(reasons)}
+    return flag.get("message", "")
+
+
 def _flag_rows(flags: list[dict]) -> list[dict]:
     out = []
     for flag in flags:
         title, meaning = FLAG_MEANINGS.get(flag.get("code"), (flag.get("code", ""), ""))
-        out.append({"code": flag.get("code"), "title": title, "meaning": meaning, "message": flag.get("message", "")})
+        out.append({"code": flag.get("code"), "title": title, "meaning": meaning, "message": _flag_detail(flag)})
     return out
 
 

@@ -77,6 +77,8 @@ same data, same ranking.
 
 Explanation and flags
 ---------------------
+(Each flag carries its code, an English message, and the data behind it, so a
+page can word it in the reader's language.)
 Matched and missing skills, the best centre with its class and overlap, shared
 languages, the Bayesian rating, the estimated cost (rate x estimated hours) and
 the estimated saving against the onshore benchmark (median onshore rate for the
@@ -558,16 +560,30 @@ class Scorer:
         allowed_overlaps = [s.overlap_hours for s in vendor.sites if s.location_class in requirement.allowed_classes]
         best_overlap = max(allowed_overlaps, default=0.0)
         if best_overlap < LOW_OVERLAP_HOURS:
-            flags.append({"code": "communication", "message": f"Only {best_overlap:g} h of working-hours overlap."})
+            flags.append(
+                {
+                    "code": "communication",
+                    "message": f"Only {best_overlap:g} h of working-hours overlap.",
+                    "cause": "overlap",
+                    "overlap_hours": best_overlap,
+                }
+            )
         elif requirement.languages and not shared_languages:
-            flags.append({"code": "communication", "message": "No shared working language."})
+            flags.append({"code": "communication", "message": "No shared working language.", "cause": "language"})
         if vendor.review_count < FEW_REVIEWS or not vendor.verified:
             reasons = []
             if vendor.review_count < FEW_REVIEWS:
                 reasons.append(f"{vendor.review_count} review{'s' if vendor.review_count != 1 else ''}")
             if not vendor.verified:
                 reasons.append("not verified")
-            flags.append({"code": "quality", "message": "Little evidence of quality: " + ", ".join(reasons) + "."})
+            flags.append(
+                {
+                    "code": "quality",
+                    "message": "Little evidence of quality: " + ", ".join(reasons) + ".",
+                    "review_count": vendor.review_count,
+                    "verified": bool(vendor.verified),
+                }
+            )
         return {
             "components": {key: round(value, 2) for key, value in score.components.items()},
             "weights": {key: round(value, 4) for key, value in self.weights.items()},
