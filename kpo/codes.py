@@ -9,8 +9,10 @@ iso-codes translations pycountry ships.
 """
 
 import gettext
+import importlib.resources
 import zoneinfo
 from functools import cache
+from pathlib import Path
 
 import pycountry
 from django.conf import settings
@@ -62,6 +64,38 @@ def currency_names() -> dict[str, str]:
 @cache
 def timezone_names() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
+
+
+def _zone_table(name: str) -> str:
+    """zone1970.tab / zone.tab from the system's TZPATH, else from the tzdata package."""
+    for directory in zoneinfo.TZPATH:
+        path = Path(directory) / name
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    try:
+        return importlib.resources.files("tzdata").joinpath("zoneinfo", name).read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        return ""
+
+
+@cache
+def country_timezones() -> dict[str, tuple[str, ...]]:
+    """IANA time zones per ISO 3166-1 country ("IN" -> ("Asia/Kolkata",)), the union
+    of zone1970.tab (zones shared by several countries) and zone.tab (each
+    country's own zone names, e.g. Europe/Stockholm for SE), limited to the zones
+    this system knows."""
+    known = timezone_names()
+    zones: dict[str, set[str]] = {}
+    for table in ("zone1970.tab", "zone.tab"):
+        for line in _zone_table(table).splitlines():
+            if not line or line.startswith("#"):
+                continue
+            columns = line.split("\t")
+            if len(columns) < 3 or columns[2] not in known:
+                continue
+            for country in columns[0].split(","):
+                zones.setdefault(country, set()).add(columns[2])
+    return {country: tuple(sorted(names)) for country, names in sorted(zones.items())}
 
 
 def country_choices() -> list[tuple[str, str]]:

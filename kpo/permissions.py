@@ -44,3 +44,28 @@ def client_manager_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+# Vendor roles as stored on engagements.Membership.role (kpo sits below engagements
+# in the dependency order, so the values are repeated here, not imported).
+VENDOR_MEMBER_ROLES = frozenset({"admin", "editor"})
+
+
+def viewer_vendor_id(request) -> int | None:
+    membership = viewer_membership(request)
+    if membership is None or not membership.vendor_id or membership.role not in VENDOR_MEMBER_ROLES:
+        return None
+    return membership.vendor_id
+
+
+def vendor_member_required(view):
+    """A vendor firm's own pages (profile editing): its admins and editors only."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if viewer_vendor_id(request) is None:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -501,6 +501,12 @@ def vendor_profile_queryset(*, include_inactive: bool) -> QuerySet[Vendor]:
     )
 
 
+def vendor_for_member(*, vendor_id: int) -> Vendor:
+    """The member's own firm, for its edit page (inactive ones too: they can fix
+    their profile before staff reactivate it). Raises Vendor.DoesNotExist."""
+    return Vendor.objects.get(pk=vendor_id)
+
+
 def vendor_profile(*, slug: str, viewer_is_staff: bool) -> Vendor:
     """The vendor page's vendor; inactive vendors exist for staff only.
     Raises Vendor.DoesNotExist."""
@@ -536,11 +542,13 @@ class HistoryEntry:
     by: str
 
 
-def vendor_change_history(vendor: Vendor, *, limit: int = 30) -> list[HistoryEntry]:
+def vendor_change_history(vendor: Vendor, *, limit: int = 30, name_users: bool = False) -> list[HistoryEntry]:
     """The profile's changes, newest first, in words ("Senior rate changed from
     40.00 to 45.00 USD"), from django-simple-history's records of the vendor and
     its rate cards, skills, delivery centres and certifications. A constant number
-    of queries: one per history table, plus the skill and certification names."""
+    of queries: one per history table, plus the skill and certification names.
+    `name_users` names who made each change (the vendor's own edit page); other
+    readers see only "the vendor" or "KPO Match staff"."""
     per_model = limit + 1
     sources = [
         (Vendor.history.filter(id=vendor.pk), _describe_vendor),
@@ -560,7 +568,9 @@ def vendor_change_history(vendor: Vendor, *, limit: int = 30) -> list[HistoryEnt
             previous = None
             for record in chain:
                 for text in describe(record, previous, names):
-                    entries.append(HistoryEntry(when=record.history_date, text=text, by=_changed_by(record)))
+                    entries.append(
+                        HistoryEntry(when=record.history_date, text=text, by=_changed_by(record, name_users))
+                    )
                 previous = record
     entries.sort(key=lambda entry: entry.when, reverse=True)
     return entries[:limit]
@@ -584,10 +594,12 @@ class _HistoryNames:
         return self._certifications.get(pk, _("a certification"))
 
 
-def _changed_by(record) -> str:
+def _changed_by(record, name_users: bool = False) -> str:
     user = record.history_user
     if user is None:
         return _("system")
+    if name_users:
+        return user.get_full_name() or user.get_username()
     if user.is_staff:
         return _("KPO Match staff")
     return _("the vendor")

@@ -2,10 +2,11 @@
 
 from collections.abc import Iterable
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from vendors.models import Vendor
+from vendors.models import Vendor, VendorLanguage
 
 
 @transaction.atomic
@@ -34,3 +35,67 @@ def vendor_set_active(*, vendors: Iterable[Vendor], active: bool) -> int:
         vendor.save(update_fields=["is_active", "updated_at"])
         changed += 1
     return changed
+
+
+PROFILE_FIELDS = ("description", "website", "headquarters_country", "available_fte")
+ROW_TABLES = ("skills", "rates", "centres", "certifications")
+
+
+@transaction.atomic
+def vendor_profile_update(*, vendor: Vendor, data: dict, actor) -> bool:
+    """Write a validated profile edit (vendors.forms.VendorProfileForms.changes())
+    in one transaction. Rows are saved and deleted one by one with `.save()` /
+    `.delete()`, never in bulk, so django-simple-history records each change with
+    `actor` as its author. Deletions go first, so a seniority or skill removed and
+    added again in the same edit does not collide with itself. Returns whether
+    anything changed."""
+    changed = False
+    for table in ROW_TABLES:
+        rows = data.get(table) or {}
+        for row in rows.get("delete", []):
+            _check_owner(row, vendor)
+            row._history_user = actor
+            row.delete()
+            changed = True
+    for table in ROW_TABLES:
+        rows = data.get(table) or {}
+        for row in rows.get("save", []):
+            if row.vendor_id is None:
+                row.vendor = vendor
+            _check_owner(row, vendor)
+            row._history_user = actor
+            row.save()
+            changed = True
+
+    wanted = set(data.get("languages", []))
+    current = {language.code: language for language in vendor.languages.all()}
+    for code in sorted(current.keys() - wanted):
+        current[code].delete()
+        changed = True
+    for code in sorted(wanted - current.keys()):
+        VendorLanguage(vendor=vendor, code=code).save()
+        changed = True
+
+    if "domains" in data:
+        wanted_domains = {domain.pk for domain in data["domains"]}
+        if wanted_domains != set(vendor.domains.values_list("pk", flat=True)):
+            vendor.domains.set(data["domains"])
+            changed = True
+
+    fields = data.get("fields", {})
+    stored = Vendor.objects.filter(pk=vendor.pk).values(*PROFILE_FIELDS).get()
+    if any(stored[name] != value for name, value in fields.items()):
+        changed = True
+    for name, value in fields.items():
+        setattr(vendor, name, value)
+    if changed:
+        # Also when only rows changed: `updated_at` tells syncing clients to fetch it again.
+        vendor._history_user = actor
+        vendor.save()
+    return changed
+
+
+def _check_owner(row, vendor: Vendor) -> None:
+    # The forms already refuse other vendors' rows; this keeps the service safe on its own.
+    if row.vendor_id != vendor.pk:
+        raise PermissionDenied("A row of another vendor cannot be changed here.")

@@ -3,15 +3,19 @@ Thin: the form validates the query string, the selectors read."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import IntegrityError
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
-from kpo.permissions import client_or_staff_required, viewer_client
-from vendors import selectors
-from vendors.forms import LOCATION_LABELS, DirectoryFilterForm
+from kpo.codes import country_timezones
+from kpo.permissions import client_or_staff_required, vendor_member_required, viewer_client, viewer_vendor_id
+from vendors import selectors, services
+from vendors.forms import LOCATION_LABELS, DirectoryFilterForm, VendorProfileForms
 from vendors.models import Vendor
 
 PAGE_SIZE = 20
@@ -112,3 +116,51 @@ def vendor_compare(request):
         return render(request, "vendors/vendor_compare.html", context, status=400)
     context["comparison"] = selectors.vendor_comparison(vendors, viewer=viewer)
     return render(request, "vendors/vendor_compare.html", context)
+
+
+PROFILE_HISTORY_LIMIT = 20
+
+
+@vendor_member_required
+def vendor_profile_edit(request):
+    """The member's own firm only: the vendor comes from the membership, never
+    from the request."""
+    try:
+        vendor = selectors.vendor_for_member(vendor_id=viewer_vendor_id(request))
+    except Vendor.DoesNotExist:
+        raise Http404 from None
+    forms = VendorProfileForms(vendor=vendor, data=request.POST if request.method == "POST" else None)
+    conflict = None
+    status = 200
+    if request.method == "POST":
+        if forms.is_valid():
+            try:
+                changed = services.vendor_profile_update(vendor=vendor, data=forms.changes(), actor=request.user)
+            except IntegrityError:
+                # Two rows swapped a unique value (seniority, skill, city) in one edit.
+                conflict = _(
+                    "Two rows ended up with the same seniority, skill or city while saving. "
+                    "Nothing was saved; change them in two steps."
+                )
+            else:
+                if changed:
+                    messages.success(request, _("Profile saved."))
+                else:
+                    messages.info(request, _("Nothing to save: the profile is unchanged."))
+                return redirect("vendors:profile-edit")
+        status = 400
+        vendor.refresh_from_db()  # the form put the rejected values on the instance
+    today = timezone.localdate()
+    for form in forms.certifications:
+        form.status = form.expiry_status(today=today)
+    context = {
+        "vendor": vendor,
+        "forms": forms,
+        "profile": forms.profile,
+        "conflict": conflict,
+        "today": today,
+        "warning_days": selectors.EXPIRY_WARNING_DAYS,
+        "country_zones": country_timezones(),
+        "history": selectors.vendor_change_history(vendor, limit=PROFILE_HISTORY_LIMIT, name_users=True),
+    }
+    return render(request, "vendors/vendor_profile_form.html", context, status=status)
