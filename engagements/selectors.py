@@ -5,8 +5,9 @@ from datetime import date
 from decimal import Decimal
 from itertools import groupby
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from engagements.models import (
     ClientOrganization,
@@ -22,7 +23,7 @@ from engagements.models import (
     Review,
 )
 from kpo.codes import display_country_names
-from vendors.models import ExchangeRate, Skill, Vendor
+from vendors.models import ExchangeRate, RateCard, Seniority, Skill, Vendor, VendorCertification, VendorLanguage
 
 
 def membership_for(*, user) -> Membership | None:
@@ -68,22 +69,128 @@ def client_dashboard(*, client: ClientOrganization) -> dict:
 
 def vendor_dashboard(*, vendor: Vendor) -> dict:
     engagements = engagement_list_for_vendor(vendor=vendor)
-    vendor = (
-        Vendor.objects.filter(pk=vendor.pk)
+    vendor = vendor_with_profile_facts(vendor_id=vendor.pk)
+    return {
+        "vendor": vendor,
+        "completeness": vendor_profile_completeness(vendor=vendor),
+        "proposed_engagements": list(engagements.filter(status=EngagementStatus.PROPOSED)[:10]),
+        "active_engagements": list(engagements.filter(status=EngagementStatus.ACTIVE)[:10]),
+        "recent_reviews": list(Review.objects.filter(vendor=vendor).select_related("engagement__client")[:5]),
+    }
+
+
+def vendor_with_profile_facts(*, vendor_id: int, on_date: date | None = None) -> Vendor:
+    """The vendor with what its dashboard and profile completeness need, in one
+    query: counts of skills, rate cards, centres and certifications, and whether
+    it has a rate card per seniority, a valid security certification, languages
+    and expertise areas. Exists() subqueries, not more joins, so the counts do
+    not multiply."""
+    on_date = on_date or timezone.localdate()
+    rates = RateCard.objects.filter(vendor=OuterRef("pk"))
+    seniority_flags = {f"has_rate_{value}": Exists(rates.filter(seniority=value)) for value in Seniority.values}
+    return (
+        Vendor.objects.filter(pk=vendor_id)
         .annotate(
             skill_count=Count("vendor_skills", distinct=True),
             rate_count=Count("rates", distinct=True),
             center_count=Count("delivery_centers", distinct=True),
             certification_count=Count("vendor_certifications", distinct=True),
+            has_security_certification=Exists(
+                VendorCertification.objects.filter(vendor=OuterRef("pk"), certification__is_security=True).filter(
+                    Q(valid_until__isnull=True) | Q(valid_until__gte=on_date)
+                )
+            ),
+            has_languages=Exists(VendorLanguage.objects.filter(vendor=OuterRef("pk"))),
+            has_domains=Exists(Vendor.domains.through.objects.filter(vendor_id=OuterRef("pk"))),
+            **seniority_flags,
         )
         .get()
     )
-    return {
-        "vendor": vendor,
-        "proposed_engagements": list(engagements.filter(status=EngagementStatus.PROPOSED)[:10]),
-        "active_engagements": list(engagements.filter(status=EngagementStatus.ACTIVE)[:10]),
-        "recent_reviews": list(Review.objects.filter(vendor=vendor).select_related("engagement__client")[:5]),
-    }
+
+
+def vendor_profile_completeness(*, vendor: Vendor) -> dict:
+    """How complete the profile is for matching: the share of checks passed and,
+    for each one missing, what it costs the vendor in matching (the rules of
+    engagements/matching/scoring.py and candidates.py, in the vendor's words).
+    `vendor` comes from vendor_with_profile_facts (no further query)."""
+    has_any_rate = vendor.rate_count > 0
+    checks: list[tuple[str, bool, str, str]] = [
+        (
+            "domains",
+            vendor.has_domains,
+            _("No expertise areas"),
+            _("every need asks for a domain, so you cannot be matched"),
+        ),
+        ("skills", vendor.skill_count > 0, _("No skills"), _("your expertise score is 0 for every need")),
+    ]
+    for value, label in Seniority.choices:
+        title = _("No rate card for %(seniority)s") % {"seniority": str(label).lower()}
+        effect = (
+            _("matching estimates your cost from another seniority")
+            if has_any_rate
+            else _("without any rate card your cost cannot be estimated, so you cannot be matched")
+        )
+        checks.append((f"rate_{value}", getattr(vendor, f"has_rate_{value}"), title, effect))
+    checks += [
+        ("delivery_centre", vendor.center_count > 0, _("No delivery centre"), _("you cannot be matched")),
+        (
+            "security_certification",
+            vendor.has_security_certification,
+            _("No security certification"),
+            _("confidential needs flag you (ip_security)"),
+        ),
+        ("reviews", vendor.review_count > 0, _("No reviews yet"), _("quality starts at the prior 3.5")),
+        ("verified", vendor.verified, _("Not verified"), _("your quality score misses the 15 points of verification")),
+        ("languages", vendor.has_languages, _("No languages"), _("needs that require a language leave you out")),
+        (
+            "available_fte",
+            vendor.available_fte > 0,
+            _("Available FTE is 0"),
+            _("you are left out of every need"),
+        ),
+    ]
+    done = sum(1 for _code, passed, _title, _effect in checks if passed)
+    missing = [{"code": code, "title": title, "effect": effect} for code, passed, title, effect in checks if not passed]
+    return {"percent": round(100 * done / len(checks)), "missing": missing, "total": len(checks), "done": done}
+
+
+# -- the vendor's portal ---------------------------------------------------------------
+
+# Proposals waiting for an answer first, then work in progress, then the closed ones.
+VENDOR_STATUS_ORDER = (
+    EngagementStatus.PROPOSED,
+    EngagementStatus.ACTIVE,
+    EngagementStatus.COMPLETED,
+    EngagementStatus.DECLINED,
+    EngagementStatus.CANCELLED,
+)
+
+
+def engagement_list_page_for_vendor(*, vendor_id: int) -> QuerySet[Engagement]:
+    """The vendor's engagements, proposed first: what the vendor may see of the
+    client is its name and the requirement's title (nothing else is selected)."""
+    order = Case(
+        *(When(status=value, then=Value(index)) for index, value in enumerate(VENDOR_STATUS_ORDER)),
+        default=Value(len(VENDOR_STATUS_ORDER)),
+        output_field=IntegerField(),
+    )
+    return (
+        Engagement.objects.filter(vendor_id=vendor_id)
+        .select_related("client", "requirement")
+        .annotate(status_order=order)
+        .order_by("status_order", "-created_at", "-id")
+    )
+
+
+def engagement_detail_queryset_for_vendor(*, vendor_id: int) -> QuerySet[Engagement]:
+    return (
+        Engagement.objects.filter(vendor_id=vendor_id)
+        .select_related("client", "requirement__domain")
+        .prefetch_related(
+            Prefetch("events", queryset=EngagementEvent.objects.select_related("actor").order_by("created_at", "id")),
+            Prefetch("milestones", queryset=Milestone.objects.order_by("due_date", "id")),
+        )
+    )
 
 
 def staff_dashboard() -> dict:

@@ -149,6 +149,19 @@ def _check_party(*, engagement: Engagement, actor, party: str) -> None:
         raise EngagementError(_("Only the client of this engagement may do that."))
 
 
+def _check_any_party(*, engagement: Engagement, actor, parties: tuple[str, ...]) -> None:
+    """Like _check_party, for an action more than one party may take; the error
+    is the one of the last party tried."""
+    for index, party in enumerate(parties):
+        try:
+            _check_party(engagement=engagement, actor=actor, party=party)
+        except EngagementError:
+            if index == len(parties) - 1:
+                raise
+        else:
+            return
+
+
 def _lock(engagement: Engagement) -> Engagement:
     return Engagement.objects.select_for_update().get(pk=engagement.pk)
 
@@ -285,21 +298,22 @@ def milestone_create(*, engagement: Engagement, title: str, due_date: date, desc
     return Milestone.objects.create(engagement=locked, title=title, due_date=due_date, description=description)
 
 
-# action -> (status it starts from, status it leads to, timestamp field)
+# action -> (status it starts from, status it leads to, timestamp field, parties that may take it)
 MILESTONE_ACTIONS = {
-    "deliver": (MilestoneStatus.PENDING, MilestoneStatus.DELIVERED, "delivered_at"),
-    "accept": (MilestoneStatus.DELIVERED, MilestoneStatus.ACCEPTED, "accepted_at"),
+    "deliver": (MilestoneStatus.PENDING, MilestoneStatus.DELIVERED, "delivered_at", ("vendor", "client")),
+    "accept": (MilestoneStatus.DELIVERED, MilestoneStatus.ACCEPTED, "accepted_at", ("client",)),
 }
 
 
 @transaction.atomic
 def milestone_advance(*, milestone: Milestone, action: str, actor) -> Milestone:
-    """Mark a milestone delivered (from pending) or accepted (from delivered)."""
+    """Mark a milestone delivered (from pending; the vendor or the client) or
+    accepted (from delivered; the client only)."""
     if action not in MILESTONE_ACTIONS:
         raise EngagementError(_("Unknown milestone action %(action)s.") % {"action": repr(action)})
-    source, target, stamp = MILESTONE_ACTIONS[action]
+    source, target, stamp, parties = MILESTONE_ACTIONS[action]
     locked = Milestone.objects.select_for_update().select_related("engagement").get(pk=milestone.pk)
-    _check_party(engagement=locked.engagement, actor=actor, party="client")
+    _check_any_party(engagement=locked.engagement, actor=actor, parties=parties)
     if locked.engagement.status not in OPEN_ENGAGEMENT_STATES:
         raise EngagementError(_("Milestones of a closed engagement cannot change."))
     if locked.status != source:
