@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -20,6 +21,15 @@ class Seniority(models.TextChoices):
     MID = "mid", _("Mid-level")
     SENIOR = "senior", _("Senior")
     EXPERT = "expert", _("Expert")
+
+
+# Paths under /vendors/ that a vendor's page must never shadow.
+RESERVED_VENDOR_SLUGS = frozenset({"compare", "profile"})
+
+
+def validate_vendor_slug(value: str) -> None:
+    if value in RESERVED_VENDOR_SLUGS:
+        raise ValidationError(_("%(value)s is reserved; choose another slug."), params={"value": value}, code="reserved")
 
 
 class ExpertiseArea(models.Model):
@@ -67,7 +77,7 @@ class Certification(models.Model):
 
 class Vendor(models.Model):
     name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=220, unique=True)
+    slug = models.SlugField(max_length=220, unique=True, validators=[validate_vendor_slug])
     description = models.TextField(blank=True)
     website = models.URLField(blank=True)
     headquarters_country = models.CharField(max_length=2, validators=[validate_country])

@@ -183,3 +183,10 @@ def test_valid_codes_pass_validation():
     DeliveryCenterFactory.build(vendor=vendor, country="PH", timezone="Asia/Manila", city="Manila").full_clean()
     RateCardFactory.build(vendor=vendor, currency="PHP").full_clean()
     VendorLanguage(vendor=vendor, code="tl").full_clean()
+
+
+@pytest.mark.parametrize("slug", ["compare", "profile"])
+def test_a_vendor_slug_may_not_shadow_a_directory_page(slug):
+    with pytest.raises(ValidationError) as excinfo:
+        Vendor(name="Acme", slug=slug, headquarters_country="IN").full_clean()
+    assert "slug" in excinfo.value.message_dict
