@@ -29,7 +29,9 @@ RESERVED_VENDOR_SLUGS = frozenset({"compare", "profile"})
 
 def validate_vendor_slug(value: str) -> None:
     if value in RESERVED_VENDOR_SLUGS:
-        raise ValidationError(_("%(value)s is reserved; choose another slug."), params={"value": value}, code="reserved")
+        raise ValidationError(
+            _("%(value)s is reserved; choose another slug."), params={"value": value}, code="reserved"
+        )
 
 
 class ExpertiseArea(models.Model):

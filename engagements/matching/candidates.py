@@ -17,6 +17,7 @@ from django.db.models.functions import Cast
 
 from engagements.matching.scoring import (
     ALL_CLASSES,
+    MIN_CAPACITY_SHARE,
     SCORING_VERSION,
     RequiredSkill,
     RequirementProfile,
@@ -36,18 +37,6 @@ from vendors.models import (
     VendorLanguage,
     VendorSkill,
 )
-
-# Reason codes of the SQL-side hard constraints, in the order they are checked:
-# a vendor is counted under the first one it fails.
-SQL_REASONS = (  # the CASE order of classify_sql
-    "domain_not_covered",
-    "missing_must_have_skill",
-    "missing_certification",
-    "excluded_country",
-    "no_shared_language",
-    "insufficient_capacity",
-)
-MIN_CAPACITY_SHARE = Decimal("0.5")
 
 
 @dataclass
@@ -297,7 +286,7 @@ def classify_sql(context: MatchContext, lo: int, hi: int) -> tuple[str, list]:
     )
     params.extend([lo, hi])
     cases.append("WHEN v.available_fte < %s THEN 'insufficient_capacity'")
-    capacity = Decimal(str(context.fte_needed)) * MIN_CAPACITY_SHARE
+    capacity = Decimal(str(context.fte_needed)) * Decimal(str(MIN_CAPACITY_SHARE))
     # Only constants, the table name and ORM-compiled subqueries are interpolated; values go in params.
     real = FloatField().db_type(connection)
     sql = (
