@@ -164,6 +164,7 @@ X_FRAME_OPTIONS = "DENY"
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="KPO Match <noreply@kpo-match.example>")
+TEAM_INVITATION_TTL_HOURS = env_int("TEAM_INVITATION_TTL_HOURS", 72)  # a vendor team invitation link's lifetime
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -222,6 +223,9 @@ HEARTBEAT_MAX_AGE_SECONDS = env_int("HEARTBEAT_MAX_AGE_SECONDS", 300)
 
 # Matching (engagements/matching/runs.py).
 MATCH_TOP_K = env_int("MATCH_TOP_K", 50)  # results kept per run
+# Requests for proposal: the largest proposal attachment, and the address links in emails start with.
+PROPOSAL_ATTACHMENT_MAX_MB = env_int("PROPOSAL_ATTACHMENT_MAX_MB", 10)
+SITE_URL = env_str("SITE_URL", default="http://localhost:8000")
 MATCH_STREAM_SIZE = env_int("MATCH_STREAM_SIZE", 50000)  # vendor ids read per batch in one task
 MATCH_CHUNK_SIZE = env_int("MATCH_CHUNK_SIZE", 150000)  # above this many active vendors, fan out into chunk tasks
 MATCH_MAX_ATTEMPTS = env_int("MATCH_MAX_ATTEMPTS", 3)  # claims before a run (or chunk) is failed

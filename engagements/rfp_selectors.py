@@ -1,0 +1,191 @@
+"""Requests for proposal: reads, each scoped to the caller's organization.
+
+A client sees its own RFPs; before the bids open it sees who answered and who
+declined (with the reason), never the content of a proposal. A vendor sees its
+own invitations only: never another invitee, the client's budget or scores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from engagements.matching.scoring import COMPONENTS
+from engagements.models import (
+    ClientOrganization,
+    EvaluationCriterion,
+    InvitationStatus,
+    Proposal,
+    ProposalScore,
+    ProposalStatus,
+    RequirementSkill,
+    Rfp,
+    RfpInvitation,
+    RfpStatus,
+)
+from vendors.selectors import convert, currency_factors, exchange_rates
+
+# -- the client's side -----------------------------------------------------------------------
+
+
+def rfp_queryset_for_client(*, client: ClientOrganization) -> QuerySet[Rfp]:
+    return Rfp.objects.filter(client=client).select_related("requirement")
+
+
+def rfp_list_for_client(*, client: ClientOrganization) -> QuerySet[Rfp]:
+    return rfp_queryset_for_client(client=client).annotate(
+        invited_count=Count("invitations", distinct=True),
+        answered_count=Count("invitations", filter=~Q(invitations__status=InvitationStatus.INVITED), distinct=True),
+    )
+
+
+def rfp_list_for_requirement(*, requirement) -> list[Rfp]:
+    return list(
+        Rfp.objects.filter(requirement=requirement).annotate(
+            invited_count=Count("invitations", distinct=True),
+            answered_count=Count("invitations", filter=~Q(invitations__status=InvitationStatus.INVITED), distinct=True),
+        )
+    )
+
+
+@dataclass
+class ProposalColumn:
+    """One invitee in the side-by-side evaluation."""
+
+    invitation: RfpInvitation
+    proposal: Proposal | None
+    components: dict[str, float]
+    match_score: Decimal | None
+    rate_converted: Decimal | None = None
+    cost_converted: Decimal | None = None
+    my_scores: dict[int, ProposalScore] = field(default_factory=dict)
+    my_weighted: Decimal | None = None
+    panel_weighted: Decimal | None = None
+    panel_size: int = 0
+    can_see_panel: bool = False
+
+    @property
+    def is_evaluable(self) -> bool:
+        return self.proposal is not None and self.proposal.status in (
+            ProposalStatus.SUBMITTED,
+            ProposalStatus.SHORTLISTED,
+            ProposalStatus.AWARDED,
+            ProposalStatus.REJECTED,
+        )
+
+
+def weighted_score(scores: dict[int, float], criteria: list[EvaluationCriterion]) -> Decimal | None:
+    """Weighted mean of 1-5 scores as 0-100 (1 -> 0, 5 -> 100); None unless every criterion is scored."""
+    if not criteria or any(c.pk not in scores for c in criteria):
+        return None
+    total_weight = sum(c.weight for c in criteria)
+    mean = sum(Decimal(str(scores[c.pk])) * c.weight for c in criteria) / total_weight
+    return ((mean - 1) * 25).quantize(Decimal("0.1"))
+
+
+def rfp_evaluation(*, rfp: Rfp, evaluator) -> dict:
+    """Everything the evaluation page shows, in a fixed number of queries.
+
+    Costs are converted to the requirement's currency with the current
+    exchange rates. Each evaluator scores alone: the panel's average of a
+    proposal shows to an evaluator only once that evaluator has scored it
+    on every criterion."""
+    requirement = rfp.requirement
+    criteria = list(rfp.criteria.all())
+    unsealed = rfp.is_unsealed()
+    invitations = list(
+        RfpInvitation.objects.filter(rfp=rfp)
+        .select_related("vendor", "match_result", "proposal")
+        .order_by("match_result__rank", "id")
+    )
+    factors = currency_factors(exchange_rates(), requirement.currency)
+    scores_by_proposal: dict[int, list[ProposalScore]] = {}
+    if unsealed:
+        for row in ProposalScore.objects.filter(proposal__invitation__rfp=rfp):
+            scores_by_proposal.setdefault(row.proposal_id, []).append(row)
+    columns = []
+    for invitation in invitations:
+        proposal = getattr(invitation, "proposal", None) if unsealed else None
+        if proposal is not None and proposal.status == ProposalStatus.DRAFT:
+            proposal = None  # a draft is the vendor's own until submitted
+        result = invitation.match_result
+        column = ProposalColumn(
+            invitation=invitation,
+            proposal=proposal,
+            components=(result.components if result else {}),
+            match_score=(result.score if result else None),
+        )
+        if proposal is not None:
+            column.rate_converted = convert(proposal.hourly_rate, proposal.currency, factors)
+            if column.rate_converted is not None:
+                column.cost_converted = (column.rate_converted * requirement.estimated_hours).quantize(Decimal("1"))
+            rows = scores_by_proposal.get(proposal.pk, [])
+            column.my_scores = {r.criterion_id: r for r in rows if r.evaluator_id == evaluator.pk}
+            column.my_weighted = weighted_score({k: v.score for k, v in column.my_scores.items()}, criteria)
+            column.can_see_panel = column.my_weighted is not None
+            by_evaluator: dict[int, dict[int, float]] = {}
+            for r in rows:
+                by_evaluator.setdefault(r.evaluator_id, {})[r.criterion_id] = r.score
+            complete = [s for s in (weighted_score(v, criteria) for v in by_evaluator.values()) if s is not None]
+            column.panel_size = len(complete)
+            if complete:
+                column.panel_weighted = (sum(complete) / len(complete)).quantize(Decimal("0.1"))
+        columns.append(column)
+    proposals = [c for c in columns if c.proposal is not None]
+    cheapest = min((c.cost_converted for c in proposals if c.cost_converted is not None), default=None)
+    answered = sum(1 for i in invitations if i.status != InvitationStatus.INVITED)
+    return {
+        "rfp": rfp,
+        "requirement": requirement,
+        "criteria": criteria,
+        "columns": columns,
+        "unsealed": unsealed,
+        "answered": answered,
+        "invited": len(invitations),
+        "cheapest_cost": cheapest,
+        "components": COMPONENTS,
+        "can_evaluate": unsealed and rfp.status == RfpStatus.OPEN,
+        "now": timezone.now(),
+    }
+
+
+# -- the vendor's side -----------------------------------------------------------------------
+
+
+def invitation_queryset_for_vendor(*, vendor_id: int) -> QuerySet[RfpInvitation]:
+    return RfpInvitation.objects.filter(vendor_id=vendor_id).select_related(
+        "rfp__client", "rfp__requirement__domain", "proposal"
+    )
+
+
+def invitation_detail_queryset_for_vendor(*, vendor_id: int) -> QuerySet[RfpInvitation]:
+    return invitation_queryset_for_vendor(vendor_id=vendor_id).prefetch_related(
+        Prefetch(
+            "rfp__requirement__requirement_skills",
+            queryset=RequirementSkill.objects.select_related("skill").order_by("-must_have", "skill__name"),
+        )
+    )
+
+
+def invitation_list_for_vendor(*, vendor_id: int) -> dict:
+    """The vendor's invitations split for its pages: open (still answerable,
+    soonest deadline first) and the rest (newest first)."""
+    now = timezone.now()
+    rows = list(invitation_queryset_for_vendor(vendor_id=vendor_id).order_by("-created_at", "-id"))
+    open_rows = sorted(
+        (i for i in rows if i.rfp.is_open_for_bids(now) and i.status != InvitationStatus.DECLINED),
+        key=lambda i: (i.rfp.deadline, i.pk),
+    )
+    open_ids = {i.pk for i in open_rows}
+    return {"open_invitations": open_rows, "past_invitations": [i for i in rows if i.pk not in open_ids]}
+
+
+def proposal_list_for_vendor(*, vendor_id: int) -> QuerySet[Proposal]:
+    return (
+        Proposal.objects.filter(invitation__vendor_id=vendor_id)
+        .select_related("invitation__rfp__client")
+        .order_by("-updated_at", "-id")
+    )

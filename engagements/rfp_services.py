@@ -1,0 +1,564 @@
+"""Requests for proposal: writes. Each service is one transaction.
+
+The life of an RFP:
+- a client manager invites vendors from a shortlist (`rfp_create`), with a
+  deadline, questions and weighted evaluation criteria;
+- each invited vendor drafts, submits and revises its one proposal
+  (`proposal_save`), or declines with a reason (`invitation_decline`), while
+  the RFP is open for bids;
+- the bids open (`Rfp.is_unsealed`) at the deadline, or as soon as every
+  invitee has answered (`opened_at` is set by the last answer); from then on
+  proposals are final and the client may read, shortlist and score them
+  (`proposal_shortlist`, `proposal_scores_save`);
+- the client awards one proposal (`rfp_award`): that creates the engagement,
+  active at once on the proposal's terms, and tells every invitee its outcome;
+  or cancels the RFP (`rfp_cancel`).
+
+Rows are locked in one order (RFP, then invitation, then proposal), so two
+submissions and an award cannot interleave: the last answer that opens the
+bids and a revision racing it serialize on the RFP row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from engagements.models import (
+    Engagement,
+    EngagementEvent,
+    EngagementStatus,
+    EvaluationCriterion,
+    InvitationOutcome,
+    InvitationStatus,
+    MatchResult,
+    MatchRun,
+    MatchRunStatus,
+    Membership,
+    Proposal,
+    ProposalScore,
+    ProposalStatus,
+    Requirement,
+    RequirementStatus,
+    Rfp,
+    RfpInvitation,
+    RfpStatus,
+)
+from engagements.services import OPEN_ENGAGEMENT_STATES, EngagementError
+
+MAX_INVITEES = 20
+MAX_QUESTIONS = 20
+QUESTION_MAX_LENGTH = 500
+ANSWER_MAX_LENGTH = 5000
+APPROACH_MAX_LENGTH = 20000
+REASON_MAX_LENGTH = 1000
+MIN_DEADLINE_AHEAD = timedelta(hours=1)
+MAX_DEADLINE_AHEAD = timedelta(days=180)
+DEFAULT_CRITERIA = (
+    ("Approach and expertise", 40),
+    ("Team and delivery", 30),
+    ("Cost", 30),
+)
+# Attachment types: extension -> the bytes the file must start with (None: UTF-8 text).
+ATTACHMENT_TYPES: dict[str, bytes | None] = {
+    "pdf": b"%PDF-",
+    "docx": b"PK\x03\x04",
+    "xlsx": b"PK\x03\x04",
+    "pptx": b"PK\x03\x04",
+    "txt": None,
+}
+SUBMITTED_STATES = frozenset({ProposalStatus.SUBMITTED, ProposalStatus.SHORTLISTED})
+
+
+class RfpError(EngagementError):
+    """A write the RFP's state or the caller does not allow; the message is for
+    the person who tried (the API answers 409 with it)."""
+
+
+def attachment_max_bytes() -> int:
+    return settings.PROPOSAL_ATTACHMENT_MAX_MB * 1024 * 1024
+
+
+def validate_attachment(upload: UploadedFile) -> None:
+    """Type by extension and by content, and size. Raises ValidationError."""
+    name = upload.name or ""
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in ATTACHMENT_TYPES:
+        raise ValidationError(
+            _("Attach a file of one of these types: %(types)s.")
+            % {"types": ", ".join(f".{ext}" for ext in ATTACHMENT_TYPES)},
+            code="attachment_type",
+        )
+    if upload.size > attachment_max_bytes():
+        raise ValidationError(
+            _("The file is %(size)s MB; the limit is %(limit)s MB.")
+            % {"size": f"{upload.size / 1024 / 1024:.1f}", "limit": settings.PROPOSAL_ATTACHMENT_MAX_MB},
+            code="attachment_size",
+        )
+    if upload.size == 0:
+        raise ValidationError(_("The file is empty."), code="attachment_empty")
+    upload.seek(0)
+    head = upload.read(2048)
+    upload.seek(0)
+    magic = ATTACHMENT_TYPES[extension]
+    if magic is not None and not head.startswith(magic):
+        raise ValidationError(
+            _("The file's content is not a .%(ext)s document.") % {"ext": extension}, code="attachment_content"
+        )
+    if magic is None:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError:
+            # A multi-byte character cut at the 2048th byte is still text.
+            try:
+                head[:-3].decode("utf-8")
+            except UnicodeDecodeError:
+                raise ValidationError(_("A .txt file must be UTF-8 text."), code="attachment_content") from None
+        if b"\x00" in head:
+            raise ValidationError(_("A .txt file must be UTF-8 text."), code="attachment_content")
+
+
+# -- notifications -------------------------------------------------------------------------
+
+
+def _vendor_recipients(vendor_ids: list[int]) -> dict[int, list[str]]:
+    recipients: dict[int, list[str]] = {}
+    for vendor_id, email in (
+        Membership.objects.filter(vendor_id__in=vendor_ids)
+        .exclude(user__email="")
+        .values_list("vendor_id", "user__email")
+    ):
+        recipients.setdefault(vendor_id, []).append(email)
+    return recipients
+
+
+def _notify_vendors_on_commit(messages_by_vendor: dict[int, tuple[str, str]]) -> None:
+    """Email each vendor's members (subject, body) once the transaction commits."""
+    recipients = _vendor_recipients(list(messages_by_vendor))
+    datatuple = [
+        (subject, body, None, recipients[vendor_id])
+        for vendor_id, (subject, body) in messages_by_vendor.items()
+        if recipients.get(vendor_id)
+    ]
+    if datatuple:
+        transaction.on_commit(lambda: send_mass_mail(datatuple, fail_silently=True))
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+# -- create ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CriterionInput:
+    name: str
+    weight: int
+
+
+def _clean_questions(questions: list[str]) -> list[str]:
+    cleaned = [q.strip() for q in questions if q and q.strip()]
+    if len(cleaned) > MAX_QUESTIONS:
+        raise RfpError(_("Ask at most %(count)s questions.") % {"count": MAX_QUESTIONS})
+    if any(len(q) > QUESTION_MAX_LENGTH for q in cleaned):
+        raise RfpError(_("A question may be at most %(count)s characters.") % {"count": QUESTION_MAX_LENGTH})
+    return cleaned
+
+
+def _clean_criteria(criteria: list[CriterionInput]) -> list[CriterionInput]:
+    if not criteria:
+        return [CriterionInput(name=str(name), weight=weight) for name, weight in DEFAULT_CRITERIA]
+    names = [c.name.strip() for c in criteria]
+    if any(not name for name in names):
+        raise RfpError(_("Every criterion needs a name."))
+    if len({name.casefold() for name in names}) != len(names):
+        raise RfpError(_("Criterion names must be different."))
+    if any(not (1 <= c.weight <= 100) for c in criteria):
+        raise RfpError(_("Criterion weights are whole numbers from 1 to 100."))
+    if len(criteria) > 10:
+        raise RfpError(_("Use at most 10 criteria."))
+    return [CriterionInput(name=name, weight=c.weight) for name, c in zip(names, criteria, strict=True)]
+
+
+def check_deadline(deadline: datetime, *, now: datetime | None = None) -> None:
+    now = now or timezone.now()
+    if timezone.is_naive(deadline):
+        raise RfpError(_("The deadline needs a time zone."))
+    if deadline < now + MIN_DEADLINE_AHEAD:
+        raise RfpError(_("Set the deadline at least one hour from now."))
+    if deadline > now + MAX_DEADLINE_AHEAD:
+        raise RfpError(_("Set the deadline within 180 days."))
+
+
+@transaction.atomic
+def rfp_create(
+    *,
+    run: MatchRun,
+    vendor_ids: list[int],
+    deadline: datetime,
+    created_by,
+    title: str = "",
+    instructions: str = "",
+    questions: list[str] | None = None,
+    criteria: list[CriterionInput] | None = None,
+) -> Rfp:
+    """Invite vendors of a succeeded run's shortlist to propose. Each invitation
+    keeps its shortlist entry, so the evaluation shows the match components."""
+    requirement: Requirement = Requirement.objects.select_for_update().get(pk=run.requirement_id)
+    if run.status != MatchRunStatus.SUCCEEDED:
+        raise RfpError(_("Invite vendors from a finished shortlist."))
+    if requirement.status != RequirementStatus.OPEN:
+        raise RfpError(_("The requirement is not open: reopen it before asking for proposals."))
+    unique_ids = list(dict.fromkeys(vendor_ids))
+    if not unique_ids:
+        raise RfpError(_("Choose at least one vendor to invite."))
+    if len(unique_ids) > MAX_INVITEES:
+        raise RfpError(_("Invite at most %(count)s vendors.") % {"count": MAX_INVITEES})
+    results = {
+        r.vendor_id: r
+        for r in MatchResult.objects.filter(run=run, vendor_id__in=unique_ids, vendor__is_active=True).select_related(
+            "vendor"
+        )
+    }
+    if len(results) != len(unique_ids):
+        raise RfpError(_("Invite only active vendors on this shortlist."))
+    check_deadline(deadline)
+    cleaned_questions = _clean_questions(questions or [])
+    cleaned_criteria = _clean_criteria(criteria or [])
+    rfp = Rfp.objects.create(
+        requirement=requirement,
+        client_id=requirement.client_id,
+        match_run=run,
+        created_by=created_by,
+        title=(title.strip() or requirement.title)[:200],
+        instructions=instructions.strip(),
+        questions=cleaned_questions,
+        deadline=deadline,
+    )
+    EvaluationCriterion.objects.bulk_create(
+        EvaluationCriterion(rfp=rfp, name=c.name, weight=c.weight, position=i) for i, c in enumerate(cleaned_criteria)
+    )
+    RfpInvitation.objects.bulk_create(
+        RfpInvitation(rfp=rfp, vendor_id=vendor_id, match_result=results[vendor_id]) for vendor_id in unique_ids
+    )
+    invitations = {i.vendor_id: i.pk for i in RfpInvitation.objects.filter(rfp=rfp)}
+    client_name = requirement.client.name
+    _notify_vendors_on_commit(
+        {
+            vendor_id: (
+                _("Request for proposal: %(title)s") % {"title": rfp.title},
+                _(
+                    "%(client)s invites you to propose for “%(title)s” before %(deadline)s UTC.\n\n"
+                    "Read the request and answer here: %(link)s\n"
+                )
+                % {
+                    "client": client_name,
+                    "title": rfp.title,
+                    "deadline": deadline.astimezone(timezone.UTC).strftime("%Y-%m-%d %H:%M"),
+                    "link": _absolute(reverse("vendor_portal:invitation_detail", args=[invitations[vendor_id]])),
+                },
+            )
+            for vendor_id in unique_ids
+        }
+    )
+    return rfp
+
+
+# -- the vendor's side -----------------------------------------------------------------------
+
+
+def _lock_for_bid(invitation: RfpInvitation) -> tuple[Rfp, RfpInvitation]:
+    rfp = Rfp.objects.select_for_update().get(pk=invitation.rfp_id)
+    locked = RfpInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if not rfp.is_open_for_bids():
+        if rfp.status == RfpStatus.CANCELLED:
+            raise RfpError(_("The client cancelled this request for proposal."))
+        raise RfpError(_("The request for proposal is closed: the deadline has passed or the bids are open."))
+    return rfp, locked
+
+
+def _open_if_everyone_answered(rfp: Rfp) -> None:
+    """The last answer opens the bids early: nobody is left to wait for."""
+    if not rfp.invitations.filter(status=InvitationStatus.INVITED).exists():
+        rfp.opened_at = timezone.now()
+        rfp.save(update_fields=["opened_at", "updated_at"])
+
+
+@dataclass
+class ProposalInput:
+    hourly_rate: Decimal | None = None
+    currency: str = ""
+    fte: Decimal | None = None
+    start_date: date | None = None
+    approach: str = ""
+    answers: list[str] | None = None
+
+
+def _missing_for_submission(rfp: Rfp, data: ProposalInput) -> list[str]:
+    missing = []
+    if data.hourly_rate is None:
+        missing.append(_("hourly rate"))
+    if data.fte is None:
+        missing.append(_("FTE"))
+    if data.start_date is None:
+        missing.append(_("start date"))
+    if not data.approach.strip():
+        missing.append(_("approach"))
+    answers = data.answers or []
+    unanswered = [str(i + 1) for i in range(len(rfp.questions)) if i >= len(answers) or not answers[i].strip()]
+    if unanswered:
+        missing.append(_("answer to question %(numbers)s") % {"numbers": ", ".join(unanswered)})
+    return missing
+
+
+@transaction.atomic
+def proposal_save(
+    *,
+    invitation: RfpInvitation,
+    data: ProposalInput,
+    actor,
+    submit: bool,
+    attachment: UploadedFile | None = None,
+    remove_attachment: bool = False,
+) -> Proposal:
+    """Save the vendor's proposal as a draft, or submit it (a first submission or
+    a revision). A submitted proposal can only be revised by submitting again:
+    it never goes back to draft, so the client never loses an answer it was told
+    about. Raises RfpError when the RFP is closed or the invitation declined,
+    ValidationError for a bad attachment or an incomplete submission."""
+    rfp, locked = _lock_for_bid(invitation)
+    if locked.status == InvitationStatus.DECLINED:
+        raise RfpError(_("You declined this invitation."))
+    answers = [a.strip()[:ANSWER_MAX_LENGTH] for a in (data.answers or [])][: len(rfp.questions)]
+    answers += [""] * (len(rfp.questions) - len(answers))
+    data.answers = answers
+    if data.hourly_rate is not None and data.hourly_rate <= 0:
+        raise ValidationError({"hourly_rate": _("The rate must be positive.")})
+    if data.fte is not None and data.fte <= 0:
+        raise ValidationError({"fte": _("The FTE must be positive.")})
+    if len(data.approach) > APPROACH_MAX_LENGTH:
+        raise ValidationError(
+            {"approach": _("Keep the approach under %(count)s characters.") % {"count": APPROACH_MAX_LENGTH}}
+        )
+    proposal = Proposal.objects.select_for_update().filter(invitation=locked).first()
+    if proposal is not None and proposal.status in SUBMITTED_STATES and not submit:
+        raise RfpError(_("This proposal is submitted: submit a revision instead of saving a draft."))
+    if submit:
+        missing = _missing_for_submission(rfp, data)
+        if missing:
+            raise ValidationError(
+                _("To submit, fill in: %(fields)s.") % {"fields": "; ".join(missing)}, code="incomplete"
+            )
+    if attachment is not None:
+        validate_attachment(attachment)
+    if proposal is None:
+        proposal = Proposal(invitation=locked)
+    old_file = proposal.attachment.name if proposal.attachment else ""
+    proposal.hourly_rate = data.hourly_rate
+    proposal.currency = data.currency or rfp.requirement.currency
+    proposal.fte = data.fte
+    proposal.start_date = data.start_date
+    proposal.approach = data.approach.strip()
+    proposal.answers = answers
+    if attachment is not None:
+        proposal.attachment_name = (attachment.name or "attachment")[-200:]
+        proposal.attachment_size = attachment.size
+        proposal.attachment.save(attachment.name or "attachment", attachment, save=False)
+    elif remove_attachment:
+        proposal.attachment = ""
+        proposal.attachment_name = ""
+        proposal.attachment_size = 0
+    now = timezone.now()
+    if submit:
+        proposal.status = ProposalStatus.SUBMITTED
+        proposal.submitted_at = now
+        proposal.revision += 1
+    proposal.save()
+    new_file = proposal.attachment.name if proposal.attachment else ""
+    if old_file and old_file != new_file:
+        storage = proposal.attachment.storage
+        transaction.on_commit(lambda: storage.delete(old_file))
+    if submit and locked.status != InvitationStatus.SUBMITTED:
+        locked.status = InvitationStatus.SUBMITTED
+        locked.responded_at = now
+        locked.save(update_fields=["status", "responded_at"])
+        _open_if_everyone_answered(rfp)
+    return proposal
+
+
+@transaction.atomic
+def invitation_decline(*, invitation: RfpInvitation, reason: str, actor) -> RfpInvitation:
+    rfp, locked = _lock_for_bid(invitation)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why you decline: the client reads your reason.")})
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationError(
+            {"reason": _("Keep the reason under %(count)s characters.") % {"count": REASON_MAX_LENGTH}}
+        )
+    if locked.status == InvitationStatus.DECLINED:
+        raise RfpError(_("You already declined this invitation."))
+    if locked.status == InvitationStatus.SUBMITTED:
+        raise RfpError(_("You submitted a proposal: revise it rather than decline."))
+    locked.status = InvitationStatus.DECLINED
+    locked.decline_reason = reason
+    locked.responded_at = timezone.now()
+    locked.save(update_fields=["status", "decline_reason", "responded_at"])
+    _open_if_everyone_answered(rfp)
+    return locked
+
+
+# -- the client's side -----------------------------------------------------------------------
+
+
+def _lock_for_evaluation(proposal: Proposal) -> tuple[Rfp, Proposal]:
+    rfp = Rfp.objects.select_for_update().get(pk=proposal.invitation.rfp_id)
+    locked = Proposal.objects.select_for_update().select_related("invitation").get(pk=proposal.pk)
+    if not rfp.is_unsealed():
+        raise RfpError(_("The proposals are sealed until the deadline or until every vendor has answered."))
+    if rfp.status != RfpStatus.OPEN:
+        raise RfpError(_("This request for proposal is %(status)s.") % {"status": rfp.get_status_display().lower()})
+    if locked.status not in SUBMITTED_STATES:
+        raise RfpError(_("Only submitted proposals can be evaluated."))
+    return rfp, locked
+
+
+@transaction.atomic
+def proposal_shortlist(*, proposal: Proposal, shortlisted: bool, actor) -> Proposal:
+    _rfp, locked = _lock_for_evaluation(proposal)
+    locked.status = ProposalStatus.SHORTLISTED if shortlisted else ProposalStatus.SUBMITTED
+    locked.save(update_fields=["status", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def proposal_scores_save(
+    *, proposal: Proposal, evaluator, scores: dict[int, int], comments: dict[int, str] | None = None
+) -> list[ProposalScore]:
+    """Record one evaluator's scores (1-5) of one proposal, one per criterion of
+    the RFP; every criterion must be scored. Replaces the evaluator's earlier
+    scores of this proposal, never anyone else's."""
+    rfp, locked = _lock_for_evaluation(proposal)
+    comments = comments or {}
+    criteria = {c.pk: c for c in rfp.criteria.all()}
+    if set(scores) != set(criteria):
+        raise ValidationError(_("Score every criterion, from 1 to 5."), code="incomplete")
+    if any(not isinstance(value, int) or not 1 <= value <= 5 for value in scores.values()):
+        raise ValidationError(_("Scores are whole numbers from 1 to 5."), code="range")
+    saved = []
+    for criterion_id, value in scores.items():
+        row, _created = ProposalScore.objects.update_or_create(
+            proposal=locked,
+            criterion_id=criterion_id,
+            evaluator=evaluator,
+            defaults={"score": value, "comment": (comments.get(criterion_id) or "").strip()[:500]},
+        )
+        saved.append(row)
+    return saved
+
+
+@transaction.atomic
+def rfp_award(*, proposal: Proposal, actor, note: str = "") -> Proposal:
+    """Award one submitted proposal: the engagement starts at once on the
+    proposal's terms (rate, currency, FTE, start date): the vendor's submitted
+    proposal is its offer and the award accepts it. Every other proposal is
+    rejected and every invitee is told its outcome."""
+    rfp, locked = _lock_for_evaluation(proposal)
+    invitation = locked.invitation
+    if Engagement.objects.filter(
+        requirement_id=rfp.requirement_id, vendor_id=invitation.vendor_id, status__in=OPEN_ENGAGEMENT_STATES
+    ).exists():
+        raise RfpError(_("This vendor already has an open engagement for this requirement."))
+    now = timezone.now()
+    engagement = Engagement.objects.create(
+        requirement_id=rfp.requirement_id,
+        client_id=rfp.client_id,
+        vendor_id=invitation.vendor_id,
+        match_result_id=invitation.match_result_id,
+        proposal=locked,
+        proposed_by=actor,
+        status=EngagementStatus.ACTIVE,
+        agreed_rate=locked.hourly_rate,
+        currency=locked.currency,
+        fte=locked.fte,
+        start_date=max(locked.start_date, timezone.localdate()),
+    )
+    EngagementEvent.objects.create(
+        engagement=engagement,
+        kind=EngagementEvent.Kind.STATUS,
+        to_value=EngagementStatus.ACTIVE,
+        note=(f"Awarded from the request for proposal “{rfp.title}”. {note}").strip(),
+        actor=actor,
+    )
+    locked.status = ProposalStatus.AWARDED
+    locked.save(update_fields=["status", "updated_at"])
+    Proposal.objects.filter(invitation__rfp=rfp).exclude(pk=locked.pk).filter(status__in=SUBMITTED_STATES).update(
+        status=ProposalStatus.REJECTED, updated_at=now
+    )
+    RfpInvitation.objects.filter(pk=invitation.pk).update(outcome=InvitationOutcome.AWARDED, outcome_at=now)
+    RfpInvitation.objects.filter(rfp=rfp).exclude(pk=invitation.pk).update(
+        outcome=InvitationOutcome.NOT_AWARDED, outcome_at=now
+    )
+    rfp.status = RfpStatus.AWARDED
+    rfp.awarded_at = now
+    rfp.save(update_fields=["status", "awarded_at", "updated_at"])
+    _notify_outcomes(rfp)
+    return locked
+
+
+@transaction.atomic
+def rfp_cancel(*, rfp: Rfp, actor, reason: str) -> Rfp:
+    locked = Rfp.objects.select_for_update().get(pk=rfp.pk)
+    if locked.status != RfpStatus.OPEN:
+        raise RfpError(_("This request for proposal is %(status)s.") % {"status": locked.get_status_display().lower()})
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why you cancel: the invited vendors read it.")})
+    now = timezone.now()
+    locked.status = RfpStatus.CANCELLED
+    locked.instructions = (
+        locked.instructions + "\n\n" + _("Cancelled: %(reason)s") % {"reason": reason[:REASON_MAX_LENGTH]}
+    ).strip()
+    locked.save(update_fields=["status", "instructions", "updated_at"])
+    RfpInvitation.objects.filter(rfp=locked).update(outcome=InvitationOutcome.CANCELLED, outcome_at=now)
+    Proposal.objects.filter(invitation__rfp=locked, status__in=SUBMITTED_STATES).update(
+        status=ProposalStatus.REJECTED, updated_at=now
+    )
+    _notify_outcomes(locked)
+    return locked
+
+
+def _notify_outcomes(rfp: Rfp) -> None:
+    subjects = {
+        InvitationOutcome.AWARDED: _("You won: %(title)s"),
+        InvitationOutcome.NOT_AWARDED: _("Outcome of the request for proposal: %(title)s"),
+        InvitationOutcome.CANCELLED: _("Request for proposal cancelled: %(title)s"),
+    }
+    bodies = {
+        InvitationOutcome.AWARDED: _("%(client)s awarded your proposal. The engagement is active: %(link)s\n"),
+        InvitationOutcome.NOT_AWARDED: _(
+            "%(client)s awarded this request for proposal to another vendor. Thank you for your answer: %(link)s\n"
+        ),
+        InvitationOutcome.CANCELLED: _("%(client)s cancelled this request for proposal: %(link)s\n"),
+    }
+    client_name = rfp.client.name
+    messages = {}
+    for invitation in RfpInvitation.objects.filter(rfp=rfp):
+        outcome = InvitationOutcome(invitation.outcome)
+        link = _absolute(reverse("vendor_portal:invitation_detail", args=[invitation.pk]))
+        messages[invitation.vendor_id] = (
+            subjects[outcome] % {"title": rfp.title},
+            bodies[outcome] % {"client": client_name, "link": link},
+        )
+    _notify_vendors_on_commit(messages)
