@@ -22,7 +22,7 @@ bids and a revision racing it serialize on the RFP row.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -265,7 +265,7 @@ def rfp_create(
                 % {
                     "client": client_name,
                     "title": rfp.title,
-                    "deadline": deadline.astimezone(timezone.UTC).strftime("%Y-%m-%d %H:%M"),
+                    "deadline": deadline.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
                     "link": _absolute(reverse("vendor_portal:invitation_detail", args=[invitations[vendor_id]])),
                 },
             )

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from engagements import views_requirements as views
+from engagements import views_rfp
 
 app_name = "requirements"
 urlpatterns = [
@@ -13,4 +14,5 @@ urlpatterns = [
     path("<int:pk>/runs/<int:run_pk>/status/", views.match_run_status, name="run_status"),
     path("<int:pk>/runs/<int:run_pk>/export.csv", views.match_run_export, name="run_export"),
     path("<int:pk>/runs/<int:run_pk>/why-not/", views.match_run_why_not, name="run_why_not"),
+    path("<int:pk>/runs/<int:run_pk>/rfp/", views_rfp.rfp_create, name="rfp_create"),
 ]

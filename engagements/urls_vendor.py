@@ -13,3 +13,9 @@ urlpatterns = [
         name="milestone_deliver",
     ),
 ]
+urlpatterns += [
+    path("invitations/", views.invitation_list, name="invitation_list"),
+    path("invitations/<int:pk>/", views.invitation_detail, name="invitation_detail"),
+    path("invitations/<int:pk>/decline/", views.invitation_decline, name="invitation_decline"),
+    path("invitations/<int:pk>/attachment/", views.proposal_attachment, name="proposal_attachment"),
+]

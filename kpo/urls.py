@@ -17,6 +17,7 @@ urlpatterns = [
     path("vendors/", include("vendors.urls")),
     path("requirements/", include("engagements.urls_requirements")),
     path("engagements/", include("engagements.urls_engagements")),
+    path("rfps/", include("engagements.urls_rfp")),
     path("portal/team/", include("engagements.urls_team")),
     path("portal/", include("engagements.urls_vendor")),
     path("", include("engagements.urls")),

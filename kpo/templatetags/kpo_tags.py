@@ -14,3 +14,16 @@ def country_name(code: str) -> str:
 @register.filter
 def language_name(code: str) -> str:
     return display_language_names().get(code, code)
+
+
+@register.filter
+def at(container, key):
+    """container[key] for a dict or a list, None when absent: `{{ answers|at:forloop.counter0 }}`."""
+    if container is None:
+        return None
+    if isinstance(container, dict):
+        return container.get(key)
+    try:
+        return container[int(key)]
+    except (IndexError, TypeError, ValueError):
+        return None
