@@ -1,6 +1,6 @@
 from django.urls import path
 
-from engagements.api import views
+from engagements.api import rfp_views, views
 
 urlpatterns = [
     path("requirements/", views.RequirementListApi.as_view(), name="api-requirement-list"),
@@ -10,4 +10,18 @@ urlpatterns = [
     ),
     path("match-runs/<int:pk>/", views.MatchRunDetailApi.as_view(), name="api-match-run-detail"),
     path("match-runs/<int:pk>/why-not/", views.MatchRunWhyNotApi.as_view(), name="api-match-run-why-not"),
+    # Requests for proposal: the client's side.
+    path("rfps/", rfp_views.RfpListApi.as_view(), name="api-rfp-list"),
+    path("rfps/<int:pk>/", rfp_views.RfpDetailApi.as_view(), name="api-rfp-detail"),
+    path("rfps/<int:pk>/proposals/", rfp_views.RfpProposalsApi.as_view(), name="api-rfp-proposals"),
+    path("rfps/<int:pk>/award/", rfp_views.RfpAwardApi.as_view(), name="api-rfp-award"),
+    path("rfps/<int:pk>/cancel/", rfp_views.RfpCancelApi.as_view(), name="api-rfp-cancel"),
+    path("proposals/<int:pk>/scores/", rfp_views.ProposalScoresApi.as_view(), name="api-proposal-scores"),
+    path("proposals/<int:pk>/shortlist/", rfp_views.ProposalShortlistApi.as_view(), name="api-proposal-shortlist"),
+    path("proposals/<int:pk>/attachment/", rfp_views.ProposalAttachmentApi.as_view(), name="api-proposal-attachment"),
+    # Requests for proposal: the invited vendor's side.
+    path("invitations/", rfp_views.InvitationListApi.as_view(), name="api-invitation-list"),
+    path("invitations/<int:pk>/", rfp_views.InvitationDetailApi.as_view(), name="api-invitation-detail"),
+    path("invitations/<int:pk>/proposal/", rfp_views.InvitationProposalApi.as_view(), name="api-invitation-proposal"),
+    path("invitations/<int:pk>/decline/", rfp_views.InvitationDeclineApi.as_view(), name="api-invitation-decline"),
 ]
