@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -100,10 +100,26 @@ class Vendor(models.Model):
     # Derived from reviews by the review service; stored for fast filtering and sorting.
     rating = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
     review_count = models.PositiveIntegerField(default=0)
+    # Derived from milestones by engagements.services.milestone_advance when the
+    # client accepts one: how many were accepted, and how many of those had been
+    # delivered by their due date. They feed the quality component of matching.
+    milestones_accepted_count = models.PositiveIntegerField(default=0)
+    milestones_on_time_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["rating", "review_count", "updated_at"])
+    # `domains` is tracked too: each historical record keeps the set of domains
+    # the vendor covered at that moment (vendors_historicalvendor_domains).
+    history = HistoricalRecords(
+        excluded_fields=[
+            "rating",
+            "review_count",
+            "milestones_accepted_count",
+            "milestones_on_time_count",
+            "updated_at",
+        ],
+        m2m_fields=["domains"],
+    )
 
     class Meta:
         ordering = ["name", "id"]
@@ -121,6 +137,10 @@ class Vendor(models.Model):
             models.CheckConstraint(
                 condition=Q(headquarters_country__regex=COUNTRY_SHAPE), name="vendor_hq_country_shape"
             ),
+            models.CheckConstraint(
+                condition=Q(milestones_on_time_count__lte=F("milestones_accepted_count")),
+                name="vendor_milestones_on_time_within_accepted",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -133,6 +153,8 @@ class VendorLanguage(models.Model):
 
     vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="languages")
     code = models.CharField(max_length=2, validators=[validate_language])
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["code"]

@@ -38,7 +38,6 @@ from django.utils.translation import gettext as _
 
 from kpo import geo
 from vendors.models import (
-    Certification,
     DeliveryCenter,
     ExchangeRate,
     ExpertiseArea,
@@ -544,23 +543,30 @@ class HistoryEntry:
 
 def vendor_change_history(vendor: Vendor, *, limit: int = 30, name_users: bool = False) -> list[HistoryEntry]:
     """The profile's changes, newest first, in words ("Senior rate changed from
-    40.00 to 45.00 USD"), from django-simple-history's records of the vendor and
-    its rate cards, skills, delivery centres and certifications. A constant number
-    of queries: one per history table, plus the skill and certification names.
+    40.00 to 45.00 USD"), from django-simple-history's records of the vendor (with
+    the domains it covered at each record) and of its rate cards, skills, delivery
+    centres, certifications and working languages. A constant number of queries:
+    one per history table (skill and certification names joined in), plus one for
+    the domains of the vendor's records.
     `name_users` names who made each change (the vendor's own edit page); other
     readers see only "the vendor" or "KPO Match staff"."""
     per_model = limit + 1
     sources = [
-        (Vendor.history.filter(id=vendor.pk), _describe_vendor),
-        (RateCard.history.filter(vendor_id=vendor.pk), _describe_rate),
-        (VendorSkill.history.filter(vendor_id=vendor.pk), _describe_skill),
-        (DeliveryCenter.history.filter(vendor_id=vendor.pk), _describe_centre),
-        (VendorCertification.history.filter(vendor_id=vendor.pk), _describe_certification),
+        (Vendor.history.filter(id=vendor.pk), (), _describe_vendor),
+        (RateCard.history.filter(vendor_id=vendor.pk), (), _describe_rate),
+        (VendorSkill.history.filter(vendor_id=vendor.pk), ("skill",), _describe_skill),
+        (DeliveryCenter.history.filter(vendor_id=vendor.pk), (), _describe_centre),
+        (VendorCertification.history.filter(vendor_id=vendor.pk), ("certification",), _describe_certification),
+        (VendorLanguage.history.filter(vendor_id=vendor.pk), (), _describe_language),
     ]
     names = _HistoryNames()
     entries: list[HistoryEntry] = []
-    for records, describe in sources:
-        latest = list(records.select_related("history_user").order_by("-history_date", "-history_id")[:per_model])
+    for records, related, describe in sources:
+        latest = list(
+            records.select_related("history_user", *related).order_by("-history_date", "-history_id")[:per_model]
+        )
+        if describe is _describe_vendor and latest:
+            names.load_domain_sets([record.history_id for record in latest])
         by_object: dict[int, list] = defaultdict(list)
         for record in reversed(latest):  # oldest first
             by_object[record.id].append(record)
@@ -578,20 +584,32 @@ def vendor_change_history(vendor: Vendor, *, limit: int = 30, name_users: bool =
 
 @dataclass
 class _HistoryNames:
-    """Skill and certification names, loaded once and only when needed."""
+    """Names a description needs beyond its own record, loaded once."""
 
-    _skills: dict[int, str] | None = field(default=None)
-    _certifications: dict[int, str] | None = field(default=None)
+    # history_id of a vendor record -> names of the domains the vendor covered then.
+    domain_sets: dict[int, frozenset[str]] = field(default_factory=dict)
 
-    def skill(self, pk: int) -> str:
-        if self._skills is None:
-            self._skills = dict(Skill.objects.order_by().values_list("id", "name"))
-        return self._skills.get(pk, _("a skill"))
+    def load_domain_sets(self, history_ids: list[int]) -> None:
+        """The domains of these historical vendor records, with their names, in one query."""
+        found: dict[int, set[str]] = {history_id: set() for history_id in history_ids}
+        snapshots = Vendor.history.model.domains.model.objects  # HistoricalVendor_domains
+        for history_id, name in snapshots.filter(history_id__in=history_ids).values_list(
+            "history_id", "expertisearea__name"
+        ):
+            found[history_id].add(name or _("a domain"))
+        self.domain_sets = {history_id: frozenset(names) for history_id, names in found.items()}
 
-    def certification(self, pk: int) -> str:
-        if self._certifications is None:
-            self._certifications = dict(Certification.objects.order_by().values_list("id", "name"))
-        return self._certifications.get(pk, _("a certification"))
+    @staticmethod
+    def skill(record) -> str:
+        return record.skill.name if record.skill is not None else _("a skill")
+
+    @staticmethod
+    def certification(record) -> str:
+        return record.certification.name if record.certification is not None else _("a certification")
+
+
+def _domain_list(names: frozenset[str]) -> str:
+    return ", ".join(sorted(names)) if names else "–"
 
 
 def _changed_by(record, name_users: bool = False) -> str:
@@ -655,6 +673,13 @@ def _describe_vendor(record, previous, names) -> list[str]:
                 _("%(field)s changed from %(old)s to %(new)s")
                 % {"field": labels[name], "old": _or_dash(old), "new": _or_dash(new)}
             )
+    old_domains = names.domain_sets.get(previous.history_id)
+    new_domains = names.domain_sets.get(record.history_id)
+    if old_domains is not None and new_domains is not None and old_domains != new_domains:
+        texts.append(
+            _("Domains changed from %(old)s to %(new)s")
+            % {"old": _domain_list(old_domains), "new": _domain_list(new_domains)}
+        )
     return texts
 
 
@@ -700,7 +725,7 @@ def _describe_rate(record, previous, names) -> list[str]:
 
 
 def _describe_skill(record, previous, names) -> list[str]:
-    skill = names.skill(record.skill_id)
+    skill = names.skill(record)
     if record.history_type == "+":
         return [
             _("Skill %(skill)s added (proficiency %(level)s/5, %(years)s years)")
@@ -747,7 +772,7 @@ def _describe_centre(record, previous, names) -> list[str]:
 
 
 def _describe_certification(record, previous, names) -> list[str]:
-    certification = names.certification(record.certification_id)
+    certification = names.certification(record)
     until = record.valid_until.isoformat() if record.valid_until else _("no expiry")
     if record.history_type == "+":
         return [_("Certification %(name)s added (valid until %(until)s)") % {"name": certification, "until": until}]
@@ -758,6 +783,23 @@ def _describe_certification(record, previous, names) -> list[str]:
         return [
             _("%(name)s validity changed from %(old)s to %(new)s")
             % {"name": certification, "old": old_until, "new": until}
+        ]
+    return []
+
+
+def _describe_language(record, previous, names) -> list[str]:
+    from kpo.codes import display_language_names
+
+    language_names = display_language_names()
+    language = language_names.get(record.code, record.code)
+    if record.history_type == "+":
+        return [_("Working language %(language)s added") % {"language": language}]
+    if record.history_type == "-":
+        return [_("Working language %(language)s removed") % {"language": language}]
+    for _name, old, _new in _changed(record, previous, ["code"]):
+        return [
+            _("Working language changed from %(old)s to %(new)s")
+            % {"old": language_names.get(old, old), "new": language}
         ]
     return []
 

@@ -47,7 +47,9 @@ def vendor_profile_update(*, vendor: Vendor, data: dict, actor) -> bool:
     in one transaction. Rows are saved and deleted one by one with `.save()` /
     `.delete()`, never in bulk, so django-simple-history records each change with
     `actor` as its author. Deletions go first, so a seniority or skill removed and
-    added again in the same edit does not collide with itself. Returns whether
+    added again in the same edit does not collide with itself. A change of domains
+    is recorded once, by the vendor's own historical record at the end (which
+    snapshots its domains), not by one record per add and remove. Returns whether
     anything changed."""
     changed = False
     for table in ROW_TABLES:
@@ -70,16 +72,26 @@ def vendor_profile_update(*, vendor: Vendor, data: dict, actor) -> bool:
     wanted = set(data.get("languages", []))
     current = {language.code: language for language in vendor.languages.all()}
     for code in sorted(current.keys() - wanted):
-        current[code].delete()
+        language = current[code]
+        language._history_user = actor
+        language.delete()
         changed = True
     for code in sorted(wanted - current.keys()):
-        VendorLanguage(vendor=vendor, code=code).save()
+        language = VendorLanguage(vendor=vendor, code=code)
+        language._history_user = actor
+        language.save()
         changed = True
 
     if "domains" in data:
         wanted_domains = {domain.pk for domain in data["domains"]}
         if wanted_domains != set(vendor.domains.values_list("pk", flat=True)):
-            vendor.domains.set(data["domains"])
+            # Not one historical record per remove and add: vendor.save() below
+            # writes one, with the final set of domains.
+            vendor.skip_history_when_saving = True
+            try:
+                vendor.domains.set(data["domains"])
+            finally:
+                del vendor.skip_history_when_saving
             changed = True
 
     fields = data.get("fields", {})
