@@ -136,6 +136,9 @@ class ProposalForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.questions = questions
         self.fields["currency"].choices = [(c, c) for c in exchange_rate_currencies()]
+        # Optional for a draft, needed to submit: the label says neither "optional" nor "required".
+        for name in ("hourly_rate", "fte", "start_date", "approach"):
+            self.fields[name].required_to_submit = True
         for index, question in enumerate(questions):
             self.fields[f"answer_{index}"] = forms.CharField(
                 label=question,
@@ -143,6 +146,7 @@ class ProposalForm(forms.Form):
                 max_length=rfp_services.ANSWER_MAX_LENGTH,
                 widget=forms.Textarea(attrs={"rows": 3}),
             )
+            self.fields[f"answer_{index}"].required_to_submit = True
 
     def answer_fields(self):
         return [self[f"answer_{i}"] for i in range(len(self.questions))]

@@ -170,17 +170,28 @@ def invitation_detail_queryset_for_vendor(*, vendor_id: int) -> QuerySet[RfpInvi
     )
 
 
-def invitation_list_for_vendor(*, vendor_id: int) -> dict:
-    """The vendor's invitations split for its pages: open (still answerable,
-    soonest deadline first) and the rest (newest first)."""
-    now = timezone.now()
-    rows = list(invitation_queryset_for_vendor(vendor_id=vendor_id).order_by("-created_at", "-id"))
-    open_rows = sorted(
-        (i for i in rows if i.rfp.is_open_for_bids(now) and i.status != InvitationStatus.DECLINED),
-        key=lambda i: (i.rfp.deadline, i.pk),
+def _answerable(now) -> Q:
+    return Q(rfp__status=RfpStatus.OPEN, rfp__opened_at__isnull=True, rfp__deadline__gt=now) & ~Q(
+        status=InvitationStatus.DECLINED
     )
-    open_ids = {i.pk for i in open_rows}
-    return {"open_invitations": open_rows, "past_invitations": [i for i in rows if i.pk not in open_ids]}
+
+
+def open_invitations_for_vendor(*, vendor_id: int) -> QuerySet[RfpInvitation]:
+    """Invitations the vendor can still answer, soonest deadline first."""
+    return (
+        invitation_queryset_for_vendor(vendor_id=vendor_id)
+        .filter(_answerable(timezone.now()))
+        .order_by("rfp__deadline", "id")
+    )
+
+
+def invitation_list_for_vendor(*, vendor_id: int, past_limit: int = 100) -> dict:
+    """The vendor's invitations page: open ones and the latest others."""
+    past = invitation_queryset_for_vendor(vendor_id=vendor_id).exclude(_answerable(timezone.now()))
+    return {
+        "open_invitations": list(open_invitations_for_vendor(vendor_id=vendor_id)),
+        "past_invitations": list(past.order_by("-created_at", "-id")[:past_limit]),
+    }
 
 
 def proposal_list_for_vendor(*, vendor_id: int) -> QuerySet[Proposal]:

@@ -55,6 +55,7 @@ from engagements.models import (
     RfpStatus,
 )
 from engagements.services import OPEN_ENGAGEMENT_STATES, EngagementError
+from vendors.models import ExchangeRate
 
 MAX_INVITEES = 20
 MAX_QUESTIONS = 20
@@ -343,6 +344,8 @@ def proposal_save(
     answers = [a.strip()[:ANSWER_MAX_LENGTH] for a in (data.answers or [])][: len(rfp.questions)]
     answers += [""] * (len(rfp.questions) - len(answers))
     data.answers = answers
+    if data.currency and not ExchangeRate.objects.filter(currency=data.currency).exists():
+        raise ValidationError({"currency": _("No exchange rate for %(code)s.") % {"code": data.currency}})
     if data.hourly_rate is not None and data.hourly_rate <= 0:
         raise ValidationError({"hourly_rate": _("The rate must be positive.")})
     if data.fte is not None and data.fte <= 0:

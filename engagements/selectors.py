@@ -9,6 +9,7 @@ from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from engagements import rfp_selectors
 from engagements.models import (
     ClientOrganization,
     Engagement,
@@ -59,6 +60,7 @@ def client_dashboard(*, client: ClientOrganization) -> dict:
         "open_requirements": list(requirements.filter(status=RequirementStatus.OPEN)[:10]),
         "open_requirement_count": requirements.filter(status=RequirementStatus.OPEN).count(),
         "recent_runs": list(match_run_list_for_client(client=client)[:5]),
+        "recent_rfps": list(rfp_selectors.rfp_list_for_client(client=client).order_by("-created_at", "-id")[:5]),
         "active_engagements": list(engagements.filter(status=EngagementStatus.ACTIVE)[:10]),
         "engagement_counts": dict(
             engagements.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n")
@@ -76,6 +78,14 @@ def vendor_dashboard(*, vendor: Vendor) -> dict:
         "proposed_engagements": list(engagements.filter(status=EngagementStatus.PROPOSED)[:10]),
         "active_engagements": list(engagements.filter(status=EngagementStatus.ACTIVE)[:10]),
         "recent_reviews": list(Review.objects.filter(vendor=vendor).select_related("engagement__client")[:5]),
+        **_vendor_rfp_dashboard(vendor_id=vendor.pk),
+    }
+
+
+def _vendor_rfp_dashboard(*, vendor_id: int) -> dict:
+    return {
+        "open_invitations": list(rfp_selectors.open_invitations_for_vendor(vendor_id=vendor_id)[:10]),
+        "recent_proposals": list(rfp_selectors.proposal_list_for_vendor(vendor_id=vendor_id)[:10]),
     }
 
 

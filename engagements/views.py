@@ -1,5 +1,8 @@
+import zoneinfo
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils import timezone
 
 from engagements import selectors
 
@@ -10,7 +13,8 @@ def home(request):
     membership = selectors.membership_for(user=request.user)
     if membership is not None and membership.is_client:
         context = {"membership": membership, **selectors.client_dashboard(client=membership.client)}
-        return render(request, "engagements/home_client.html", context)
+        with timezone.override(zoneinfo.ZoneInfo(membership.client.timezone)):
+            return render(request, "engagements/home_client.html", context)
     if membership is not None and membership.is_vendor:
         context = {"membership": membership, **selectors.vendor_dashboard(vendor=membership.vendor)}
         return render(request, "engagements/home_vendor.html", context)

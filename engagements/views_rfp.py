@@ -52,8 +52,12 @@ def _rfp_or_404(request, pk: int) -> Rfp:
 
 
 def _proposal_or_404(request, rfp: Rfp, proposal_pk: int) -> Proposal:
+    # A draft is the vendor's own: the client never learns it exists.
     return get_object_or_404(
-        Proposal.objects.filter(invitation__rfp=rfp).select_related("invitation__vendor"), pk=proposal_pk
+        Proposal.objects.filter(invitation__rfp=rfp)
+        .exclude(status=ProposalStatus.DRAFT)
+        .select_related("invitation__vendor"),
+        pk=proposal_pk,
     )
 
 
@@ -225,6 +229,6 @@ def rfp_cancel(request, pk: int):
 def proposal_attachment(request, pk: int, proposal_pk: int):
     rfp = _rfp_or_404(request, pk)
     proposal = _proposal_or_404(request, rfp, proposal_pk)
-    if not rfp.is_unsealed() or proposal.status == ProposalStatus.DRAFT or not proposal.attachment:
+    if not rfp.is_unsealed() or not proposal.attachment:
         raise Http404
     return attachment_response(proposal)

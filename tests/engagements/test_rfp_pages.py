@@ -483,3 +483,21 @@ def test_services_refuse_what_the_state_does_not_allow(owner, run, vendors):
             run=run, vendor_ids=[VendorFactory().pk], deadline=timezone.now() + timedelta(days=2), created_by=owner
         )
     assert Rfp.objects.count() == 1
+
+
+def test_the_vendor_dashboard_lists_open_invitations_and_proposals(client, owner, run, vendors, members):
+    client.force_login(owner)
+    rfp = create_rfp(client, run, vendors[:2])
+    answered = rfp.invitations.get(vendor=vendors[0])
+    client.force_login(members[0])
+    client.post(invitation_url(answered), proposal_data(intent="draft"))
+    home = client.get(reverse("home")).content.decode()
+    assert "Open invitations to propose" in home
+    assert invitation_url(answered) in home
+    assert "left)" in home  # the time left before the deadline
+    assert 'class="badge badge-p-draft"' in home
+    # Once the deadline passes the invitation leaves the open list; the proposal stays listed.
+    Rfp.objects.filter(pk=rfp.pk).update(deadline=timezone.now() - timedelta(minutes=1))
+    later = client.get(reverse("home")).content.decode()
+    assert "No open invitations." in later
+    assert 'class="badge badge-p-draft"' in later

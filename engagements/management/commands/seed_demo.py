@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from engagements.demo import seed_demo
+from engagements.demo_rfp import seed_demo_rfp
 
 
 class Command(BaseCommand):
@@ -27,6 +28,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         with tqdm(total=vendors, unit="vendor", desc="Seeding vendors", disable=no_progress or verbosity == 0) as bar:
             report = seed_demo(seed=seed, vendors=vendors, today=today, progress=bar.update)
+        rfp = seed_demo_rfp(today=today)
         elapsed = time.perf_counter() - started
         if verbosity == 0:
             return
@@ -38,6 +40,8 @@ class Command(BaseCommand):
                 f"Users: {report.users_created} created."
             )
         )
+        if rfp is not None:
+            self.stdout.write(f"Request for proposal: “{rfp.title}”, {rfp.invitations.count()} vendors invited.")
         self.stdout.write(f"Finished in {elapsed:.1f} s.")
         self.stdout.write("\nDemo logins (demo data only: change or delete these accounts anywhere public):")
         for role, username, password in report.logins:
