@@ -709,9 +709,7 @@ class RfpInvitation(models.Model):
         indexes = [models.Index(fields=["vendor", "-created_at"], name="rfp_invitation_vendor_idx")]
         constraints = [
             models.UniqueConstraint(fields=["rfp", "vendor"], name="rfp_invitation_unique_vendor"),
-            models.CheckConstraint(
-                condition=Q(status__in=InvitationStatus.values), name="rfp_invitation_status_valid"
-            ),
+            models.CheckConstraint(condition=Q(status__in=InvitationStatus.values), name="rfp_invitation_status_valid"),
             models.CheckConstraint(
                 condition=~Q(status=InvitationStatus.DECLINED) | ~Q(decline_reason=""),
                 name="rfp_invitation_decline_has_reason",
