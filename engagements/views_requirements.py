@@ -212,6 +212,7 @@ def requirement_detail(request, pk: int):
         {
             "requirement": requirement,
             "runs": run_list,
+            "stale_run": current_stale_run(run_list),
             "problems": runs.requirement_match_problems(requirement),
             "method": METHODS.get(requirement.selection_method),
             "method_description": method_description(METHODS.get(requirement.selection_method)),
@@ -221,6 +222,18 @@ def requirement_detail(request, pk: int):
             "engagements": list(requirement.engagements.select_related("vendor").order_by("-created_at")),
         },
     )
+
+
+def current_stale_run(run_list: list[MatchRun]) -> MatchRun | None:
+    """The requirement's current shortlist (its latest succeeded run, `run_list`
+    newest first) when a vendor on it changed its profile after the run, unless a
+    newer run is already under way."""
+    for run in run_list:
+        if run.status in (MatchRunStatus.PENDING, MatchRunStatus.RUNNING):
+            return None
+        if run.status == MatchRunStatus.SUCCEEDED:
+            return run if run.stale_since else None
+    return None
 
 
 def _resolved_weights(requirement: Requirement) -> list[dict]:
@@ -385,6 +398,8 @@ def match_run_detail(request, pk: int, run_pk: int):
     requirement, run = _run_or_404(request, pk, run_pk)
     context = _run_context(request, requirement, run)
     context["runs"] = list(selectors.match_run_list_for_requirement(requirement=requirement))
+    # A vendor on this shortlist changed its profile after the run (engagements.receivers).
+    context["stale_run"] = run if run.status == MatchRunStatus.SUCCEEDED and run.stale_since else None
     return render(request, "engagements/match_run_detail.html", context)
 
 

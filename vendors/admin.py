@@ -17,6 +17,7 @@ from vendors.models import (
     VendorLanguage,
     VendorSkill,
 )
+from vendors.signals import send_vendor_changed
 
 
 @admin.register(ExpertiseArea)
@@ -91,7 +92,15 @@ class VendorAdmin(SimpleHistoryAdmin):
     list_filter = ["verified", "is_active", "domains", "headquarters_country"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["rating", "review_count", "verified_at", "created_at", "updated_at"]
+    readonly_fields = [
+        "rating",
+        "review_count",
+        "milestones_accepted_count",
+        "milestones_on_time_count",
+        "verified_at",
+        "created_at",
+        "updated_at",
+    ]
     filter_horizontal = ["domains"]
     inlines = [VendorLanguageInline, VendorSkillInline, RateCardInline, DeliveryCenterInline, VendorCertificationInline]
     actions = ["verify", "unverify", "deactivate", "activate"]
@@ -103,8 +112,28 @@ class VendorAdmin(SimpleHistoryAdmin):
         (None, {"fields": ["name", "slug", "description", "website", "headquarters_country", "founded_year"]}),
         (_("Expertise"), {"fields": ["domains"]}),
         (_("Capacity and status"), {"fields": ["available_fte", "verified", "verified_at", "is_active"]}),
-        (_("Derived"), {"fields": ["rating", "review_count", "created_at", "updated_at"]}),
+        (
+            _("Derived"),
+            {
+                "fields": [
+                    "rating",
+                    "review_count",
+                    "milestones_accepted_count",
+                    "milestones_on_time_count",
+                    "created_at",
+                    "updated_at",
+                ]
+            },
+        ),
     ]
+
+    def save_related(self, request, form, formsets, change):
+        """After the vendor, its domains and its inline rows are saved (inside the
+        admin's transaction): a changed profile marks the shortlists that include
+        the vendor stale (vendors.signals.vendor_changed)."""
+        super().save_related(request, form, formsets, change)
+        if change and (form.has_changed() or any(formset.has_changed() for formset in formsets)):
+            send_vendor_changed([form.instance.pk])
 
     def _report(self, request, message: str) -> None:
         self.message_user(request, message, messages.SUCCESS)

@@ -7,13 +7,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from vendors.models import Vendor, VendorLanguage
+from vendors.signals import send_vendor_changed
 
 
 @transaction.atomic
 def vendor_set_verified(*, vendors: Iterable[Vendor], verified: bool) -> int:
     """Mark vendors verified (or not). Saves each row so the change history
-    records who did it and `updated_at` advances for syncing clients."""
-    changed = 0
+    records who did it and `updated_at` advances for syncing clients; then one
+    `vendor_changed` for all the vendors that changed."""
+    changed_ids: list[int] = []
     now = timezone.now()
     for vendor in vendors:
         if vendor.verified == verified:
@@ -21,20 +23,22 @@ def vendor_set_verified(*, vendors: Iterable[Vendor], verified: bool) -> int:
         vendor.verified = verified
         vendor.verified_at = now if verified else None
         vendor.save(update_fields=["verified", "verified_at", "updated_at"])
-        changed += 1
-    return changed
+        changed_ids.append(vendor.pk)
+    send_vendor_changed(changed_ids, changed_at=now)
+    return len(changed_ids)
 
 
 @transaction.atomic
 def vendor_set_active(*, vendors: Iterable[Vendor], active: bool) -> int:
-    changed = 0
+    changed_ids: list[int] = []
     for vendor in vendors:
         if vendor.is_active == active:
             continue
         vendor.is_active = active
         vendor.save(update_fields=["is_active", "updated_at"])
-        changed += 1
-    return changed
+        changed_ids.append(vendor.pk)
+    send_vendor_changed(changed_ids)
+    return len(changed_ids)
 
 
 PROFILE_FIELDS = ("description", "website", "headquarters_country", "available_fte")
@@ -49,8 +53,10 @@ def vendor_profile_update(*, vendor: Vendor, data: dict, actor) -> bool:
     `actor` as its author. Deletions go first, so a seniority or skill removed and
     added again in the same edit does not collide with itself. A change of domains
     is recorded once, by the vendor's own historical record at the end (which
-    snapshots its domains), not by one record per add and remove. Returns whether
-    anything changed."""
+    snapshots its domains), not by one record per add and remove. When anything
+    changed, `vendors.signals.vendor_changed` is sent inside the transaction (the
+    shortlists that include the vendor are marked stale with the edit, or not at
+    all). Returns whether anything changed."""
     changed = False
     for table in ROW_TABLES:
         rows = data.get(table) or {}
@@ -104,6 +110,7 @@ def vendor_profile_update(*, vendor: Vendor, data: dict, actor) -> bool:
         # Also when only rows changed: `updated_at` tells syncing clients to fetch it again.
         vendor._history_user = actor
         vendor.save()
+        send_vendor_changed([vendor.pk])
     return changed
 
 

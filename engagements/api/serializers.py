@@ -224,7 +224,9 @@ class MatchRunSerializer(serializers.ModelSerializer):
             "error",
             "results",
             "parameters",
+            "stale_since",
         ]
+        read_only_fields = ["stale_since"]
 
     def get_parameters(self, run) -> dict:
         p = run.parameters or {}
