@@ -968,6 +968,25 @@ def _refresh_ratings(vendor_ids: list[int]) -> None:
         Vendor.objects.bulk_update(updates, ["rating", "review_count"], batch_size=2000)
 
 
+def _record_initial_history(vendor: Vendor) -> None:
+    """Creation records for the demo vendor's profile rows, which were bulk inserted
+    without history: its first edit in the demo then reads "changed from old to new".
+    Only the demo vendor, so seeding 100,000 vendors does not double its writes."""
+    for model, rows in (
+        (Vendor, [vendor]),
+        (VendorSkill, list(VendorSkill.objects.filter(vendor=vendor))),
+        (RateCard, list(RateCard.objects.filter(vendor=vendor))),
+        (DeliveryCenter, list(DeliveryCenter.objects.filter(vendor=vendor))),
+        (VendorCertification, list(VendorCertification.objects.filter(vendor=vendor))),
+        (VendorLanguage, list(VendorLanguage.objects.filter(vendor=vendor))),
+    ):
+        history = model.history
+        recorded = set(history.filter(id__in=[r.pk for r in rows]).values_list("id", flat=True))
+        missing = [r for r in rows if r.pk not in recorded]
+        if missing:
+            history.bulk_history_create(missing, default_change_reason="demo data")
+
+
 def _seed_live_engagements(
     report: SeedReport, clients: dict[str, ClientOrganization], demo_vendor: Vendor, today: date, manager
 ) -> None:
@@ -1070,6 +1089,7 @@ def seed_demo(
         if demo_vendor is not None:
             vendor_user = _ensure_user(report, username="vendor", first="Priya", last="Raman")
             Membership.objects.get_or_create(user=vendor_user, defaults={"vendor": demo_vendor, "role": Role.ADMIN})
+            _record_initial_history(demo_vendor)
             _seed_live_engagements(report, clients, demo_vendor, today, manager_users["banca-aurora"])
 
     report.logins = [

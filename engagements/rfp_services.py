@@ -553,6 +553,7 @@ def _notify_outcomes(rfp: Rfp) -> None:
         InvitationOutcome.NOT_AWARDED: _(
             "%(client)s awarded this request for proposal to another vendor. Thank you for your answer: %(link)s\n"
         ),
+        "not_awarded_unanswered": _("%(client)s awarded this request for proposal to another vendor: %(link)s\n"),
         InvitationOutcome.CANCELLED: _("%(client)s cancelled this request for proposal: %(link)s\n"),
     }
     client_name = rfp.client.name
@@ -560,8 +561,11 @@ def _notify_outcomes(rfp: Rfp) -> None:
     for invitation in RfpInvitation.objects.filter(rfp=rfp):
         outcome = InvitationOutcome(invitation.outcome)
         link = _absolute(reverse("vendor_portal:invitation_detail", args=[invitation.pk]))
+        body = bodies[outcome]
+        if outcome == InvitationOutcome.NOT_AWARDED and invitation.status != InvitationStatus.SUBMITTED:
+            body = bodies["not_awarded_unanswered"]
         messages[invitation.vendor_id] = (
             subjects[outcome] % {"title": rfp.title},
-            bodies[outcome] % {"client": client_name, "link": link},
+            body % {"client": client_name, "link": link},
         )
     _notify_vendors_on_commit(messages)

@@ -180,6 +180,11 @@ def invitation_detail(request, pk: int):
                 form.add_error(field if field in form.fields else None, errors)
         else:
             form.add_error(None, exc)
+            if submit:
+                # Mark each empty field the submission needs, beside the summary above the form.
+                for name, field in form.fields.items():
+                    if getattr(field, "required_to_submit", False) and form.cleaned_data.get(name) in (None, ""):
+                        form.add_error(name, _("Needed to submit."))
         return _render_invitation(request, _invitation_or_404(request, pk), form=form, status=400)
     if submit:
         messages.success(request, _("Proposal submitted. You can revise it until the deadline."))
