@@ -1,7 +1,8 @@
 """Writes on the demand side. Each service is one transaction."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Avg, Count
@@ -329,7 +330,33 @@ def milestone_advance(*, milestone: Milestone, action: str, actor) -> Milestone:
     locked.status = target
     setattr(locked, stamp, timezone.now())
     locked.save(update_fields=["status", stamp])
+    if target == MilestoneStatus.ACCEPTED:
+        vendor_milestone_counts_refresh(vendor_id=locked.engagement.vendor_id)
     return locked
+
+
+def milestone_on_time(*, due_date: date, delivered_at: datetime, client_timezone: str) -> bool:
+    """Delivered on time: on or before the due date, as a date in the client's
+    time zone (the due date is a day of the client's calendar)."""
+    return delivered_at.astimezone(ZoneInfo(client_timezone)).date() <= due_date
+
+
+def vendor_milestone_counts_refresh(*, vendor_id: int) -> None:
+    """Recount the vendor's accepted milestones and how many of them were
+    delivered on time (the quality input of matching, docs/scoring.md), from its
+    milestones rather than by increments, as review_create recomputes the rating:
+    the counts heal themselves. The vendor row is locked so two acceptances
+    cannot both write a stale count. Milestones accepted without a delivery time
+    (imported data) say nothing about punctuality and are left out. Not a
+    profile change: the vendor's history and `updated_at` are left alone."""
+    Vendor.objects.select_for_update().filter(pk=vendor_id).values_list("pk", flat=True).get()
+    accepted = on_time = 0
+    for due_date, delivered_at, client_timezone in Milestone.objects.filter(
+        engagement__vendor_id=vendor_id, status=MilestoneStatus.ACCEPTED, delivered_at__isnull=False
+    ).values_list("due_date", "delivered_at", "engagement__client__timezone"):
+        accepted += 1
+        on_time += milestone_on_time(due_date=due_date, delivered_at=delivered_at, client_timezone=client_timezone)
+    Vendor.objects.filter(pk=vendor_id).update(milestones_accepted_count=accepted, milestones_on_time_count=on_time)
 
 
 @transaction.atomic

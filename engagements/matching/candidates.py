@@ -196,8 +196,8 @@ def _sql(queryset: QuerySet) -> tuple[str, tuple]:
 def classify_sql(context: MatchContext, lo: int, hi: int) -> tuple[str, list]:
     """One statement giving every active vendor in [lo, hi] the code of the first
     SQL hard constraint it fails (NULL when it passes them all), with the
-    vendor's own features (available FTE, verified, rating, review count) and
-    its rate card for the requested seniority.
+    vendor's own features (available FTE, verified, rating, review count,
+    accepted and on-time milestones) and its rate card for the requested seniority.
 
     Each constraint is an aggregated subquery LEFT JOINed once (hash joins, one
     pass), never a correlated subquery per vendor row. Written in standard SQL
@@ -292,7 +292,8 @@ def classify_sql(context: MatchContext, lo: int, hi: int) -> tuple[str, list]:
     sql = (
         f"SELECT v.id, CASE {' '.join(cases)} ELSE NULL END AS reason, "  # noqa: S608
         f"CAST(v.available_fte AS {real}), v.verified, CAST(v.rating AS {real}), v.review_count, "
-        f"CAST(rc.hourly_rate AS {real}), rc.currency, dc.centres "
+        f"CAST(rc.hourly_rate AS {real}), rc.currency, dc.centres, "
+        "v.milestones_accepted_count, v.milestones_on_time_count "
         f"FROM {vendor_table} v {' '.join(joins)} "
         "WHERE v.is_active = %s AND v.id >= %s AND v.id <= %s ORDER BY v.id"
     )
@@ -300,7 +301,8 @@ def classify_sql(context: MatchContext, lo: int, hi: int) -> tuple[str, list]:
 
 
 def classify(context: MatchContext, lo: int, hi: int) -> list[tuple]:
-    """Rows of (id, reason, available_fte, verified, rating, review_count, hourly_rate, currency, centres)."""
+    """Rows of (id, reason, available_fte, verified, rating, review_count, hourly_rate, currency, centres,
+    milestones_accepted, milestones_on_time)."""
     sql, params = classify_sql(context, lo, hi)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -472,7 +474,19 @@ def vendor_rows(
     no_languages: frozenset[str] = frozenset()
     no_sites: tuple[Site, ...] = ()
     seniority = context.seniority
-    for vendor_id, _reason, available_fte, verified, rating, review_count, amount, currency, centres in eligible:
+    for (
+        vendor_id,
+        _reason,
+        available_fte,
+        verified,
+        rating,
+        review_count,
+        amount,
+        currency,
+        centres,
+        milestones_accepted,
+        milestones_on_time,
+    ) in eligible:
         factor = factors.get(currency) if amount is not None else None
         if factor is not None:
             rate, estimated = amount * factor, False
@@ -492,4 +506,6 @@ def vendor_rows(
             verified,
             available_fte,
             vendor_id in security,
+            milestones_accepted,
+            milestones_on_time,
         )

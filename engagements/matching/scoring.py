@@ -59,7 +59,17 @@ quality
     Bayesian average of review ratings with prior mean 3.5 and strength 5:
         bayes = (5 * 3.5 + n * mean) / (5 + n)
     so one 5-star review (3.75) does not beat fifty 4.8s (4.68).
-    quality = 85 * (bayes - 1) / 4 + 15 if verified, else + 0
+    reviews  = 85 * (bayes - 1) / 4 + 15 if verified, else + 0
+    On-time milestone delivery, also pulled towards a prior (on-time share 0.8,
+    strength 10 milestones), a = milestones the client accepted, t = those
+    delivered by their due date:
+        share    = (10 * 0.8 + t) / (10 + a)
+        delivery = 10 * (share - 0.8) / 0.2   if share >= 0.8   (up to +10)
+                   10 * (share - 0.8) / 0.8   otherwise         (down to -10)
+    quality = min(100, max(0, reviews + delivery))
+    No milestones: share = 0.8, delivery = 0, quality as from reviews alone. One
+    late milestone costs 0.91 points; ten of ten late -5, ten of ten on time +5.
+    More on-time milestones, others equal, never lower it.
 
 capacity
     ratio = available FTE / FTE needed:
@@ -93,13 +103,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-SCORING_VERSION = "1.0"
+SCORING_VERSION = "1.1"  # 1.1: on-time milestone delivery in quality
 COMPONENTS = ("expertise", "cost", "location", "quality", "capacity")
 ONSHORE, NEARSHORE, OFFSHORE = "onshore", "nearshore", "offshore"
 ALL_CLASSES = frozenset({ONSHORE, NEARSHORE, OFFSHORE})
 
 PRIOR_MEAN = 3.5
 PRIOR_STRENGTH = 5
+# On-time milestone delivery (quality): the platform-wide share of milestones
+# expected on time, as many pseudo-milestones as a vendor must deliver before its
+# own record outweighs that expectation, and the most points it moves quality.
+MILESTONE_PRIOR_ON_TIME = 0.8
+MILESTONE_PRIOR_STRENGTH = 10
+MILESTONE_MAX_POINTS = 10.0
 FEW_REVIEWS = 3
 LOW_OVERLAP_HOURS = 2.0
 MIN_OVERLAP_TARGET_HOURS = 4.0
@@ -213,6 +229,8 @@ class VendorProfile:
     verified: bool = False
     available_fte: float = 0.0
     security_certified: bool = False
+    milestones_accepted: int = 0  # milestones the client accepted
+    milestones_on_time: int = 0  # of those, delivered by their due date
 
 
 def resolve_weights(method: str, overrides: Mapping[str, float] | None = None) -> dict[str, float]:
@@ -261,8 +279,33 @@ def bayesian_rating(review_count: int, mean: float | None) -> float:
     return (PRIOR_STRENGTH * PRIOR_MEAN + review_count * mean) / (PRIOR_STRENGTH + review_count)
 
 
-def quality_score(review_count: int, mean: float | None, verified: bool) -> float:
-    return 85.0 * (bayesian_rating(review_count, mean) - 1.0) / 4.0 + (15.0 if verified else 0.0)
+def on_time_share(accepted: int, on_time: int) -> float:
+    """Share of milestones delivered on time, pulled towards the prior so a vendor
+    with few accepted milestones is not swung by one of them."""
+    accepted = max(accepted, 0)
+    on_time = min(max(on_time, 0), accepted)
+    return (MILESTONE_PRIOR_STRENGTH * MILESTONE_PRIOR_ON_TIME + on_time) / (MILESTONE_PRIOR_STRENGTH + accepted)
+
+
+def delivery_points(accepted: int, on_time: int) -> float:
+    """Quality points for on-time delivery: 0 at the prior share (and with no
+    milestones), up to +MILESTONE_MAX_POINTS at a share of 1, down to
+    -MILESTONE_MAX_POINTS at 0. Never decreasing in on-time milestones."""
+    share = on_time_share(accepted, on_time)
+    if share >= MILESTONE_PRIOR_ON_TIME:
+        return MILESTONE_MAX_POINTS * (share - MILESTONE_PRIOR_ON_TIME) / (1.0 - MILESTONE_PRIOR_ON_TIME)
+    return MILESTONE_MAX_POINTS * (share - MILESTONE_PRIOR_ON_TIME) / MILESTONE_PRIOR_ON_TIME
+
+
+def quality_score(
+    review_count: int,
+    mean: float | None,
+    verified: bool,
+    milestones_accepted: int = 0,
+    milestones_on_time: int = 0,
+) -> float:
+    reviews = 85.0 * (bayesian_rating(review_count, mean) - 1.0) / 4.0 + (15.0 if verified else 0.0)
+    return min(100.0, max(0.0, reviews + delivery_points(milestones_accepted, milestones_on_time)))
 
 
 def capacity_score(available: float, needed: float) -> float:
@@ -370,7 +413,13 @@ class Scorer:
             "expertise": self.expertise(vendor),
             "cost": cost_score(vendor.hourly_rate, self.requirement.budget_hourly_rate),
             "location": self.location(vendor),
-            "quality": quality_score(vendor.review_count, vendor.rating, vendor.verified),
+            "quality": quality_score(
+                vendor.review_count,
+                vendor.rating,
+                vendor.verified,
+                vendor.milestones_accepted,
+                vendor.milestones_on_time,
+            ),
             "capacity": capacity_score(vendor.available_fte, self.requirement.fte_needed),
         }
 
@@ -399,6 +448,8 @@ class Scorer:
                 vendor.verified,
                 vendor.available_fte,
                 vendor.security_certified,
+                vendor.milestones_accepted,
+                vendor.milestones_on_time,
             )
         )
         return total, dict(zip(COMPONENTS, components, strict=True)), reason
@@ -408,7 +459,8 @@ class Scorer:
         order (no object per vendor), the components as a tuple in COMPONENTS order.
         The component functions are inlined here; keep both in step."""
         (_vendor_id, skills, rate, _estimated, sites, languages, domain_engagements,
-         review_count, rating, verified, available_fte, _security) = row  # fmt: skip
+         review_count, rating, verified, available_fte, _security,
+         milestones_accepted, milestones_on_time) = row  # fmt: skip
         requirement = self.requirement
         allowed = requirement.allowed_classes
         preferred = requirement.preferred_classes
@@ -462,12 +514,14 @@ class Scorer:
         share = len(required_languages & languages) / len(required_languages) if required_languages else 1.0
         location = max(best, 0.0) + 20.0 * share
 
-        # quality (as quality_score / bayesian_rating)
+        # quality (as quality_score / bayesian_rating / delivery_points)
         if review_count <= 0 or rating is None:
             bayes = PRIOR_MEAN
         else:
             bayes = (PRIOR_STRENGTH * PRIOR_MEAN + review_count * rating) / (PRIOR_STRENGTH + review_count)
         quality = 85.0 * (bayes - 1.0) / 4.0 + (15.0 if verified else 0.0)
+        if milestones_accepted > 0:  # no milestones: the prior share, 0 points
+            quality = min(100.0, max(0.0, quality + delivery_points(milestones_accepted, milestones_on_time)))
 
         # capacity (as capacity_score)
         needed = requirement.fte_needed
@@ -611,6 +665,9 @@ class Scorer:
             ),
             "shared_languages": shared_languages,
             "bayesian_rating": round(bayesian_rating(vendor.review_count, vendor.rating), 2),
+            "milestones_accepted": vendor.milestones_accepted,
+            "milestones_on_time": vendor.milestones_on_time,
+            "on_time_share": round(on_time_share(vendor.milestones_accepted, vendor.milestones_on_time), 3),
             "domain_engagements": vendor.domain_engagements,
             "flags": flags,
         }
