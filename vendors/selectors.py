@@ -590,14 +590,22 @@ class _HistoryNames:
     domain_sets: dict[int, frozenset[str]] = field(default_factory=dict)
 
     def load_domain_sets(self, history_ids: list[int]) -> None:
-        """The domains of these historical vendor records, with their names, in one query."""
+        """The domains of these historical vendor records, with their names, in one
+        query. A record older than the first one with a snapshot and without one
+        itself was written without domains being recorded (bulk history, e.g. the
+        demo data): its domains are unknown (left out), never read as "none"."""
         found: dict[int, set[str]] = {history_id: set() for history_id in history_ids}
         snapshots = Vendor.history.model.domains.model.objects  # HistoricalVendor_domains
         for history_id, name in snapshots.filter(history_id__in=history_ids).values_list(
             "history_id", "expertisearea__name"
         ):
             found[history_id].add(name or _("a domain"))
-        self.domain_sets = {history_id: frozenset(names) for history_id, names in found.items()}
+        first_known = min((history_id for history_id, names in found.items() if names), default=None)
+        self.domain_sets = {
+            history_id: frozenset(names)
+            for history_id, names in found.items()
+            if names or (first_known is not None and history_id > first_known)
+        }
 
     @staticmethod
     def skill(record) -> str:

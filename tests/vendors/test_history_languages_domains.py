@@ -157,3 +157,19 @@ def test_the_migration_gives_older_records_the_current_domains_so_no_false_chang
     firm.description = "Changed."
     firm.save()
     assert not [text for text in history_texts(firm) if text.startswith("Domains changed")]
+
+
+def test_a_record_written_without_a_snapshot_never_reads_as_no_domains(firm):
+    """Bulk history (the demo's creation records) has no domain snapshot: the first
+    edit after it must not claim the domains went from none to the current ones."""
+    snapshots = Vendor.history.model.domains.model.objects
+    snapshots.all().delete()
+    Vendor.history.filter(id=firm.pk).delete()
+    Vendor.history.bulk_history_create([firm], default_change_reason="demo data")
+
+    services.vendor_profile_update(vendor=firm, data={"fields": {"description": "Edited."}}, actor=UserFactory())
+
+    assert not [text for text in history_texts(firm) if text.startswith("Domains changed")]
+
+    services.vendor_profile_update(vendor=firm, data={"domains": []}, actor=UserFactory())
+    assert "Domains changed from Finance & accounting, Legal services to –" in history_texts(firm)
