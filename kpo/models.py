@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from knox.models import AbstractAuthToken
 
 
 class User(AbstractUser):
@@ -24,3 +26,64 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hostname} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (django-rest-knox): stored as a digest, never recoverable;
+    several per user, each named, with an optional expiry, revocable, with the
+    time it was last used."""
+
+    name = models.CharField(max_length=100, default="API token")
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.token_key}…)"
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a POST carrying an Idempotency-Key, replayed for
+    the same user, key and body for 24 hours. `status_code` is null while the
+    first request is still being processed (a concurrent duplicate waits or
+    gets 409)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.BinaryField(null=True, blank=True)
+    response_headers = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key_unique")]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.method} {self.path})"
+
+
+class Tombstone(models.Model):
+    """A deleted or deactivated object, so a client syncing by change number
+    learns it is gone. `change_seq` comes from the same always-increasing
+    counter as the live rows' change numbers. Scoping ids are plain integers
+    (kpo sits below vendors and engagements)."""
+
+    resource = models.CharField(max_length=20)  # "vendor" | "requirement" | "engagement"
+    object_id = models.BigIntegerField()
+    external_id = models.CharField(max_length=100, blank=True)
+    client_id = models.BigIntegerField(null=True, blank=True)
+    vendor_id = models.BigIntegerField(null=True, blank=True)
+    reason = models.CharField(max_length=20, default="deleted")  # "deleted" | "deactivated"
+    change_seq = models.BigIntegerField(unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["resource", "change_seq"], name="tombstone_resource_seq_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.resource} {self.object_id} {self.reason} @ {self.change_seq}"

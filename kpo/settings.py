@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "simple_history",
@@ -173,6 +174,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+KNOX_TOKEN_MODEL = "kpo.ApiToken"  # noqa: S105 (a model name, not a secret)
+REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Token", "AUTO_REFRESH": False}
 SPECTACULAR_SETTINGS = {
     "TITLE": "KPO Match API",
     "DESCRIPTION": "Vendor matching for knowledge process outsourcing.",
