@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: an Idempotency-Key is scoped to the user.
+    "kpo.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -224,10 +226,16 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "kpo.tasks.heartbeat", "schedule": 60.0},
     # Resends runs the broker never got, gives lapsed claims back, fails the hopeless.
     "match-runs-sweep": {"task": "engagements.tasks.match_runs_sweep", "schedule": 60.0},
+    # Forgets Idempotency-Keys past their lifetime.
+    "idempotency-purge": {"task": "kpo.tasks.idempotency_purge", "schedule": 3600.0},
 }
 HEARTBEAT_MAX_AGE_SECONDS = env_int("HEARTBEAT_MAX_AGE_SECONDS", 300)
 
 # Matching (engagements/matching/runs.py).
+# Idempotency-Key on API POSTs: how long a key replays its first response, and how
+# long a duplicate sent while the first is still running waits for it.
+IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 24)
+IDEMPOTENCY_WAIT_SECONDS = env_int("IDEMPOTENCY_WAIT_SECONDS", 10)
 MATCH_TOP_K = env_int("MATCH_TOP_K", 50)  # results kept per run
 # Requests for proposal: the largest proposal attachment, and the address links in emails start with.
 PROPOSAL_ATTACHMENT_MAX_MB = env_int("PROPOSAL_ATTACHMENT_MAX_MB", 10)

@@ -11,3 +11,10 @@ def heartbeat() -> str:
     hostname = socket.gethostname()
     WorkerHeartbeat.objects.update_or_create(hostname=hostname, defaults={"beat_at": timezone.now()})
     return hostname
+
+
+@shared_task(name="kpo.tasks.idempotency_purge", ignore_result=True, soft_time_limit=120, time_limit=150)
+def idempotency_purge() -> int:
+    from kpo.idempotency import idempotency_purge as purge
+
+    return purge()
