@@ -231,11 +231,12 @@ CELERY_BEAT_SCHEDULE = {
 }
 HEARTBEAT_MAX_AGE_SECONDS = env_int("HEARTBEAT_MAX_AGE_SECONDS", 300)
 
-# Matching (engagements/matching/runs.py).
 # Idempotency-Key on API POSTs: how long a key replays its first response, and how
 # long a duplicate sent while the first is still running waits for it.
 IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 24)
 IDEMPOTENCY_WAIT_SECONDS = env_int("IDEMPOTENCY_WAIT_SECONDS", 10)
+
+# Matching (engagements/matching/runs.py).
 MATCH_TOP_K = env_int("MATCH_TOP_K", 50)  # results kept per run
 # Requests for proposal: the largest proposal attachment, and the address links in emails start with.
 PROPOSAL_ATTACHMENT_MAX_MB = env_int("PROPOSAL_ATTACHMENT_MAX_MB", 10)
