@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "knox",
+    "drf_spectacular_sidecar",
     "django_filters",
     "drf_spectacular",
     "simple_history",
@@ -186,6 +187,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Vendor matching for knowledge process outsourcing.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the drf-spectacular-sidecar package, through our static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {"LocationClassEnum": "engagements.models.LocationClass"},
 }
 

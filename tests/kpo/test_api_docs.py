@@ -1,0 +1,30 @@
+"""The OpenAPI schema and the interactive docs: served by us, assets included
+(drf-spectacular-sidecar through the static files), no CDN."""
+
+import re
+
+import pytest
+from django.contrib.staticfiles import finders
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_schema_is_openapi_3_with_the_api_paths(client):
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    assert "/api/v1/requirements/" in schema["paths"]
+    assert "/api/v1/rfps/" in schema["paths"]
+
+
+def test_the_docs_page_loads_its_assets_from_our_static_files(client):
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    external = [url for url in re.findall(r'(?:src|href)="([^"]+)"', html) if url.startswith(("http:", "https:", "//"))]
+    assert external == []
+    assets = re.findall(r'(?:src|href)="/static/([^"]+)"', html)
+    assert any("swagger-ui" in asset for asset in assets)
+    for asset in assets:
+        assert finders.find(asset) is not None, asset
