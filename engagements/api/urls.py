@@ -1,6 +1,6 @@
 from django.urls import path
 
-from engagements.api import rfp_views, views
+from engagements.api import engagement_views, org_views, rfp_views, views, webhook_views
 
 urlpatterns = [
     path("requirements/", views.RequirementListApi.as_view(), name="api-requirement-list"),
@@ -24,4 +24,45 @@ urlpatterns = [
     path("invitations/<int:pk>/", rfp_views.InvitationDetailApi.as_view(), name="api-invitation-detail"),
     path("invitations/<int:pk>/proposal/", rfp_views.InvitationProposalApi.as_view(), name="api-invitation-proposal"),
     path("invitations/<int:pk>/decline/", rfp_views.InvitationDeclineApi.as_view(), name="api-invitation-decline"),
+    # Engagements: both parties; client organizations and users.
+    path("engagements/", engagement_views.EngagementListApi.as_view(), name="api-engagement-list"),
+    path("engagements/<int:pk>/", engagement_views.EngagementDetailApi.as_view(), name="api-engagement-detail"),
+    path(
+        "engagements/<int:pk>/transition/",
+        engagement_views.EngagementTransitionApi.as_view(),
+        name="api-engagement-transition",
+    ),
+    path(
+        "engagements/<int:pk>/milestones/",
+        engagement_views.EngagementMilestonesApi.as_view(),
+        name="api-engagement-milestones",
+    ),
+    path(
+        "engagements/<int:pk>/milestones/<int:mid>/deliver/",
+        engagement_views.MilestoneDeliverApi.as_view(),
+        name="api-engagement-milestone-deliver",
+    ),
+    path(
+        "engagements/<int:pk>/milestones/<int:mid>/accept/",
+        engagement_views.MilestoneAcceptApi.as_view(),
+        name="api-engagement-milestone-accept",
+    ),
+    path("engagements/<int:pk>/review/", engagement_views.EngagementReviewApi.as_view(), name="api-engagement-review"),
+    path("clients/", org_views.ClientListApi.as_view(), name="api-client-list"),
+    path("clients/<int:pk>/", org_views.ClientDetailApi.as_view(), name="api-client-detail"),
+    path("users/", org_views.UserListApi.as_view(), name="api-user-list"),
+    # Webhooks of the caller's client organization (docs/webhooks.md).
+    path("webhooks/", webhook_views.WebhookEndpointListApi.as_view(), name="api-webhook-list"),
+    path("webhooks/<int:pk>/", webhook_views.WebhookEndpointDetailApi.as_view(), name="api-webhook-detail"),
+    path("webhooks/<int:pk>/enable/", webhook_views.WebhookEndpointEnableApi.as_view(), name="api-webhook-enable"),
+    path(
+        "webhooks/<int:pk>/deliveries/",
+        webhook_views.WebhookDeliveryListApi.as_view(),
+        name="api-webhook-deliveries",
+    ),
+    path(
+        "webhooks/<int:pk>/deliveries/<int:delivery_id>/redeliver/",
+        webhook_views.WebhookDeliveryRedeliverApi.as_view(),
+        name="api-webhook-delivery-redeliver",
+    ),
 ]

@@ -1,0 +1,231 @@
+"""API shapes for engagements, their milestones and their review (DESIGN.md,
+"REST API v1").
+
+Input serializers check shape and the caller's scope (a shortlist entry or a
+requirement of the caller's organization: the view passes the scoped
+querysets); the services in `engagements.services` check state and write.
+Output serializers shape rows the view fetched with everything they need: they
+never query on their own (the tests pin the query counts)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from engagements.api.serializers import VendorRefSerializer
+from engagements.models import (
+    Engagement,
+    EngagementEvent,
+    EngagementStatus,
+    MatchResult,
+    Milestone,
+    MilestoneStatus,
+    Requirement,
+    Review,
+)
+from engagements.services import ENGAGEMENT_TRANSITIONS
+from kpo.codes import validate_currency
+from vendors.models import ExchangeRate, Vendor
+
+NOTE_MAX_LENGTH = 2000
+COMMENT_MAX_LENGTH = 5000
+EXTERNAL_ID_MAX_LENGTH = 100
+
+
+def _status_field(model_choices) -> serializers.CharField:
+    # A plain string documented with its values (as rfp_serializers does): several
+    # "status" enums across components make drf-spectacular warn about enum names.
+    return serializers.CharField(read_only=True, help_text="One of: " + ", ".join(model_choices.values) + ".")
+
+
+def _check_dates(start, end) -> None:
+    if start is not None and end is not None and end < start:
+        raise serializers.ValidationError({"end_date": ["The end date must not be before the start date."]})
+
+
+# -- input -------------------------------------------------------------------------------------
+
+
+class EngagementCreateSerializer(serializers.Serializer):
+    """Propose an engagement to a vendor of one of the caller's shortlists:
+    either `match_result` (a shortlist entry), or `requirement` + `vendor`
+    (the vendor's entry on the newest succeeded run of that requirement)."""
+
+    match_result = serializers.PrimaryKeyRelatedField(
+        queryset=MatchResult.objects.none(), required=False, help_text="A shortlist entry (match run result) id."
+    )
+    requirement = serializers.PrimaryKeyRelatedField(queryset=Requirement.objects.none(), required=False)
+    vendor = serializers.PrimaryKeyRelatedField(queryset=Vendor.objects.all(), required=False)
+    agreed_rate = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
+    currency = serializers.CharField(min_length=3, max_length=3, help_text="ISO 4217, with an exchange rate.")
+    fte = serializers.DecimalField(max_digits=6, decimal_places=1, min_value=Decimal("0.1"))
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(required=False, allow_null=True, default=None)
+    external_id = serializers.CharField(
+        max_length=EXTERNAL_ID_MAX_LENGTH, required=False, allow_blank=True, default="", help_text="The ERP's own id."
+    )
+
+    def __init__(self, *args, match_results=None, requirements=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if match_results is not None:
+            self.fields["match_result"].queryset = match_results
+        if requirements is not None:
+            self.fields["requirement"].queryset = requirements
+
+    def validate_currency(self, value: str) -> str:
+        return validated_currency(value)
+
+    def validate(self, attrs: dict) -> dict:
+        result, requirement, vendor = attrs.get("match_result"), attrs.get("requirement"), attrs.get("vendor")
+        if result is not None and (requirement is not None or vendor is not None):
+            raise serializers.ValidationError("Give either match_result, or requirement and vendor, not both.")
+        if result is None:
+            if requirement is None or vendor is None:
+                raise serializers.ValidationError("Give match_result, or requirement and vendor.")
+            result = (
+                MatchResult.objects.filter(run__requirement=requirement, run__status="succeeded", vendor=vendor)
+                .select_related("run__requirement")
+                .order_by("-run__created_at", "-run_id")
+                .first()
+            )
+            if result is None:
+                raise serializers.ValidationError(
+                    {"vendor": ["This vendor is on no shortlist of this requirement: run matching first."]}
+                )
+            attrs["match_result"] = result
+        _check_dates(attrs["start_date"], attrs.get("end_date"))
+        return attrs
+
+
+def validated_currency(value: str) -> str:
+    value = value.upper()
+    try:
+        validate_currency(value)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(list(exc.messages)) from None
+    if not ExchangeRate.objects.filter(currency=value).exists():
+        raise serializers.ValidationError(f"No exchange rate for {value}: spend could not be converted.")
+    return value
+
+
+class EngagementUpdateSerializer(serializers.Serializer):
+    """PATCH: scale the team (fte, with a reason), move the dates, set the ERP's id.
+    An fte equal to the current one changes nothing (an ERP may send the whole object)."""
+
+    fte = serializers.DecimalField(max_digits=6, decimal_places=1, min_value=Decimal("0.1"), required=False)
+    reason = serializers.CharField(
+        max_length=NOTE_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        help_text="Why the FTE changes (required with fte).",
+    )
+    start_date = serializers.DateField(required=False)
+    end_date = serializers.DateField(required=False, allow_null=True)
+    external_id = serializers.CharField(max_length=EXTERNAL_ID_MAX_LENGTH, required=False, allow_blank=True)
+
+    def validate(self, attrs: dict) -> dict:
+        engagement: Engagement = self.instance
+        if not attrs:
+            raise serializers.ValidationError("Nothing to change: give fte, start_date, end_date or external_id.")
+        if "fte" in attrs and attrs["fte"] != engagement.fte and not attrs.get("reason", "").strip():
+            raise serializers.ValidationError({"reason": ["Say why the FTE changes."]})
+        _check_dates(attrs.get("start_date", engagement.start_date), attrs.get("end_date", engagement.end_date))
+        return attrs
+
+
+class EngagementTransitionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(
+        choices=list(ENGAGEMENT_TRANSITIONS),
+        help_text="accept | decline (the vendor), complete | cancel (the client).",
+    )
+    note = serializers.CharField(max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True, default="")
+
+
+class MilestoneCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True, default="")
+    due_date = serializers.DateField()
+
+
+class ReviewCreateSerializer(serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(max_length=COMMENT_MAX_LENGTH, required=False, allow_blank=True, default="")
+
+
+# -- output ------------------------------------------------------------------------------------
+
+
+class EngagementEventSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(read_only=True, help_text="One of: " + ", ".join(EngagementEvent.Kind.values) + ".")
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = EngagementEvent
+        fields = ["id", "kind", "from_value", "to_value", "note", "actor", "created_at"]
+
+
+class EngagementSerializer(serializers.ModelSerializer):
+    """An engagement in a list: the vendor as {id, slug, name}, the rest as ids."""
+
+    requirement = serializers.PrimaryKeyRelatedField(read_only=True)
+    client = serializers.PrimaryKeyRelatedField(read_only=True)
+    vendor = VendorRefSerializer(read_only=True)
+    status = _status_field(EngagementStatus)
+    match_result = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    proposal = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Engagement
+        fields = [
+            "id",
+            "requirement",
+            "client",
+            "vendor",
+            "status",
+            "agreed_rate",
+            "currency",
+            "fte",
+            "start_date",
+            "end_date",
+            "match_result",
+            "proposal",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class EngagementDetailSerializer(EngagementSerializer):
+    events = EngagementEventSerializer(many=True, read_only=True)
+
+    class Meta(EngagementSerializer.Meta):
+        fields = [*EngagementSerializer.Meta.fields, "events"]
+        read_only_fields = fields
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    status = _status_field(MilestoneStatus)
+
+    class Meta:
+        model = Milestone
+        fields = [
+            "id",
+            "engagement",
+            "title",
+            "description",
+            "due_date",
+            "status",
+            "delivered_at",
+            "accepted_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Review
+        fields = ["id", "engagement", "vendor", "rating", "comment", "created_at"]
+        read_only_fields = fields

@@ -1,0 +1,392 @@
+"""REST API for engagements: propose, track, scale, close and review.
+
+Each view is thin: an input serializer validates, one service of
+`engagements.services` writes, an output serializer shapes rows fetched here
+with everything they need. Service errors map to status codes in one place
+(`EngagementApiView.handle_exception`): EngagementError (the state does not
+allow it) -> 409 {"detail"}.
+
+Who sees what (DESIGN.md, security model): every lookup goes through
+`engagement_queryset_for`, scoped to the caller (the client organization's
+members, the vendor firm's members, staff all), so an engagement of anybody
+else is a 404. Who may act is checked here before the service runs, so the
+wrong party gets a 403 (the services check again, as defence in depth):
+the client proposes, scales, moves dates, completes, cancels, adds and
+accepts milestones and reviews; the vendor accepts or declines and delivers
+milestones. Staff read everything and may act for either party, as the
+services allow.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from engagements import selectors, services
+from engagements.api import engagement_serializers as s
+from engagements.api.rfp_views import Conflict
+from engagements.models import (
+    VENDOR_ROLES,
+    Engagement,
+    EngagementEvent,
+    EngagementStatus,
+    MatchResult,
+    Membership,
+    Milestone,
+)
+
+# -- the caller ------------------------------------------------------------------------------
+
+
+def _membership(request) -> Membership | None:
+    if not hasattr(request, "_engagement_membership"):
+        request._engagement_membership = selectors.membership_for(user=request.user)
+    return request._engagement_membership
+
+
+def _client_membership(request) -> Membership | None:
+    membership = _membership(request)
+    return membership if membership is not None and membership.is_client else None
+
+
+def _vendor_id(request) -> int | None:
+    membership = _membership(request)
+    if membership is None or not membership.is_vendor or membership.role not in VENDOR_ROLES:
+        return None
+    return membership.vendor_id
+
+
+def engagement_queryset_for(request) -> QuerySet[Engagement]:
+    """Engagements the caller may see: staff all; a client manager the
+    organization's; a vendor member the firm's; anyone else none."""
+    queryset = Engagement.objects.select_related("vendor")
+    if request.user.is_staff:
+        return queryset
+    client = _client_membership(request)
+    if client is not None:
+        return queryset.filter(client_id=client.client_id)
+    vendor_id = _vendor_id(request)
+    if vendor_id is not None:
+        return queryset.filter(vendor_id=vendor_id)
+    return queryset.none()
+
+
+def _engagement_detail(request, pk: int) -> Engagement:
+    return get_object_or_404(
+        engagement_queryset_for(request).prefetch_related(
+            Prefetch("events", queryset=EngagementEvent.objects.select_related("actor").order_by("created_at", "id"))
+        ),
+        pk=pk,
+    )
+
+
+def _require_party(request, engagement: Engagement, *parties: str) -> None:
+    """403 unless the caller is one of `parties` ("client", "vendor") of this
+    engagement, or staff. The engagement is already scoped to the caller."""
+    if request.user.is_staff:
+        return
+    membership = _membership(request)
+    if membership is not None:
+        if "client" in parties and membership.client_id == engagement.client_id:
+            return
+        if "vendor" in parties and _vendor_id(request) == engagement.vendor_id:
+            return
+    raise PermissionDenied(f"Only the {' or the '.join(parties)} of this engagement may do that.")
+
+
+# -- writes the services do not cover -----------------------------------------------------------
+
+
+def _period(start, end) -> str:
+    """A period as an ISO 8601 interval; an open end is "..": 2026-10-01/.."""
+    return f"{start.isoformat()}/{end.isoformat() if end else '..'}"
+
+
+@transaction.atomic
+def engagement_update(*, engagement: Engagement, data: dict, actor) -> None:
+    """One PATCH in one transaction: an FTE change through the service (with its
+    reason on the timeline), new dates (recorded as a dates event), the ERP's id.
+    Values equal to the current ones change nothing."""
+    if "fte" in data and data["fte"] != engagement.fte:
+        services.engagement_change_fte(engagement=engagement, fte=data["fte"], reason=data["reason"], actor=actor)
+    locked = Engagement.objects.select_for_update().get(pk=engagement.pk)
+    dates = {
+        field: data[field]
+        for field in ("start_date", "end_date")
+        if field in data and data[field] != getattr(locked, field)
+    }
+    if dates:
+        if locked.status not in services.OPEN_ENGAGEMENT_STATES:
+            raise services.EngagementError(
+                f"The dates of a {EngagementStatus(locked.status).label.lower()} engagement cannot change."
+            )
+        previous = _period(locked.start_date, locked.end_date)
+        for field, value in dates.items():
+            setattr(locked, field, value)
+        locked.save(update_fields=[*dates, "updated_at"])
+        EngagementEvent.objects.create(
+            engagement=locked,
+            kind=EngagementEvent.Kind.DATES,
+            from_value=previous,
+            to_value=_period(locked.start_date, locked.end_date),
+            note=data.get("reason", "").strip(),
+            actor=actor,
+        )
+
+
+# -- views -----------------------------------------------------------------------------------
+
+
+class EngagementApiView(GenericAPIView):
+    """EngagementError -> 409 {"detail"}."""
+
+    def get_authenticate_header(self, request):
+        # Without credentials the answer is 401, as DESIGN.md promises, even while
+        # session authentication is the only scheme configured (DRF answers 403
+        # when the first scheme names no challenge).
+        return super().get_authenticate_header(request) or 'Session realm="api"'
+
+    def handle_exception(self, exc):
+        if isinstance(exc, services.EngagementError):
+            exc = Conflict(str(exc))
+        return super().handle_exception(exc)
+
+
+class EngagementFilter(filters.FilterSet):
+    status = filters.MultipleChoiceFilter(
+        choices=EngagementStatus.choices, help_text="Repeat for several: ?status=proposed&status=active."
+    )
+    vendor = filters.NumberFilter(field_name="vendor_id", help_text="A vendor id.")
+    requirement = filters.NumberFilter(field_name="requirement_id", help_text="A requirement id.")
+
+    class Meta:
+        model = Engagement
+        fields = ["status", "vendor", "requirement"]
+
+
+class EngagementListApi(EngagementApiView):
+    """GET: the caller's engagements (a client's organization's, a vendor's
+    firm's, staff all). POST (client managers): propose an engagement to a
+    vendor of one of the organization's shortlists; the vendor accepts or
+    declines it."""
+
+    serializer_class = s.EngagementSerializer
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = EngagementFilter
+
+    def get_queryset(self):
+        return engagement_queryset_for(self.request).order_by("-created_at", "-id")
+
+    @extend_schema(operation_id="engagements_list", responses=s.EngagementSerializer(many=True))
+    def get(self, request):
+        if not request.user.is_staff and _membership(request) is None:
+            raise PermissionDenied("Only members of a client organization or a vendor firm have engagements.")
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        if page is not None:
+            return self.get_paginated_response(s.EngagementSerializer(page, many=True).data)
+        return Response(s.EngagementSerializer(queryset, many=True).data)
+
+    @extend_schema(
+        operation_id="engagements_create",
+        request=s.EngagementCreateSerializer,
+        responses={
+            201: s.EngagementDetailSerializer,
+            409: OpenApiResponse(description="The vendor already has an open engagement for this requirement."),
+        },
+    )
+    def post(self, request):
+        membership = _client_membership(request)
+        if membership is None:
+            raise PermissionDenied("Only procurement managers of a client organization propose engagements.")
+        serializer = s.EngagementCreateSerializer(
+            data=request.data,
+            match_results=MatchResult.objects.filter(run__requirement__client_id=membership.client_id).select_related(
+                "run__requirement"
+            ),
+            requirements=selectors.requirement_queryset_for(user=request.user).filter(client_id=membership.client_id),
+        )
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        engagement = services.engagement_propose(
+            result=data["match_result"],
+            proposed_by=request.user,
+            agreed_rate=data["agreed_rate"],
+            currency=data["currency"],
+            fte=data["fte"],
+            start_date=data["start_date"],
+            end_date=data["end_date"],
+        )
+        return Response(
+            s.EngagementDetailSerializer(_engagement_detail(request, engagement.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class EngagementDetailApi(EngagementApiView):
+    """GET: one engagement with its timeline. PATCH (the client): fte (with a
+    reason), start_date, end_date, external_id."""
+
+    serializer_class = s.EngagementDetailSerializer
+
+    @extend_schema(operation_id="engagements_retrieve", responses=s.EngagementDetailSerializer)
+    def get(self, request, pk):
+        return Response(s.EngagementDetailSerializer(_engagement_detail(request, pk)).data)
+
+    @extend_schema(
+        operation_id="engagements_partial_update",
+        request=s.EngagementUpdateSerializer,
+        responses={
+            200: s.EngagementDetailSerializer,
+            409: OpenApiResponse(description="A closed engagement's FTE or dates cannot change."),
+        },
+    )
+    def patch(self, request, pk):
+        engagement = _engagement_detail(request, pk)
+        _require_party(request, engagement, "client")
+        serializer = s.EngagementUpdateSerializer(engagement, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        engagement_update(engagement=engagement, data=serializer.validated_data, actor=request.user)
+        return Response(s.EngagementDetailSerializer(_engagement_detail(request, pk)).data)
+
+
+class EngagementTransitionApi(EngagementApiView):
+    """accept | decline (the vendor), complete | cancel (the client); 409 when
+    the engagement's state does not allow the action."""
+
+    serializer_class = s.EngagementTransitionSerializer
+
+    @extend_schema(
+        operation_id="engagements_transition",
+        request=s.EngagementTransitionSerializer,
+        responses={
+            200: s.EngagementDetailSerializer,
+            409: OpenApiResponse(description="The engagement's state does not allow the action."),
+        },
+    )
+    def post(self, request, pk):
+        engagement = _engagement_detail(request, pk)
+        serializer = s.EngagementTransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        action = serializer.validated_data["action"]
+        _require_party(request, engagement, services.ENGAGEMENT_TRANSITIONS[action][2])
+        services.engagement_transition(
+            engagement=engagement, action=action, actor=request.user, note=serializer.validated_data["note"]
+        )
+        return Response(s.EngagementDetailSerializer(_engagement_detail(request, pk)).data)
+
+
+class EngagementMilestonesApi(EngagementApiView):
+    """GET: the engagement's milestones by due date (both parties). POST: the
+    client adds one to a proposed or active engagement."""
+
+    serializer_class = s.MilestoneSerializer
+
+    @extend_schema(operation_id="engagements_milestones_list", responses=s.MilestoneSerializer(many=True))
+    def get(self, request, pk):
+        engagement = get_object_or_404(engagement_queryset_for(request), pk=pk)
+        milestones = Milestone.objects.filter(engagement=engagement).order_by("due_date", "id")
+        return Response(s.MilestoneSerializer(milestones, many=True).data)
+
+    @extend_schema(
+        operation_id="engagements_milestones_create",
+        request=s.MilestoneCreateSerializer,
+        responses={
+            201: s.MilestoneSerializer,
+            409: OpenApiResponse(description="A closed engagement takes no new milestones."),
+        },
+    )
+    def post(self, request, pk):
+        engagement = get_object_or_404(engagement_queryset_for(request), pk=pk)
+        _require_party(request, engagement, "client")
+        serializer = s.MilestoneCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        milestone = services.milestone_create(engagement=engagement, actor=request.user, **serializer.validated_data)
+        return Response(s.MilestoneSerializer(milestone).data, status=status.HTTP_201_CREATED)
+
+
+class _MilestoneActionApi(EngagementApiView):
+    action: str
+    parties: tuple[str, ...]
+    serializer_class = s.MilestoneSerializer
+
+    def post(self, request, pk, mid):
+        engagement = get_object_or_404(engagement_queryset_for(request), pk=pk)
+        milestone = get_object_or_404(Milestone.objects.filter(engagement=engagement), pk=mid)
+        _require_party(request, engagement, *self.parties)
+        milestone = services.milestone_advance(milestone=milestone, action=self.action, actor=request.user)
+        return Response(s.MilestoneSerializer(milestone).data)
+
+
+class MilestoneDeliverApi(_MilestoneActionApi):
+    """Mark a pending milestone delivered (the vendor, or the client for it)."""
+
+    action = "deliver"
+    parties = ("vendor", "client")
+
+    @extend_schema(
+        operation_id="engagements_milestones_deliver",
+        request=None,
+        responses={
+            200: s.MilestoneSerializer,
+            409: OpenApiResponse(description="Not pending, or the engagement is closed."),
+        },
+    )
+    def post(self, request, pk, mid):
+        return super().post(request, pk, mid)
+
+
+class MilestoneAcceptApi(_MilestoneActionApi):
+    """Accept a delivered milestone (the client)."""
+
+    action = "accept"
+    parties = ("client",)
+
+    @extend_schema(
+        operation_id="engagements_milestones_accept",
+        request=None,
+        responses={
+            200: s.MilestoneSerializer,
+            409: OpenApiResponse(description="Not delivered, or the engagement is closed."),
+        },
+    )
+    def post(self, request, pk, mid):
+        return super().post(request, pk, mid)
+
+
+class EngagementReviewApi(EngagementApiView):
+    """The client's review of a completed engagement, once (1-5 with a comment).
+    GET: the review (404 before there is one)."""
+
+    serializer_class = s.ReviewSerializer
+
+    @extend_schema(operation_id="engagements_review_retrieve", responses=s.ReviewSerializer)
+    def get(self, request, pk):
+        engagement = get_object_or_404(engagement_queryset_for(request).select_related("review"), pk=pk)
+        review = getattr(engagement, "review", None)
+        if review is None:
+            raise NotFound("This engagement has no review yet.")
+        return Response(s.ReviewSerializer(review).data)
+
+    @extend_schema(
+        operation_id="engagements_review_create",
+        request=s.ReviewCreateSerializer,
+        responses={
+            201: s.ReviewSerializer,
+            409: OpenApiResponse(description="Not completed, or already reviewed."),
+        },
+    )
+    def post(self, request, pk):
+        engagement = get_object_or_404(engagement_queryset_for(request), pk=pk)
+        _require_party(request, engagement, "client")
+        serializer = s.ReviewCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        review = services.review_create(engagement=engagement, author=request.user, **serializer.validated_data)
+        return Response(s.ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
