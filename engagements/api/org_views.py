@@ -1,0 +1,173 @@
+"""REST API for client organizations and users (DESIGN.md, "REST API v1").
+
+/clients/: staff create, update and list every organization; a client
+member reads its own (the list holds just it); anyone else gets 403 on the
+list and 404 on an organization. /users/: staff only (403 for anyone else):
+create a user with its one membership, in one transaction, or nothing.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from engagements import selectors
+from engagements.api import org_serializers as s
+from engagements.models import ClientOrganization, Membership
+
+
+class OrgApiView(GenericAPIView):
+    def get_authenticate_header(self, request):
+        # 401 without credentials, even while session authentication is the only
+        # scheme configured (DRF answers 403 when the first scheme names no challenge).
+        return super().get_authenticate_header(request) or 'Session realm="api"'
+
+
+def _require_staff(request, message: str) -> None:
+    if not request.user.is_staff:
+        raise PermissionDenied(message)
+
+
+def _membership(request) -> Membership | None:
+    if not hasattr(request, "_org_membership"):
+        request._org_membership = selectors.membership_for(user=request.user)
+    return request._org_membership
+
+
+def client_queryset_for(request) -> QuerySet[ClientOrganization]:
+    """Organizations the caller may read: staff all, a client member its own."""
+    if request.user.is_staff:
+        return ClientOrganization.objects.all()
+    membership = _membership(request)
+    if membership is None or not membership.is_client:
+        return ClientOrganization.objects.none()
+    return ClientOrganization.objects.filter(pk=membership.client_id)
+
+
+# -- writes ------------------------------------------------------------------------------------
+
+
+def client_create(*, data: dict) -> ClientOrganization:
+    try:
+        with transaction.atomic():
+            return ClientOrganization.objects.create(**data)
+    except IntegrityError:
+        # Two creations racing for one slug: the loser reads as a validation error.
+        raise ValidationError({"slug": ["An organization with this slug exists."]}) from None
+
+
+def user_create_with_membership(*, data: dict):
+    """The user and its membership, or neither (a username taken by a concurrent
+    request reads as a validation error)."""
+    try:
+        with transaction.atomic():
+            user = get_user_model().objects.create_user(
+                username=data["username"],
+                email=data["email"],
+                password=data["password"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+            )
+            Membership.objects.create(
+                user=user, client=data.get("client"), vendor=data.get("vendor"), role=data["role"]
+            )
+    except IntegrityError:
+        raise ValidationError({"username": ["A user with this username exists."]}) from None
+    return user
+
+
+# -- views -------------------------------------------------------------------------------------
+
+
+class ClientListApi(OrgApiView):
+    """GET: every organization for staff; the caller's own for a client member.
+    POST (staff): create an organization."""
+
+    serializer_class = s.ClientOrganizationSerializer
+
+    def get_queryset(self):
+        return client_queryset_for(self.request).order_by("id")
+
+    @extend_schema(operation_id="clients_list", responses=s.ClientOrganizationSerializer(many=True))
+    def get(self, request):
+        membership = _membership(request)
+        if not request.user.is_staff and (membership is None or not membership.is_client):
+            raise PermissionDenied("Only staff and members of a client organization read organizations.")
+        queryset = self.get_queryset()
+        page = self.paginate_queryset(queryset)
+        if page is not None:
+            return self.get_paginated_response(s.ClientOrganizationSerializer(page, many=True).data)
+        return Response(s.ClientOrganizationSerializer(queryset, many=True).data)
+
+    @extend_schema(
+        operation_id="clients_create",
+        request=s.ClientOrganizationSerializer,
+        responses={201: s.ClientOrganizationSerializer},
+    )
+    def post(self, request):
+        _require_staff(request, "Only staff create client organizations.")
+        serializer = s.ClientOrganizationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        organization = client_create(data=serializer.validated_data)
+        return Response(s.ClientOrganizationSerializer(organization).data, status=status.HTTP_201_CREATED)
+
+
+class ClientDetailApi(OrgApiView):
+    """GET: an organization the caller may read (404 otherwise). PATCH: staff."""
+
+    serializer_class = s.ClientOrganizationSerializer
+
+    @extend_schema(operation_id="clients_retrieve", responses=s.ClientOrganizationSerializer)
+    def get(self, request, pk):
+        return Response(s.ClientOrganizationSerializer(get_object_or_404(client_queryset_for(request), pk=pk)).data)
+
+    @extend_schema(
+        operation_id="clients_partial_update",
+        request=s.ClientOrganizationSerializer,
+        responses=s.ClientOrganizationSerializer,
+    )
+    def patch(self, request, pk):
+        organization = get_object_or_404(client_queryset_for(request), pk=pk)
+        _require_staff(request, "Only staff change client organizations.")
+        serializer = s.ClientOrganizationSerializer(organization, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            for field, value in serializer.validated_data.items():
+                setattr(organization, field, value)
+            organization.save()
+        return Response(s.ClientOrganizationSerializer(organization).data)
+
+
+class UserListApi(OrgApiView):
+    """Staff only. GET: users with their membership. POST: create a user with
+    a membership {username, email, password, client | vendor, role}."""
+
+    serializer_class = s.UserSerializer
+
+    def get_queryset(self):
+        return get_user_model().objects.select_related("membership").order_by("id")
+
+    @extend_schema(operation_id="users_list", responses=s.UserSerializer(many=True))
+    def get(self, request):
+        _require_staff(request, "Only staff manage users.")
+        queryset = self.get_queryset()
+        page = self.paginate_queryset(queryset)
+        if page is not None:
+            return self.get_paginated_response(s.UserSerializer(page, many=True).data)
+        return Response(s.UserSerializer(queryset, many=True).data)
+
+    @extend_schema(operation_id="users_create", request=s.UserCreateSerializer, responses={201: s.UserSerializer})
+    def post(self, request):
+        _require_staff(request, "Only staff manage users.")
+        serializer = s.UserCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = user_create_with_membership(data=serializer.validated_data)
+        user = self.get_queryset().get(pk=user.pk)
+        return Response(s.UserSerializer(user).data, status=status.HTTP_201_CREATED)
