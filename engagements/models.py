@@ -168,16 +168,26 @@ class Requirement(models.Model):
     status = models.CharField(max_length=10, choices=RequirementStatus.choices, default=RequirementStatus.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Delta sync: numbered by database triggers on every write (kpo/change_seq.py).
+    change_seq = models.BigIntegerField(unique=True, editable=False, db_default=0)
+    # The client's own id for this requirement (its ERP's), unique within the client.
+    external_id = models.CharField(max_length=100, blank=True, db_index=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["change_seq"])
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["client", "status"], name="requirement_client_status_idx"),
             models.Index(fields=["updated_at", "id"], name="requirement_updated_idx"),
+            models.Index(fields=["client", "change_seq"], name="requirement_client_seq_idx"),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["client", "external_id"],
+                condition=~Q(external_id=""),
+                name="requirement_external_id_unique_per_client",
+            ),
             models.CheckConstraint(condition=Q(budget_hourly_rate__gt=0), name="requirement_budget_positive"),
             models.CheckConstraint(condition=Q(estimated_hours__gt=0), name="requirement_hours_positive"),
             models.CheckConstraint(condition=Q(fte_needed__gt=0), name="requirement_fte_positive"),
@@ -392,6 +402,10 @@ class Engagement(models.Model):
     end_date = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Delta sync: numbered by database triggers on every write (kpo/change_seq.py).
+    change_seq = models.BigIntegerField(unique=True, editable=False, db_default=0)
+    # The client's own id for this engagement (its ERP's), unique within the client.
+    external_id = models.CharField(max_length=100, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -399,8 +413,15 @@ class Engagement(models.Model):
             models.Index(fields=["client", "status"], name="engagement_client_status_idx"),
             models.Index(fields=["vendor", "status"], name="engagement_vendor_status_idx"),
             models.Index(fields=["updated_at", "id"], name="engagement_updated_idx"),
+            models.Index(fields=["client", "change_seq"], name="engagement_client_seq_idx"),
+            models.Index(fields=["vendor", "change_seq"], name="engagement_vendor_seq_idx"),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["client", "external_id"],
+                condition=~Q(external_id=""),
+                name="engagement_external_id_unique_per_client",
+            ),
             models.CheckConstraint(condition=Q(agreed_rate__gt=0), name="engagement_rate_positive"),
             models.CheckConstraint(condition=Q(fte__gt=0), name="engagement_fte_positive"),
             models.CheckConstraint(

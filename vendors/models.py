@@ -107,6 +107,13 @@ class Vendor(models.Model):
     milestones_on_time_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Delta sync (kpo/api/sync.py): the database numbers every insert and update,
+    # bulk ones included, from one always-increasing counter (triggers, see
+    # kpo/change_seq.py); 0 is only a placeholder the trigger replaces. After
+    # save() the instance holds the old number: refresh_from_db(fields=["change_seq"]).
+    change_seq = models.BigIntegerField(unique=True, editable=False, db_default=0)
+    # An id the client's ERP keeps for this vendor; not unique (several ERPs may tag one vendor).
+    external_id = models.CharField(max_length=100, blank=True, db_index=True)
 
     # `domains` is tracked too: each historical record keeps the set of domains
     # the vendor covered at that moment (vendors_historicalvendor_domains).
@@ -117,6 +124,7 @@ class Vendor(models.Model):
             "milestones_accepted_count",
             "milestones_on_time_count",
             "updated_at",
+            "change_seq",
         ],
         m2m_fields=["domains"],
     )

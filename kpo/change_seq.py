@@ -1,0 +1,278 @@
+# ruff: noqa: S608 - the SQL is built from the fixed SYNCED_TABLES names and constants, never from input
+"""The change number behind delta sync, kept by the database itself.
+
+Every insert and update of a vendor, requirement or engagement takes the next
+number of ONE counter shared by the three tables and by kpo.Tombstone, so
+`QuerySet.update()`, `bulk_update()`, raw SQL and the admin advance it as
+surely as `save()` does. Deletions (and a vendor's deactivation) write a
+tombstone row numbered from the same counter, from triggers too, so bulk
+deletes are covered.
+
+PostgreSQL: a sequence `kpo_change_seq`, `kpo_next_change_seq()` and BEFORE
+INSERT OR UPDATE triggers that set NEW.change_seq; AFTER DELETE (and AFTER
+UPDATE OF is_active for vendors) triggers write the tombstones.
+
+SQLite (development): a one-row counter table `kpo_change_counter`; AFTER
+INSERT triggers issue a no-op UPDATE of the row, and the AFTER UPDATE trigger
+bumps the counter and writes the number into the row. That inner UPDATE does
+not fire its own trigger again because SQLite's `recursive_triggers` is off
+(its default, which Django keeps). SQLite has one writer at a time, so numbers
+always commit in order there. A migration that rebuilds one of these tables on
+SQLite (Django's `_remake_table`) drops its triggers: re-run
+`sqlite_table_triggers()` after such an operation.
+
+The in-flight problem (PostgreSQL): a transaction may take number 100, and
+commit after another transaction's 101 is already visible. A client syncing
+in between would store 101 and never ask for 100 again. So every writing
+transaction, before it takes its first number, reads the sequence's current
+value F and holds a shared transaction-level advisory lock whose key encodes F
+("every number I take is above F"). `kpo_change_seq_watermark()` reads the
+sequence's last value L, then the advisory locks held right now (pg_locks),
+and answers min(L, smallest F): every number at or below it belongs to a
+transaction that has finished (committed rows are visible to the next
+statement's snapshot: PostgreSQL releases locks after making the commit
+visible). Sync responses serve only rows at or below the watermark; rows
+above it come in the next sync. The watermark never decreases. The reader's
+own claim is left out: its own uncommitted rows are visible to itself. Readers never
+block writers and writers never block each other (shared locks).
+"""
+
+from django.db import migrations, router
+
+# High 16 bits of the advisory lock keys: "KP". The low 48 bits carry F.
+LOCK_NAMESPACE = 0x4B50
+LOCK_SHIFT = 48
+
+SYNCED_TABLES = {
+    # table: (resource, client_id expression, vendor_id expression, has is_active)
+    "vendors_vendor": ("vendor", "NULL", "{row}.id", True),
+    "engagements_requirement": ("requirement", "{row}.client_id", "NULL", False),
+    "engagements_engagement": ("engagement", "{row}.client_id", "{row}.vendor_id", False),
+}
+
+# -- PostgreSQL ------------------------------------------------------------------
+
+POSTGRES_COUNTER = f"""
+CREATE SEQUENCE IF NOT EXISTS kpo_change_seq AS bigint;
+
+CREATE OR REPLACE FUNCTION kpo_next_change_seq() RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    floor_value bigint;
+BEGIN
+    -- Once per transaction: claim "my numbers are above floor_value" before taking any.
+    IF coalesce(current_setting('kpo.change_seq_floor', true), '') = '' THEN
+        SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END INTO floor_value FROM kpo_change_seq;
+        PERFORM pg_advisory_xact_lock_shared(({LOCK_NAMESPACE}::bigint << {LOCK_SHIFT}) + floor_value);
+        PERFORM set_config('kpo.change_seq_floor', floor_value::text, true);
+    END IF;
+    RETURN nextval('kpo_change_seq');
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION kpo_change_seq_watermark() RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    last_assigned bigint;
+    oldest_claim bigint;
+BEGIN
+    -- Order matters: the sequence first, then the claims.
+    SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END INTO last_assigned FROM kpo_change_seq;
+    SELECT min(((l.classid::bigint << 32) | l.objid::bigint) - ({LOCK_NAMESPACE}::bigint << {LOCK_SHIFT}))
+      INTO oldest_claim
+      FROM pg_locks l
+     WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted AND l.pid <> pg_backend_pid()
+       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+       AND (l.classid::bigint >> 16) = {LOCK_NAMESPACE};
+    RETURN least(last_assigned, coalesce(oldest_claim, last_assigned));
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION kpo_set_change_seq() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.change_seq := kpo_next_change_seq();
+    RETURN NEW;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION kpo_write_tombstone(
+    p_resource text, p_object_id bigint, p_external_id text, p_client_id bigint, p_vendor_id bigint, p_reason text
+) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO kpo_tombstone (resource, object_id, external_id, client_id, vendor_id, reason, change_seq, created_at)
+    VALUES (p_resource, p_object_id, p_external_id, p_client_id, p_vendor_id, p_reason, kpo_next_change_seq(), now());
+END;
+$$;
+"""
+
+POSTGRES_COUNTER_REVERSE = """
+DROP FUNCTION IF EXISTS kpo_write_tombstone(text, bigint, text, bigint, bigint, text);
+DROP FUNCTION IF EXISTS kpo_set_change_seq();
+DROP FUNCTION IF EXISTS kpo_change_seq_watermark();
+DROP FUNCTION IF EXISTS kpo_next_change_seq();
+DROP SEQUENCE IF EXISTS kpo_change_seq;
+"""
+
+
+def _tombstone_args(table: str, reason: str) -> str:
+    resource, client, vendor, _ = SYNCED_TABLES[table]
+    return f"'{resource}', OLD.id, OLD.external_id, {client.format(row='OLD')}, {vendor.format(row='OLD')}, '{reason}'"
+
+
+def postgres_backfill(table: str) -> str:
+    return f"UPDATE {table} SET change_seq = kpo_next_change_seq()"
+
+
+def postgres_table_triggers(table: str) -> str:  # one string: psycopg runs several statements
+    """Numbering and tombstone triggers for one table."""
+    sql = f"""
+CREATE TRIGGER {table}_change_seq BEFORE INSERT OR UPDATE ON {table}
+    FOR EACH ROW EXECUTE FUNCTION kpo_set_change_seq();
+CREATE OR REPLACE FUNCTION {table}_tombstone() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        PERFORM kpo_write_tombstone({_tombstone_args(table, "deleted")});
+    ELSE
+        PERFORM kpo_write_tombstone({_tombstone_args(table, "deactivated")});
+    END IF;
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER {table}_tombstone_delete AFTER DELETE ON {table}
+    FOR EACH ROW EXECUTE FUNCTION {table}_tombstone();
+"""
+    if SYNCED_TABLES[table][3]:
+        sql += f"""
+CREATE TRIGGER {table}_tombstone_deactivate AFTER UPDATE OF is_active ON {table}
+    FOR EACH ROW WHEN (OLD.is_active AND NOT NEW.is_active) EXECUTE FUNCTION {table}_tombstone();
+"""
+    return sql
+
+
+def postgres_table_triggers_reverse(table: str) -> str:
+    return f"""
+DROP TRIGGER IF EXISTS {table}_tombstone_deactivate ON {table};
+DROP TRIGGER IF EXISTS {table}_tombstone_delete ON {table};
+DROP TRIGGER IF EXISTS {table}_change_seq ON {table};
+DROP FUNCTION IF EXISTS {table}_tombstone();
+"""
+
+
+# -- SQLite ----------------------------------------------------------------------
+
+# SQLite runs one statement per execute(): these builders return lists.
+SQLITE_COUNTER = [
+    "CREATE TABLE IF NOT EXISTS kpo_change_counter (id integer PRIMARY KEY CHECK (id = 1), value integer NOT NULL)",
+    "INSERT OR IGNORE INTO kpo_change_counter (id, value) VALUES (1, 0)",
+]
+
+SQLITE_COUNTER_REVERSE = ["DROP TABLE IF EXISTS kpo_change_counter"]
+
+_SQLITE_BUMP = "UPDATE kpo_change_counter SET value = value + 1 WHERE id = 1;"
+_SQLITE_CURRENT = "(SELECT value FROM kpo_change_counter WHERE id = 1)"
+
+
+def sqlite_backfill(table: str) -> list[str]:
+    """Number the existing rows in id order (before the triggers exist)."""
+    return [
+        f"""UPDATE {table} SET change_seq = {_SQLITE_CURRENT} + ranked.n
+  FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM {table}) AS ranked
+ WHERE {table}.id = ranked.id""",
+        f"UPDATE kpo_change_counter SET value = value + (SELECT count(*) FROM {table}) WHERE id = 1",
+    ]
+
+
+def _sqlite_tombstone(table: str, reason: str) -> str:
+    resource, client, vendor, _ = SYNCED_TABLES[table]
+    return f"""{_SQLITE_BUMP}
+    INSERT INTO kpo_tombstone (resource, object_id, external_id, client_id, vendor_id, reason, change_seq, created_at)
+    VALUES ('{resource}', OLD.id, OLD.external_id, {client.format(row="OLD")}, {vendor.format(row="OLD")},
+            '{reason}', {_SQLITE_CURRENT}, strftime('%Y-%m-%d %H:%M:%f', 'now'));"""
+
+
+def sqlite_table_triggers(table: str) -> list[str]:
+    """Idempotent (IF NOT EXISTS): safe to re-run after a table rebuild."""
+    statements = [
+        f"""CREATE TRIGGER IF NOT EXISTS {table}_change_seq_insert AFTER INSERT ON {table} BEGIN
+    UPDATE {table} SET change_seq = change_seq WHERE id = NEW.id;
+END""",
+        f"""CREATE TRIGGER IF NOT EXISTS {table}_change_seq_update AFTER UPDATE ON {table} BEGIN
+    {_SQLITE_BUMP}
+    UPDATE {table} SET change_seq = {_SQLITE_CURRENT} WHERE id = NEW.id;
+END""",
+        f"""CREATE TRIGGER IF NOT EXISTS {table}_tombstone_delete AFTER DELETE ON {table} BEGIN
+    {_sqlite_tombstone(table, "deleted")}
+END""",
+    ]
+    if SYNCED_TABLES[table][3]:
+        statements.append(
+            f"""CREATE TRIGGER IF NOT EXISTS {table}_tombstone_deactivate AFTER UPDATE OF is_active ON {table}
+WHEN OLD.is_active AND NOT NEW.is_active BEGIN
+    {_sqlite_tombstone(table, "deactivated")}
+END"""
+        )
+    return statements
+
+
+def sqlite_table_triggers_reverse(table: str) -> list[str]:
+    return [
+        f"DROP TRIGGER IF EXISTS {table}_{name}"
+        for name in ("change_seq_insert", "change_seq_update", "tombstone_delete", "tombstone_deactivate")
+    ]
+
+
+def change_seq_watermark(connection) -> int:
+    """The highest change number at or below which every numbered write has
+    finished (see the module docstring). On SQLite, where numbers commit in
+    order, the counter's committed value."""
+    sql = (
+        "SELECT kpo_change_seq_watermark()"
+        if connection.vendor == "postgresql"
+        else "SELECT value FROM kpo_change_counter WHERE id = 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchone()[0]
+
+
+class RunSQLForVendor(migrations.RunSQL):
+    """RunSQL with one script per database vendor ("postgresql", "sqlite"),
+    each given as a list of statements, with their reverses."""
+
+    def __init__(self, *, forwards: dict[str, list[str]], backwards: dict[str, list[str]]):
+        self.forwards_by_vendor = forwards
+        self.backwards_by_vendor = backwards
+        super().__init__(sql=migrations.RunSQL.noop, reverse_sql=migrations.RunSQL.noop)
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if router.allow_migrate(schema_editor.connection.alias, app_label, **self.hints):
+            self._run_sql(schema_editor, self.forwards_by_vendor[schema_editor.connection.vendor])
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if router.allow_migrate(schema_editor.connection.alias, app_label, **self.hints):
+            self._run_sql(schema_editor, self.backwards_by_vendor[schema_editor.connection.vendor])
+
+    def describe(self):
+        return "Raw SQL per database vendor"
+
+
+def backfill_operation(table: str) -> RunSQLForVendor:
+    return RunSQLForVendor(
+        forwards={"postgresql": [postgres_backfill(table)], "sqlite": sqlite_backfill(table)},
+        backwards={"postgresql": [], "sqlite": []},
+    )
+
+
+def triggers_operation(table: str) -> RunSQLForVendor:
+    return RunSQLForVendor(
+        forwards={"postgresql": [postgres_table_triggers(table)], "sqlite": sqlite_table_triggers(table)},
+        backwards={
+            "postgresql": [postgres_table_triggers_reverse(table)],
+            "sqlite": sqlite_table_triggers_reverse(table),
+        },
+    )
+
+
+def counter_operation() -> RunSQLForVendor:
+    return RunSQLForVendor(
+        forwards={"postgresql": [POSTGRES_COUNTER], "sqlite": SQLITE_COUNTER},
+        backwards={"postgresql": [POSTGRES_COUNTER_REVERSE], "sqlite": SQLITE_COUNTER_REVERSE},
+    )
