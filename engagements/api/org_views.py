@@ -97,8 +97,7 @@ class ClientListApi(OrgApiView):
 
     @extend_schema(operation_id="clients_list", responses=s.ClientOrganizationSerializer(many=True))
     def get(self, request):
-        membership = _membership(request)
-        if not request.user.is_staff and (membership is None or not membership.is_client):
+        if not request.user.is_staff and not getattr(_membership(request), "is_client", False):
             raise PermissionDenied("Only staff and members of a client organization read organizations.")
         queryset = self.get_queryset()
         page = self.paginate_queryset(queryset)
