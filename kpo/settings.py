@@ -52,6 +52,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body: an oversized API request is refused with a JSON 413.
+    "kpo.middleware.ApiBodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -170,18 +172,53 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="KPO Match <noreply@kpo-match.example>")
 TEAM_INVITATION_TTL_HOURS = env_int("TEAM_INVITATION_TTL_HOURS", 72)  # a vendor team invitation link's lifetime
 
+
+def _throttle_rate(name: str, default: str) -> str | None:
+    """A DRF rate such as "600/min"; "off" disables that throttle (e.g. for a benchmark)."""
+    value = env_str(name, default=default).strip()
+    if value.lower() in {"off", "none"}:
+        return None
+    count, _, period = value.partition("/")
+    if not count.isdigit() or period[:1] not in {"s", "m", "h", "d"}:
+        raise ImproperlyConfigured(f'{name} must look like "600/min" (per s, min, hour or day) or be "off".')
+    return value
+
+
 REST_FRAMEWORK = {
+    # A token first: its scheme names the WWW-Authenticate challenge, so a request
+    # without credentials is answered 401 (DRF answers 403 when the first scheme
+    # has no challenge, as session authentication has none).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "kpo.api_auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "kpo.api.errors.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "kpo.api.throttling.TokenRateThrottle",
+        "kpo.api.throttling.AnonymousRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": _throttle_rate("API_THROTTLE_USER", "600/min"),  # per token (or browser session)
+        "anon": _throttle_rate("API_THROTTLE_ANON", "60/min"),  # per address, public endpoints
+        "token_create": _throttle_rate("API_THROTTLE_TOKEN_CREATE", "10/min"),  # per address
+    },
+    # Proxies in front of the app whose X-Forwarded-For entries are trusted for the
+    # client address; 0 uses the connection's address, so the header cannot be forged
+    # to dodge the anonymous throttle.
+    "NUM_PROXIES": env_int("API_NUM_PROXIES", 0),
 }
+# The largest API request body (JSON); a proposal's multipart upload may carry
+# PROPOSAL_ATTACHMENT_MAX_MB + 1 MiB (kpo/middleware.py).
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
+API_IMPORT_MAX_BYTES = env_int("API_IMPORT_MAX_BYTES", 50 * 1024 * 1024)  # a vendor CSV import
 KNOX_TOKEN_MODEL = "kpo.ApiToken"  # noqa: S105 (a model name, not a secret)
 # knox's own migrations create its default token table even when the model is
 # swapped for kpo.ApiToken; without migrations it creates nothing.
 MIGRATION_MODULES = {"knox": None}
-REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Token", "AUTO_REFRESH": False}
+# Keys start with "kpo_" so secret scanners (and people) recognize a leaked one.
+REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Token", "AUTO_REFRESH": False, "TOKEN_PREFIX": "kpo_"}
 SPECTACULAR_SETTINGS = {
     "TITLE": "KPO Match API",
     "DESCRIPTION": "Vendor matching for knowledge process outsourcing.",
@@ -235,6 +272,25 @@ CELERY_BEAT_SCHEDULE = {
     "idempotency-purge": {"task": "kpo.tasks.idempotency_purge", "schedule": 3600.0},
 }
 HEARTBEAT_MAX_AGE_SECONDS = env_int("HEARTBEAT_MAX_AGE_SECONDS", 300)
+
+# Cache: API throttle counters (and anything else cached) in Redis, shared by every
+# worker process and host; the broker's Redis unless REDIS_CACHE_URL names another.
+# Without Redis (the demo) each process keeps its own in memory.
+REDIS_CACHE_URL = env_str(
+    "REDIS_CACHE_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
+)
+if REDIS_CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_CACHE_URL,
+            "KEY_PREFIX": "kpo-cache",
+            # A stalled Redis must not hang requests (the throttles then let requests through).
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Idempotency-Key on API POSTs: how long a key replays its first response, and how
 # long a duplicate sent while the first is still running waits for it.

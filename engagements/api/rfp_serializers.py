@@ -28,6 +28,7 @@ from engagements.models import (
     RfpInvitation,
     RfpStatus,
 )
+from kpo.api.serializers import StrictFieldsMixin
 from kpo.codes import validate_currency
 from vendors.models import ExchangeRate
 
@@ -65,12 +66,12 @@ class AwareDateTimeField(serializers.DateTimeField):
 # -- client side: input ----------------------------------------------------------------------
 
 
-class CriterionInputSerializer(serializers.Serializer):
+class CriterionInputSerializer(StrictFieldsMixin, serializers.Serializer):
     name = serializers.CharField(max_length=100)
     weight = serializers.IntegerField(min_value=1, max_value=100)
 
 
-class RfpCreateSerializer(serializers.Serializer):
+class RfpCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     """`match_run` must be a run of the caller's organization (the view passes
     the scoped queryset); `vendors` must be active vendors on its shortlist."""
 
@@ -143,28 +144,28 @@ class RfpCreateSerializer(serializers.Serializer):
         return attrs
 
 
-class RfpCancelSerializer(serializers.Serializer):
+class RfpCancelSerializer(StrictFieldsMixin, serializers.Serializer):
     reason = serializers.CharField(max_length=rfp_services.REASON_MAX_LENGTH)
 
 
-class RfpAwardSerializer(serializers.Serializer):
+class RfpAwardSerializer(StrictFieldsMixin, serializers.Serializer):
     proposal = serializers.IntegerField(min_value=1)
     note = serializers.CharField(
         max_length=rfp_services.REASON_MAX_LENGTH, required=False, allow_blank=True, default=""
     )
 
 
-class ProposalShortlistSerializer(serializers.Serializer):
+class ProposalShortlistSerializer(StrictFieldsMixin, serializers.Serializer):
     shortlisted = serializers.BooleanField()
 
 
-class ScoreInputSerializer(serializers.Serializer):
+class ScoreInputSerializer(StrictFieldsMixin, serializers.Serializer):
     criterion = serializers.IntegerField(min_value=1)
     score = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(max_length=SCORE_COMMENT_MAX_LENGTH, required=False, allow_blank=True, default="")
 
 
-class ProposalScoresSerializer(serializers.Serializer):
+class ProposalScoresSerializer(StrictFieldsMixin, serializers.Serializer):
     """The caller's own scores of one proposal: one row per criterion of the RFP."""
 
     scores = ScoreInputSerializer(many=True, allow_empty=False)
@@ -495,7 +496,7 @@ class VendorInvitationSerializer(serializers.ModelSerializer):
         return None if proposal is None else OwnProposalSerializer(proposal, context=self.context).data
 
 
-class ProposalInputSerializer(serializers.Serializer):
+class ProposalInputSerializer(StrictFieldsMixin, serializers.Serializer):
     """The whole proposal (PUT replaces every field; a field left out is cleared).
     `submit: true` submits it, or submits a revision of a submitted one; a
     submitted proposal cannot go back to draft. JSON, or multipart with an
@@ -574,5 +575,5 @@ class ProposalInputSerializer(serializers.Serializer):
         )
 
 
-class InvitationDeclineSerializer(serializers.Serializer):
+class InvitationDeclineSerializer(StrictFieldsMixin, serializers.Serializer):
     reason = serializers.CharField(max_length=rfp_services.REASON_MAX_LENGTH)

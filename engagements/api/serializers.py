@@ -15,6 +15,7 @@ from engagements.models import (
     RequirementStatus,
     SelectionMethod,
 )
+from kpo.api.serializers import StrictFieldsMixin
 from kpo.codes import validate_country, validate_currency, validate_language
 from vendors.models import Certification, ExchangeRate, ExpertiseArea, Seniority, Skill
 
@@ -39,7 +40,7 @@ class CodeListField(serializers.ListField):
         return values
 
 
-class RequirementSkillSerializer(serializers.Serializer):
+class RequirementSkillSerializer(StrictFieldsMixin, serializers.Serializer):
     skill = serializers.SlugRelatedField(slug_field="code", queryset=Skill.objects.filter(is_active=True))
     min_proficiency = serializers.IntegerField(min_value=1, max_value=5, default=3)
     weight = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=Decimal("0.01"), default=Decimal("1"))
@@ -63,7 +64,7 @@ class WeightsSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class RequirementSerializer(serializers.ModelSerializer):
+class RequirementSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     client = serializers.PrimaryKeyRelatedField(read_only=True)
     domain = serializers.SlugRelatedField(slug_field="code", queryset=ExpertiseArea.objects.all())
     skills = RequirementSkillSerializer(many=True, source="requirement_skills")

@@ -119,8 +119,8 @@ def test_requirements_of_another_organization_are_404(owner, outsider):
 
 
 def test_anonymous_callers_are_refused(client):
-    assert client.get("/api/v1/requirements/").status_code == 403  # session auth: no credentials
-    assert client.post("/api/v1/requirements/1/match-runs/").status_code == 403
+    assert client.get("/api/v1/requirements/").status_code == 401  # no credentials
+    assert client.post("/api/v1/requirements/1/match-runs/").status_code == 401
 
 
 def test_a_manager_updates_skills_and_weights(owner):

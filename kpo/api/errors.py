@@ -1,0 +1,53 @@
+"""One error shape for the whole API.
+
+- Field errors keep DRF's shape: `{"field": ["message", ...]}`, nested the way
+  the input is nested, `non_field_errors` for the object as a whole.
+- Every other error is `{"detail": "message"}`: 401, 403, 404 (always
+  "Not found.": a different wording must never hint that an object of another
+  organization exists), 405, 409, 413, 415, 429 (with Retry-After).
+- An unexpected exception is logged with its traceback and answered
+  `{"detail": "Internal server error."}`: no stack trace, SQL or setting leaks.
+  With DEBUG on it propagates to Django's debug page instead.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+logger = logging.getLogger("kpo.api")
+
+NOT_FOUND_MESSAGE = "Not found."
+SERVER_ERROR_MESSAGE = "Internal server error."
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The shape of every error that is not a field error (for the schema)."""
+
+    detail = serializers.CharField()
+
+
+def api_exception_handler(exc, context):
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        if settings.DEBUG:
+            return None
+        view = context.get("view")
+        request = context.get("request")
+        logger.error(
+            "Unhandled API error in %s (%s %s)",
+            type(view).__name__ if view is not None else "?",
+            getattr(request, "method", "?"),
+            getattr(request, "path", "?"),
+            exc_info=exc,
+        )
+        set_rollback()
+        return Response({"detail": SERVER_ERROR_MESSAGE}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    if response.status_code == status.HTTP_404_NOT_FOUND:
+        response.data = {"detail": NOT_FOUND_MESSAGE}
+    return response
