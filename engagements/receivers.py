@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db.models import OuterRef, Subquery
 
 from engagements.models import MatchResult, MatchRun, MatchRunStatus, Requirement, RequirementStatus
+from engagements.webhooks import webhook_emit_vendors_updated
 
 
 def mark_shortlists_stale(*, vendor_ids: list[int], changed_at: datetime) -> int:
@@ -34,3 +35,4 @@ def on_vendor_changed(sender, *, vendor_ids: list[int], changed_at: datetime, **
     """vendors.signals.vendor_changed: sent inside the transaction of the profile
     change, so the mark commits (or rolls back) with it."""
     mark_shortlists_stale(vendor_ids=vendor_ids, changed_at=changed_at)
+    webhook_emit_vendors_updated(vendor_ids=vendor_ids, changed_at=changed_at)

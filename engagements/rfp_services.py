@@ -55,6 +55,7 @@ from engagements.models import (
     RfpStatus,
 )
 from engagements.services import OPEN_ENGAGEMENT_STATES, EngagementError
+from engagements.webhooks import webhook_emit_engagement, webhook_emit_proposal_submitted
 from vendors.models import ExchangeRate
 
 MAX_INVITEES = 20
@@ -397,6 +398,8 @@ def proposal_save(
         locked.responded_at = now
         locked.save(update_fields=["status", "responded_at"])
         _open_if_everyone_answered(rfp)
+    if submit:
+        webhook_emit_proposal_submitted(proposal=proposal, invitation=locked, client_id=rfp.client_id)
     return proposal
 
 
@@ -504,6 +507,7 @@ def rfp_award(*, proposal: Proposal, actor, note: str = "") -> Proposal:
         note=(f"Awarded from the request for proposal “{rfp.title}”. {note}").strip(),
         actor=actor,
     )
+    webhook_emit_engagement(engagement=engagement, change={"kind": "created", "to": EngagementStatus.ACTIVE})
     locked.status = ProposalStatus.AWARDED
     locked.save(update_fields=["status", "updated_at"])
     Proposal.objects.filter(invitation__rfp=rfp).exclude(pk=locked.pk).filter(status__in=SUBMITTED_STATES).update(

@@ -24,6 +24,7 @@ from engagements.models import (
     RequirementSkill,
     Review,
 )
+from engagements.webhooks import webhook_emit_engagement
 from vendors.models import Vendor
 
 REQUIREMENT_FIELDS = (
@@ -211,6 +212,7 @@ def engagement_propose(
         note=f"Proposed from rank {result.rank} of match run {result.run_id}.",
         actor=proposed_by,
     )
+    webhook_emit_engagement(engagement=engagement, change={"kind": "created", "to": EngagementStatus.PROPOSED})
     return engagement
 
 
@@ -255,6 +257,7 @@ def engagement_transition(*, engagement: Engagement, action: str, actor, note: s
         note=note,
         actor=actor,
     )
+    webhook_emit_engagement(engagement=locked, change={"kind": "status", "from": previous, "to": target})
     return locked
 
 
@@ -285,6 +288,7 @@ def engagement_change_fte(*, engagement: Engagement, fte: Decimal, reason: str, 
         note=reason.strip(),
         actor=actor,
     )
+    webhook_emit_engagement(engagement=locked, change={"kind": "fte", "from": previous, "to": fte})
     return locked
 
 

@@ -3,6 +3,7 @@
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
+from engagements import webhooks
 from engagements.matching import runs
 
 
@@ -39,3 +40,24 @@ def match_run_chunk(self, chunk_id: int) -> str:
 @shared_task(name="engagements.tasks.match_runs_sweep", ignore_result=True, soft_time_limit=50, time_limit=60)
 def match_runs_sweep() -> dict:
     return runs.match_runs_sweep()
+
+
+# -- webhooks (engagements/webhooks.py) ---------------------------------------------
+# Short jobs on the default queue. One attempt per message; the retry schedule
+# lives on the delivery row (next_attempt_at), not in Celery's retry machinery.
+
+
+@shared_task(
+    name="engagements.tasks.webhook_deliver",
+    ignore_result=True,
+    acks_late=True,
+    soft_time_limit=webhooks.TASK_SOFT_TIME_LIMIT,
+    time_limit=webhooks.TASK_TIME_LIMIT,
+)
+def webhook_deliver(delivery_id: int) -> str:
+    return webhooks.webhook_delivery_attempt(delivery_id=delivery_id)
+
+
+@shared_task(name="engagements.tasks.webhook_deliveries_sweep", ignore_result=True, soft_time_limit=50, time_limit=60)
+def webhook_deliveries_sweep() -> dict:
+    return webhooks.webhook_deliveries_sweep()

@@ -228,7 +228,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"LocationClassEnum": "engagements.models.LocationClass"},
+    "ENUM_NAME_OVERRIDES": {
+        "LocationClassEnum": "engagements.models.LocationClass",
+        "WebhookEventEnum": "engagements.models.WebhookEvent",
+    },
 }
 
 # Celery. With CELERY_BROKER_URL unset, tasks run in-process at once (the
@@ -270,8 +273,21 @@ CELERY_BEAT_SCHEDULE = {
     "match-runs-sweep": {"task": "engagements.tasks.match_runs_sweep", "schedule": 60.0},
     # Forgets Idempotency-Keys past their lifetime.
     "idempotency-purge": {"task": "kpo.tasks.idempotency_purge", "schedule": 3600.0},
+    # Sends webhook deliveries that are due but whose message was lost or never given a countdown.
+    "webhook-deliveries-sweep": {"task": "engagements.tasks.webhook_deliveries_sweep", "schedule": 60.0},
 }
 HEARTBEAT_MAX_AGE_SECONDS = env_int("HEARTBEAT_MAX_AGE_SECONDS", 300)
+
+# Webhooks (engagements/webhooks.py, docs/webhooks.md): per-attempt timeout, attempts per
+# delivery, backoff with full jitter, and how many deliveries in a row may fail every
+# attempt before the endpoint is disabled. Private/loopback targets are refused in
+# production (SSRF); DEBUG (and the tests) allow them for local receivers.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_BACKOFF_BASE_SECONDS = env_int("WEBHOOK_BACKOFF_BASE_SECONDS", 30)
+WEBHOOK_BACKOFF_CAP_SECONDS = env_int("WEBHOOK_BACKOFF_CAP_SECONDS", 6 * 3600)
+WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 20)
+WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=DEBUG)
 
 # Cache: API throttle counters (and anything else cached) in Redis, shared by every
 # worker process and host; the broker's Redis unless REDIS_CACHE_URL names another.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from engagements.api import engagement_views, org_views, rfp_views, views
+from engagements.api import engagement_views, org_views, rfp_views, views, webhook_views
 
 urlpatterns = [
     path("requirements/", views.RequirementListApi.as_view(), name="api-requirement-list"),
@@ -51,4 +51,18 @@ urlpatterns = [
     path("clients/", org_views.ClientListApi.as_view(), name="api-client-list"),
     path("clients/<int:pk>/", org_views.ClientDetailApi.as_view(), name="api-client-detail"),
     path("users/", org_views.UserListApi.as_view(), name="api-user-list"),
+    # Webhooks of the caller's client organization (docs/webhooks.md).
+    path("webhooks/", webhook_views.WebhookEndpointListApi.as_view(), name="api-webhook-list"),
+    path("webhooks/<int:pk>/", webhook_views.WebhookEndpointDetailApi.as_view(), name="api-webhook-detail"),
+    path("webhooks/<int:pk>/enable/", webhook_views.WebhookEndpointEnableApi.as_view(), name="api-webhook-enable"),
+    path(
+        "webhooks/<int:pk>/deliveries/",
+        webhook_views.WebhookDeliveryListApi.as_view(),
+        name="api-webhook-deliveries",
+    ),
+    path(
+        "webhooks/<int:pk>/deliveries/<int:delivery_id>/redeliver/",
+        webhook_views.WebhookDeliveryRedeliverApi.as_view(),
+        name="api-webhook-delivery-redeliver",
+    ),
 ]

@@ -47,6 +47,7 @@ from engagements.matching.candidates import (
 )
 from engagements.matching.scoring import COMPONENTS, Score, Scorer, VendorProfile, resolve_weights
 from engagements.models import MatchResult, MatchRun, MatchRunChunk, MatchRunStatus, Requirement
+from engagements.webhooks import webhook_emit_match_run
 from vendors.models import ExchangeRate, Vendor
 
 logger = logging.getLogger(__name__)
@@ -238,11 +239,15 @@ def _claim_run(run_id: int, task_id: str) -> MatchRun | None:
 
 
 def match_run_fail(*, run_id: int, error: str) -> bool:
-    return bool(
-        MatchRun.objects.filter(pk=run_id, status__in=[MatchRunStatus.PENDING, MatchRunStatus.RUNNING]).update(
-            status=MatchRunStatus.FAILED, error=error[:2000], finished_at=timezone.now(), claimed_until=None
+    with transaction.atomic():  # the webhook outbox row commits with the failure
+        failed = bool(
+            MatchRun.objects.filter(pk=run_id, status__in=[MatchRunStatus.PENDING, MatchRunStatus.RUNNING]).update(
+                status=MatchRunStatus.FAILED, error=error[:2000], finished_at=timezone.now(), claimed_until=None
+            )
         )
-    )
+        if failed:
+            webhook_emit_match_run(run_id=run_id)
+    return failed
 
 
 # -- executing ------------------------------------------------------------------
@@ -424,6 +429,7 @@ def _write_results(run: MatchRun, context: MatchContext, outcome: RangeOutcome, 
             "claimed_until",
         ]
     )
+    webhook_emit_match_run(run_id=run.pk)
 
 
 def _decimal(value: float | None) -> Decimal | None:

@@ -1,0 +1,153 @@
+"""Webhook endpoints of the caller's client organization and their delivery log
+(docs/webhooks.md). Client managers manage their own organization's endpoints;
+vendor members get 403; another organization's ids answer 404. Staff read all."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+
+from engagements import selectors, webhooks
+from engagements.api import webhook_serializers as s
+from engagements.models import WebhookDelivery, WebhookEndpoint
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state."
+    default_code = "conflict"
+
+
+class NewestFirstPagination(CursorPagination):
+    """Cursor pages on the id (unique and increasing), newest first."""
+
+    ordering = "-id"
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def _client_id(request, *, write: bool) -> int | None:
+    """The caller's client organization id; None for staff reading everything.
+    Anyone else (vendor members, users without an organization) gets 403."""
+    membership = selectors.membership_for(user=request.user)
+    if membership is not None and membership.is_client:
+        return membership.client_id
+    if request.user.is_staff and not write:
+        return None
+    raise PermissionDenied("Only procurement managers of a client organization manage webhooks.")
+
+
+def _endpoints(request, *, write: bool = False) -> QuerySet[WebhookEndpoint]:
+    client_id = _client_id(request, write=write)
+    queryset = WebhookEndpoint.objects.all()
+    return queryset if client_id is None else queryset.filter(client_id=client_id)
+
+
+class WebhookApiView(GenericAPIView):
+    pagination_class = NewestFirstPagination
+
+    def endpoint(self, request, pk: int, *, write: bool = False) -> WebhookEndpoint:
+        return get_object_or_404(_endpoints(request, write=write), pk=pk)
+
+
+class WebhookEndpointListApi(WebhookApiView):
+    """GET the organization's endpoints; POST registers one and answers its
+    secret, this once."""
+
+    serializer_class = s.WebhookEndpointSerializer
+
+    @extend_schema(operation_id="webhooks_list", responses=s.WebhookEndpointSerializer(many=True))
+    def get(self, request):
+        page = self.paginate_queryset(_endpoints(request))
+        return self.get_paginated_response(s.WebhookEndpointSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="webhooks_create",
+        request=s.WebhookEndpointInputSerializer,
+        responses={201: s.WebhookEndpointWithSecretSerializer},
+    )
+    def post(self, request):
+        client_id = _client_id(request, write=True)
+        serializer = s.WebhookEndpointInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        endpoint = webhooks.webhook_endpoint_create(client_id=client_id, **serializer.validated_data)
+        return Response(s.WebhookEndpointWithSecretSerializer(endpoint).data, status=status.HTTP_201_CREATED)
+
+
+class WebhookEndpointDetailApi(WebhookApiView):
+    serializer_class = s.WebhookEndpointSerializer
+
+    @extend_schema(operation_id="webhooks_retrieve", responses=s.WebhookEndpointSerializer)
+    def get(self, request, pk):
+        return Response(s.WebhookEndpointSerializer(self.endpoint(request, pk)).data)
+
+    @extend_schema(
+        operation_id="webhooks_partial_update",
+        request=s.WebhookEndpointInputSerializer(partial=True),
+        responses=s.WebhookEndpointSerializer,
+    )
+    def patch(self, request, pk):
+        endpoint = self.endpoint(request, pk, write=True)
+        serializer = s.WebhookEndpointInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = {key: value for key, value in serializer.validated_data.items() if key in serializer.initial_data}
+        endpoint = webhooks.webhook_endpoint_update(endpoint=endpoint, data=data)
+        return Response(s.WebhookEndpointSerializer(endpoint).data)
+
+    @extend_schema(operation_id="webhooks_destroy", request=None, responses={204: None})
+    def delete(self, request, pk):
+        webhooks.webhook_endpoint_delete(endpoint=self.endpoint(request, pk, write=True))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WebhookEndpointEnableApi(WebhookApiView):
+    """POST re-enables an endpoint disabled after repeated failure; its pending deliveries resume."""
+
+    serializer_class = s.WebhookEndpointSerializer
+
+    @extend_schema(operation_id="webhooks_enable", request=None, responses=s.WebhookEndpointSerializer)
+    def post(self, request, pk):
+        endpoint = webhooks.webhook_endpoint_enable(endpoint=self.endpoint(request, pk, write=True))
+        return Response(s.WebhookEndpointSerializer(endpoint).data)
+
+
+class WebhookDeliveryListApi(WebhookApiView):
+    """GET the endpoint's delivery log, newest first."""
+
+    serializer_class = s.WebhookDeliverySerializer
+
+    @extend_schema(operation_id="webhooks_deliveries_list", responses=s.WebhookDeliverySerializer(many=True))
+    def get(self, request, pk):
+        endpoint = self.endpoint(request, pk)
+        page = self.paginate_queryset(WebhookDelivery.objects.filter(endpoint=endpoint))
+        return self.get_paginated_response(s.WebhookDeliverySerializer(page, many=True).data)
+
+
+class WebhookDeliveryRedeliverApi(WebhookApiView):
+    """POST sends a delivery again (same webhook-id, a fresh budget of attempts): 202."""
+
+    serializer_class = s.WebhookDeliverySerializer
+
+    @extend_schema(
+        operation_id="webhooks_deliveries_redeliver",
+        request=None,
+        responses={
+            202: s.WebhookDeliverySerializer,
+            409: OpenApiResponse(description="The endpoint is disabled: enable it first."),
+        },
+    )
+    def post(self, request, pk, delivery_id):
+        endpoint = self.endpoint(request, pk, write=True)
+        delivery = get_object_or_404(WebhookDelivery.objects.filter(endpoint=endpoint), pk=delivery_id)
+        try:
+            delivery = webhooks.webhook_delivery_redeliver(delivery=delivery)
+        except webhooks.WebhookError as exc:
+            raise Conflict(str(exc)) from exc
+        return Response(s.WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
