@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/", include("vendors.api.csv_urls")),
     path("api/v1/", include("kpo.api.urls")),
     path("account/", include("kpo.urls_account")),
     path("api/v1/", include("engagements.api.urls")),
