@@ -26,6 +26,7 @@ from engagements.models import (
     Review,
 )
 from engagements.services import ENGAGEMENT_TRANSITIONS
+from kpo.api.serializers import StrictFieldsMixin
 from kpo.codes import validate_currency
 from vendors.models import ExchangeRate, Vendor
 
@@ -48,7 +49,7 @@ def _check_dates(start, end) -> None:
 # -- input -------------------------------------------------------------------------------------
 
 
-class EngagementCreateSerializer(serializers.Serializer):
+class EngagementCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     """Propose an engagement to a vendor of one of the caller's shortlists:
     either `match_result` (a shortlist entry), or `requirement` + `vendor`
     (the vendor's entry on the newest succeeded run of that requirement)."""
@@ -96,7 +97,20 @@ class EngagementCreateSerializer(serializers.Serializer):
                 )
             attrs["match_result"] = result
         _check_dates(attrs["start_date"], attrs.get("end_date"))
+        _check_external_id(attrs.get("external_id", ""), client_id=result.run.requirement.client_id)
         return attrs
+
+
+def _check_external_id(value: str, *, client_id: int, engagement: Engagement | None = None) -> None:
+    if not value:
+        return
+    taken = Engagement.objects.filter(client_id=client_id, external_id=value)
+    if engagement is not None:
+        taken = taken.exclude(pk=engagement.pk)
+    if taken.exists():
+        raise serializers.ValidationError(
+            {"external_id": ["Another engagement of this organization has this external id."]}
+        )
 
 
 def validated_currency(value: str) -> str:
@@ -110,7 +124,7 @@ def validated_currency(value: str) -> str:
     return value
 
 
-class EngagementUpdateSerializer(serializers.Serializer):
+class EngagementUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
     """PATCH: scale the team (fte, with a reason), move the dates, set the ERP's id.
     An fte equal to the current one changes nothing (an ERP may send the whole object)."""
 
@@ -132,10 +146,12 @@ class EngagementUpdateSerializer(serializers.Serializer):
         if "fte" in attrs and attrs["fte"] != engagement.fte and not attrs.get("reason", "").strip():
             raise serializers.ValidationError({"reason": ["Say why the FTE changes."]})
         _check_dates(attrs.get("start_date", engagement.start_date), attrs.get("end_date", engagement.end_date))
+        if "external_id" in attrs:
+            _check_external_id(attrs["external_id"], client_id=engagement.client_id, engagement=engagement)
         return attrs
 
 
-class EngagementTransitionSerializer(serializers.Serializer):
+class EngagementTransitionSerializer(StrictFieldsMixin, serializers.Serializer):
     action = serializers.ChoiceField(
         choices=list(ENGAGEMENT_TRANSITIONS),
         help_text="accept | decline (the vendor), complete | cancel (the client).",
@@ -143,13 +159,13 @@ class EngagementTransitionSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True, default="")
 
 
-class MilestoneCreateSerializer(serializers.Serializer):
+class MilestoneCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True, default="")
     due_date = serializers.DateField()
 
 
-class ReviewCreateSerializer(serializers.Serializer):
+class ReviewCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     rating = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(max_length=COMMENT_MAX_LENGTH, required=False, allow_blank=True, default="")
 
@@ -175,6 +191,9 @@ class EngagementSerializer(serializers.ModelSerializer):
     status = _status_field(EngagementStatus)
     match_result = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     proposal = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    change_seq = serializers.IntegerField(
+        read_only=True, help_text="Change number: grows on every write; `since` in delta sync."
+    )
 
     class Meta:
         model = Engagement
@@ -191,6 +210,8 @@ class EngagementSerializer(serializers.ModelSerializer):
             "end_date",
             "match_result",
             "proposal",
+            "external_id",
+            "change_seq",
             "created_at",
             "updated_at",
         ]

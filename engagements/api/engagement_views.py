@@ -19,13 +19,13 @@ services allow.
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
@@ -41,6 +41,21 @@ from engagements.models import (
     Membership,
     Milestone,
 )
+from kpo.api.etag import (
+    ETAG_HEADER,
+    IF_MATCH_PARAMETER,
+    IF_NONE_MATCH_PARAMETER,
+    PRECONDITION_FAILED_RESPONSE,
+    check_if_match,
+    lock_for_write,
+    not_modified,
+    with_etag,
+)
+from kpo.api.pagination import SyncCursorPagination
+from kpo.api.sync import SYNC_PARAMETERS, apply_sync_filters, sync_tombstones
+
+RESOURCE = "engagement"
+EXTERNAL_ID_TAKEN = {"external_id": ["Another engagement of this organization has this external id."]}
 
 # -- the caller ------------------------------------------------------------------------------
 
@@ -78,6 +93,16 @@ def engagement_queryset_for(request) -> QuerySet[Engagement]:
     return queryset.none()
 
 
+def _tombstones(request):
+    """Tombstones of engagements scoped like the live rows (None outside sync mode)."""
+    if request.user.is_staff:
+        return sync_tombstones(request, resource=RESOURCE)
+    client = _client_membership(request)
+    if client is not None:
+        return sync_tombstones(request, resource=RESOURCE, client_id=client.client_id)
+    return sync_tombstones(request, resource=RESOURCE, vendor_id=_vendor_id(request))
+
+
 def _engagement_detail(request, pk: int) -> Engagement:
     return get_object_or_404(
         engagement_queryset_for(request).prefetch_related(
@@ -113,7 +138,8 @@ def _period(start, end) -> str:
 def engagement_update(*, engagement: Engagement, data: dict, actor) -> None:
     """One PATCH in one transaction: an FTE change through the service (with its
     reason on the timeline), new dates (recorded as a dates event), the ERP's id.
-    Values equal to the current ones change nothing."""
+    Values equal to the current ones change nothing. The caller holds the row
+    locked (lock_for_write) in its transaction."""
     if "fte" in data and data["fte"] != engagement.fte:
         services.engagement_change_fte(engagement=engagement, fte=data["fte"], reason=data["reason"], actor=actor)
     locked = Engagement.objects.select_for_update().get(pk=engagement.pk)
@@ -139,6 +165,18 @@ def engagement_update(*, engagement: Engagement, data: dict, actor) -> None:
             note=data.get("reason", "").strip(),
             actor=actor,
         )
+    if "external_id" in data and data["external_id"] != locked.external_id:
+        _set_external_id(engagement=locked, external_id=data["external_id"])
+
+
+def _set_external_id(*, engagement: Engagement, external_id: str) -> None:
+    """The ERP's own id: unique within the client organization (a concurrent
+    writer taking the same id reads as a validation error)."""
+    try:
+        with transaction.atomic():
+            Engagement.objects.filter(pk=engagement.pk).update(external_id=external_id)
+    except IntegrityError:
+        raise ValidationError(EXTERNAL_ID_TAKEN) from None
 
 
 # -- views -----------------------------------------------------------------------------------
@@ -180,19 +218,21 @@ class EngagementListApi(EngagementApiView):
     serializer_class = s.EngagementSerializer
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = EngagementFilter
+    pagination_class = SyncCursorPagination
 
     def get_queryset(self):
-        return engagement_queryset_for(self.request).order_by("-created_at", "-id")
+        return engagement_queryset_for(self.request)
 
-    @extend_schema(operation_id="engagements_list", responses=s.EngagementSerializer(many=True))
+    @extend_schema(
+        operation_id="engagements_list", parameters=SYNC_PARAMETERS, responses=s.EngagementSerializer(many=True)
+    )
     def get(self, request):
         if not request.user.is_staff and _membership(request) is None:
             raise PermissionDenied("Only members of a client organization or a vendor firm have engagements.")
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        if page is not None:
-            return self.get_paginated_response(s.EngagementSerializer(page, many=True).data)
-        return Response(s.EngagementSerializer(queryset, many=True).data)
+        queryset = apply_sync_filters(self.filter_queryset(self.get_queryset()), request)
+        paginator = self.paginator
+        page = paginator.paginate_queryset(queryset, request, view=self, tombstones=_tombstones(request))
+        return paginator.get_paginated_response(s.EngagementSerializer(page, many=True).data)
 
     @extend_schema(
         operation_id="engagements_create",
@@ -215,19 +255,21 @@ class EngagementListApi(EngagementApiView):
         )
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        engagement = services.engagement_propose(
-            result=data["match_result"],
-            proposed_by=request.user,
-            agreed_rate=data["agreed_rate"],
-            currency=data["currency"],
-            fte=data["fte"],
-            start_date=data["start_date"],
-            end_date=data["end_date"],
-        )
-        return Response(
-            s.EngagementDetailSerializer(_engagement_detail(request, engagement.pk)).data,
-            status=status.HTTP_201_CREATED,
-        )
+        with transaction.atomic():
+            engagement = services.engagement_propose(
+                result=data["match_result"],
+                proposed_by=request.user,
+                agreed_rate=data["agreed_rate"],
+                currency=data["currency"],
+                fte=data["fte"],
+                start_date=data["start_date"],
+                end_date=data["end_date"],
+            )
+            if data["external_id"]:
+                _set_external_id(engagement=engagement, external_id=data["external_id"])
+        engagement = _engagement_detail(request, engagement.pk)
+        response = Response(s.EngagementDetailSerializer(engagement).data, status=status.HTTP_201_CREATED)
+        return with_etag(response, engagement, RESOURCE)
 
 
 class EngagementDetailApi(EngagementApiView):
@@ -236,25 +278,39 @@ class EngagementDetailApi(EngagementApiView):
 
     serializer_class = s.EngagementDetailSerializer
 
-    @extend_schema(operation_id="engagements_retrieve", responses=s.EngagementDetailSerializer)
+    @extend_schema(
+        operation_id="engagements_retrieve",
+        parameters=[IF_NONE_MATCH_PARAMETER, ETAG_HEADER],
+        responses={200: s.EngagementDetailSerializer, 304: OpenApiResponse(description="Not modified.")},
+    )
     def get(self, request, pk):
-        return Response(s.EngagementDetailSerializer(_engagement_detail(request, pk)).data)
+        engagement = _engagement_detail(request, pk)
+        unchanged = not_modified(request, engagement, RESOURCE)
+        if unchanged is not None:
+            return unchanged
+        return with_etag(Response(s.EngagementDetailSerializer(engagement).data), engagement, RESOURCE)
 
     @extend_schema(
         operation_id="engagements_partial_update",
+        parameters=[IF_MATCH_PARAMETER, ETAG_HEADER],
         request=s.EngagementUpdateSerializer,
         responses={
             200: s.EngagementDetailSerializer,
             409: OpenApiResponse(description="A closed engagement's FTE or dates cannot change."),
+            412: PRECONDITION_FAILED_RESPONSE,
         },
     )
     def patch(self, request, pk):
         engagement = _engagement_detail(request, pk)
         _require_party(request, engagement, "client")
-        serializer = s.EngagementUpdateSerializer(engagement, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        engagement_update(engagement=engagement, data=serializer.validated_data, actor=request.user)
-        return Response(s.EngagementDetailSerializer(_engagement_detail(request, pk)).data)
+        with transaction.atomic():
+            locked = lock_for_write(Engagement.objects.all(), engagement.pk)
+            check_if_match(request, locked, RESOURCE)
+            serializer = s.EngagementUpdateSerializer(locked, data=request.data, partial=True)
+            serializer.is_valid(raise_exception=True)
+            engagement_update(engagement=locked, data=serializer.validated_data, actor=request.user)
+        engagement = _engagement_detail(request, pk)
+        return with_etag(Response(s.EngagementDetailSerializer(engagement).data), engagement, RESOURCE)
 
 
 class EngagementTransitionApi(EngagementApiView):

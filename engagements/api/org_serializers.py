@@ -12,6 +12,7 @@ from django.utils.text import slugify
 from rest_framework import serializers
 
 from engagements.models import CLIENT_ROLES, VENDOR_ROLES, ClientOrganization, Role
+from kpo.api.serializers import StrictFieldsMixin
 from kpo.codes import validate_country, validate_currency, validate_timezone
 from vendors.models import Vendor
 
@@ -24,7 +25,7 @@ def _code(validator, value: str) -> str:
     return value
 
 
-class ClientOrganizationSerializer(serializers.ModelSerializer):
+class ClientOrganizationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     slug = serializers.SlugField(
         max_length=220, required=False, help_text="Unique; derived from the name when left out."
     )
@@ -86,7 +87,7 @@ def unique_client_slug(name: str) -> str:
     return slug
 
 
-class UserCreateSerializer(serializers.Serializer):
+class UserCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     """A user and its one membership: `client` with role manager, or `vendor`
     with role admin or editor."""
 

@@ -21,6 +21,20 @@ from rest_framework.response import Response
 from engagements import selectors
 from engagements.api import org_serializers as s
 from engagements.models import ClientOrganization, Membership
+from kpo.api.pagination import SyncCursorPagination
+
+
+class BrowseCursorPagination(SyncCursorPagination):
+    """The shared cursor pagination (page_size 1-200, newest first) without its
+    sync mode: organizations and users carry no change number, so `since` and
+    `updated_since` are not parameters here and are ignored."""
+
+    def paginate_queryset(self, queryset, request, view=None, tombstones=None):
+        self.sync = False
+        return super(SyncCursorPagination, self).paginate_queryset(queryset, request, view)
+
+    def get_paginated_response_schema(self, schema):
+        return super(SyncCursorPagination, self).get_paginated_response_schema(schema)
 
 
 class OrgApiView(GenericAPIView):
@@ -91,9 +105,10 @@ class ClientListApi(OrgApiView):
     POST (staff): create an organization."""
 
     serializer_class = s.ClientOrganizationSerializer
+    pagination_class = BrowseCursorPagination
 
     def get_queryset(self):
-        return client_queryset_for(self.request).order_by("id")
+        return client_queryset_for(self.request)
 
     @extend_schema(operation_id="clients_list", responses=s.ClientOrganizationSerializer(many=True))
     def get(self, request):
@@ -101,9 +116,7 @@ class ClientListApi(OrgApiView):
             raise PermissionDenied("Only staff and members of a client organization read organizations.")
         queryset = self.get_queryset()
         page = self.paginate_queryset(queryset)
-        if page is not None:
-            return self.get_paginated_response(s.ClientOrganizationSerializer(page, many=True).data)
-        return Response(s.ClientOrganizationSerializer(queryset, many=True).data)
+        return self.get_paginated_response(s.ClientOrganizationSerializer(page, many=True).data)
 
     @extend_schema(
         operation_id="clients_create",
@@ -149,18 +162,17 @@ class UserListApi(OrgApiView):
     a membership {username, email, password, client | vendor, role}."""
 
     serializer_class = s.UserSerializer
+    pagination_class = BrowseCursorPagination
 
     def get_queryset(self):
-        return get_user_model().objects.select_related("membership").order_by("id")
+        return get_user_model().objects.select_related("membership")
 
     @extend_schema(operation_id="users_list", responses=s.UserSerializer(many=True))
     def get(self, request):
         _require_staff(request, "Only staff manage users.")
         queryset = self.get_queryset()
         page = self.paginate_queryset(queryset)
-        if page is not None:
-            return self.get_paginated_response(s.UserSerializer(page, many=True).data)
-        return Response(s.UserSerializer(queryset, many=True).data)
+        return self.get_paginated_response(s.UserSerializer(page, many=True).data)
 
     @extend_schema(operation_id="users_create", request=s.UserCreateSerializer, responses={201: s.UserSerializer})
     def post(self, request):
