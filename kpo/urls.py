@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/v1/", include("kpo.api.urls")),
     path("account/", include("kpo.urls_account")),
     path("api/v1/", include("engagements.api.urls")),
+    path("api/v1/", include("vendors.api.urls")),
     path("vendors/", include("vendors.urls")),
     path("requirements/", include("engagements.urls_requirements")),
     path("engagements/", include("engagements.urls_engagements")),

@@ -75,18 +75,20 @@ def vendor_profile_update(*, vendor: Vendor, data: dict, actor) -> bool:
             row.save()
             changed = True
 
-    wanted = set(data.get("languages", []))
-    current = {language.code: language for language in vendor.languages.all()}
-    for code in sorted(current.keys() - wanted):
-        language = current[code]
-        language._history_user = actor
-        language.delete()
-        changed = True
-    for code in sorted(wanted - current.keys()):
-        language = VendorLanguage(vendor=vendor, code=code)
-        language._history_user = actor
-        language.save()
-        changed = True
+    # Absent means unchanged (a partial edit through the API); the web form always sends the list.
+    if "languages" in data:
+        wanted = set(data["languages"])
+        current = {language.code: language for language in vendor.languages.all()}
+        for code in sorted(current.keys() - wanted):
+            language = current[code]
+            language._history_user = actor
+            language.delete()
+            changed = True
+        for code in sorted(wanted - current.keys()):
+            language = VendorLanguage(vendor=vendor, code=code)
+            language._history_user = actor
+            language.save()
+            changed = True
 
     if "domains" in data:
         wanted_domains = {domain.pk for domain in data["domains"]}
@@ -100,8 +102,10 @@ def vendor_profile_update(*, vendor: Vendor, data: dict, actor) -> bool:
                 del vendor.skip_history_when_saving
             changed = True
 
+    # `fields` holds the profile fields; a staff edit through the API may add the
+    # staff-only ones (name, slug, verified, verified_at, is_active, rating, ...).
     fields = data.get("fields", {})
-    stored = Vendor.objects.filter(pk=vendor.pk).values(*PROFILE_FIELDS).get()
+    stored = Vendor.objects.filter(pk=vendor.pk).values(*PROFILE_FIELDS, *fields).get()
     if any(stored[name] != value for name, value in fields.items()):
         changed = True
     for name, value in fields.items():

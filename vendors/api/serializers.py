@@ -1,0 +1,421 @@
+"""API shapes for vendors, the taxonomy and exchange rates (DESIGN.md, "REST API v1").
+
+Serializers validate and shape; they write nothing. A vendor write is turned
+into the same change set the web edit page builds (`profile_changes`, the
+counterpart of vendors.forms.VendorProfileForms.changes()) and written by
+vendors.services.vendor_profile_update, so history and stale shortlists follow.
+The validation rules are the web form's: ISO codes, a delivery centre's time
+zone within its country, proficiency 1-5, one row per skill / seniority / city /
+certification, active skills only (or one the vendor already holds).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from django.utils.text import slugify
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from kpo.codes import (
+    country_timezones,
+    validate_country,
+    validate_currency,
+    validate_language,
+    validate_timezone,
+)
+from vendors.models import (
+    Certification,
+    DeliveryCenter,
+    ExchangeRate,
+    ExpertiseArea,
+    RateCard,
+    Seniority,
+    Skill,
+    Vendor,
+    VendorCertification,
+    VendorSkill,
+    validate_vendor_slug,
+)
+
+# Same limits as the web edit page's formsets (vendors/forms.py).
+MAX_SKILLS, MAX_CENTRES, MAX_CERTIFICATIONS = 200, 50, 50
+# The vendor's own members edit these (the web edit page's fields and rows).
+PROFILE_FIELDS = ("description", "website", "headquarters_country", "available_fte")
+PROFILE_LISTS = ("languages", "domains", "skills", "rates", "delivery_centers", "certifications")
+# Only KPO Match staff change these; for anyone else they are read-only.
+STAFF_FIELDS = ("name", "slug", "verified", "is_active", "rating", "external_id")
+READ_ONLY_MESSAGE = "This field is read-only: only KPO Match staff can change it."
+
+
+def _django_messages(exc: DjangoValidationError) -> list[str]:
+    return [str(message) for message in exc.messages]
+
+
+def code_validator(validate):
+    """A kpo.codes validator as a DRF field validator."""
+
+    def run(value: str) -> None:
+        try:
+            validate(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(_django_messages(exc)) from None
+
+    return run
+
+
+class StrictFieldsMixin:
+    """Unknown keys are an error, not silently dropped: a typo ("skils") must not
+    look like a successful edit. Read-only keys are accepted (and ignored) so a
+    GET body can be sent back with PUT."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+# --- nested rows ----------------------------------------------------------------------
+
+
+class VendorSkillSerializer(StrictFieldsMixin, serializers.Serializer):
+    skill = serializers.SlugRelatedField(slug_field="code", queryset=Skill.objects.all())
+    proficiency = serializers.IntegerField(min_value=1, max_value=5)
+    years_experience = serializers.IntegerField(min_value=0, max_value=60, default=0)
+
+    def validate(self, attrs: dict) -> dict:
+        attrs.setdefault("years_experience", 0)  # DRF skips defaults inside a PATCH
+        return attrs
+
+
+class RateSerializer(StrictFieldsMixin, serializers.Serializer):
+    seniority = serializers.ChoiceField(choices=Seniority.choices)
+    hourly_rate = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
+    currency = serializers.CharField(max_length=3, validators=[code_validator(validate_currency)])
+
+
+class DeliveryCenterSerializer(StrictFieldsMixin, serializers.Serializer):
+    country = serializers.CharField(max_length=2, validators=[code_validator(validate_country)])
+    city = serializers.CharField(max_length=120)
+    timezone = serializers.CharField(max_length=64, validators=[code_validator(validate_timezone)])
+    headcount = serializers.IntegerField(min_value=0, max_value=2_147_483_647, default=0)
+
+    def validate(self, attrs: dict) -> dict:
+        attrs.setdefault("headcount", 0)  # DRF skips defaults inside a PATCH
+        country, zone = attrs["country"], attrs["timezone"]
+        if zone not in country_timezones().get(country, ()):
+            raise serializers.ValidationError({"timezone": [f"{zone} is not a time zone of {country}."]})
+        return attrs
+
+
+class VendorCertificationSerializer(StrictFieldsMixin, serializers.Serializer):
+    code = serializers.SlugRelatedField(slug_field="code", source="certification", queryset=Certification.objects.all())
+    valid_until = serializers.DateField(allow_null=True, required=False, default=None)
+
+    def validate(self, attrs: dict) -> dict:
+        attrs.setdefault("valid_until", None)  # no date: it does not expire
+        return attrs
+
+
+class CodeListField(serializers.ListField):
+    """A list of ISO codes, validated one by one, each at most once."""
+
+    def __init__(self, *, validate, max_length: int, **kwargs):
+        super().__init__(
+            child=serializers.CharField(max_length=max_length, validators=[code_validator(validate)]), **kwargs
+        )
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        if len(set(values)) != len(values):
+            raise serializers.ValidationError("Codes must not repeat.")
+        return values
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string", "description": "ISO 639-1 code"}})
+class LanguageListField(CodeListField):
+    def to_representation(self, value):
+        # `value` is the vendor's prefetched `languages` manager.
+        return sorted(language.code for language in value.all())
+
+
+# --- the vendor -----------------------------------------------------------------------
+
+
+class VendorSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    """The vendor document. Context: `request` (who writes: staff or a member)."""
+
+    slug = serializers.SlugField(max_length=220, required=False, validators=[validate_vendor_slug])
+    website = serializers.URLField(max_length=200, allow_blank=True, required=False)
+    description = serializers.CharField(allow_blank=True, required=False)
+    headquarters_country = serializers.CharField(max_length=2, validators=[code_validator(validate_country)])
+    languages = LanguageListField(validate=validate_language, max_length=2, required=False)
+    domains = serializers.SlugRelatedField(
+        slug_field="code", queryset=ExpertiseArea.objects.all(), many=True, required=False
+    )
+    skills = VendorSkillSerializer(many=True, required=False, source="api_skills", max_length=MAX_SKILLS)
+    rates = RateSerializer(many=True, required=False, source="api_rates", max_length=len(Seniority.values))
+    delivery_centers = DeliveryCenterSerializer(many=True, required=False, source="api_centres", max_length=MAX_CENTRES)
+    certifications = VendorCertificationSerializer(
+        many=True, required=False, source="api_certifications", max_length=MAX_CERTIFICATIONS
+    )
+    available_fte = serializers.DecimalField(max_digits=7, decimal_places=1, min_value=Decimal("0"), required=False)
+    rating = serializers.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        min_value=Decimal("1"),
+        max_value=Decimal("5"),
+        allow_null=True,
+        required=False,
+    )
+
+    class Meta:
+        model = Vendor
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "description",
+            "website",
+            "headquarters_country",
+            "languages",
+            "domains",
+            "skills",
+            "rates",
+            "delivery_centers",
+            "certifications",
+            "available_fte",
+            "verified",
+            "is_active",
+            "rating",
+            "review_count",
+            "created_at",
+            "updated_at",
+            "change_seq",
+            "external_id",
+        ]
+        read_only_fields = ["id", "review_count", "created_at", "updated_at", "change_seq"]
+        extra_kwargs = {
+            "verified": {"required": False},
+            "is_active": {"required": False},
+            "external_id": {"required": False},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].required = self.instance is None
+        if self.instance is not None and not self.partial:
+            # PUT replaces the profile: every field its members edit must be given.
+            for name in (*PROFILE_FIELDS, *PROFILE_LISTS):
+                self.fields[name].required = True
+
+    # Django's unique validator on slug would run a query per field; checked once in validate().
+    def get_validators(self):
+        return []
+
+    @property
+    def _is_staff(self) -> bool:
+        request = self.context.get("request")
+        return bool(request and request.user.is_staff)
+
+    def validate_skills(self, rows: list[dict]) -> list[dict]:
+        codes = [row["skill"].code for row in rows]
+        if len(set(codes)) != len(codes):
+            raise serializers.ValidationError("A skill may appear only once.")
+        held = set()
+        if self.instance is not None:
+            held = {vs.skill_id for vs in self.instance.api_skills}
+        retired = sorted(
+            row["skill"].code for row in rows if not row["skill"].is_active and row["skill"].pk not in held
+        )
+        if retired:
+            raise serializers.ValidationError(f"Retired skill(s) cannot be added: {', '.join(retired)}.")
+        return rows
+
+    def validate_rates(self, rows: list[dict]) -> list[dict]:
+        levels = [row["seniority"] for row in rows]
+        if len(set(levels)) != len(levels):
+            raise serializers.ValidationError("One rate per seniority.")
+        return rows
+
+    def validate_delivery_centers(self, rows: list[dict]) -> list[dict]:
+        places = [(row["country"], row["city"]) for row in rows]
+        if len(set(places)) != len(places):
+            raise serializers.ValidationError("One delivery centre per city and country.")
+        return rows
+
+    def validate_certifications(self, rows: list[dict]) -> list[dict]:
+        codes = [row["certification"].code for row in rows]
+        if len(set(codes)) != len(codes):
+            raise serializers.ValidationError("A certification may appear only once.")
+        return rows
+
+    def validate_domains(self, domains: list) -> list:
+        if len({domain.pk for domain in domains}) != len(domains):
+            raise serializers.ValidationError("A domain may appear only once.")
+        return domains
+
+    def validate(self, attrs: dict) -> dict:
+        for source, name in (
+            ("api_skills", "skills"),
+            ("api_rates", "rates"),
+            ("api_centres", "delivery_centers"),
+            ("api_certifications", "certifications"),
+        ):
+            if source in attrs:
+                attrs[name] = attrs.pop(source)
+        if not self._is_staff:
+            errors = {
+                name: [READ_ONLY_MESSAGE]
+                for name in STAFF_FIELDS
+                if name in attrs and (self.instance is None or attrs[name] != getattr(self.instance, name))
+            }
+            if errors:
+                raise serializers.ValidationError(errors)
+            for name in STAFF_FIELDS:
+                attrs.pop(name, None)
+        if self.instance is None and not attrs.get("slug"):
+            attrs["slug"] = slugify(attrs["name"])[:220]
+            if not attrs["slug"]:
+                raise serializers.ValidationError({"slug": ["Give a slug: none can be made from this name."]})
+        slug = attrs.get("slug")
+        if slug is not None:
+            taken = Vendor.objects.filter(slug=slug)
+            if self.instance is not None:
+                taken = taken.exclude(pk=self.instance.pk)
+            if taken.exists():
+                raise serializers.ValidationError({"slug": [f"A vendor with the slug {slug} already exists."]})
+        return attrs
+
+
+def profile_changes(*, vendor: Vendor, attrs: dict) -> dict:
+    """The change set for vendors.services.vendor_profile_update from validated
+    attributes: each given list replaces the vendor's rows (a row is keyed by its
+    unique value: skill, seniority, city and country, certification), and only
+    rows that really change are saved, so history shows just the edit. Needs the
+    vendor's `api_*` rows prefetched (vendor_api_queryset); writes nothing."""
+    data: dict = {"fields": {name: attrs[name] for name in (*PROFILE_FIELDS, *STAFF_FIELDS) if name in attrs}}
+    if "verified" in data["fields"] and data["fields"]["verified"] != vendor.verified:
+        data["fields"]["verified_at"] = timezone.now() if data["fields"]["verified"] else None
+    if "languages" in attrs:
+        data["languages"] = attrs["languages"]
+    if "domains" in attrs:
+        data["domains"] = attrs["domains"]
+    if "skills" in attrs:
+        data["skills"] = _row_changes(
+            vendor.api_skills,
+            attrs["skills"],
+            key=lambda row: row.skill_id,
+            wanted_key=lambda row: row["skill"].pk,
+            build=lambda row: VendorSkill(
+                skill=row["skill"], proficiency=row["proficiency"], years_experience=row["years_experience"]
+            ),
+            values=lambda row: {"proficiency": row["proficiency"], "years_experience": row["years_experience"]},
+        )
+    if "rates" in attrs:
+        data["rates"] = _row_changes(
+            vendor.api_rates,
+            attrs["rates"],
+            key=lambda row: row.seniority,
+            wanted_key=lambda row: row["seniority"],
+            build=lambda row: RateCard(**row),
+            values=lambda row: {"hourly_rate": row["hourly_rate"], "currency": row["currency"]},
+        )
+    if "delivery_centers" in attrs:
+        data["centres"] = _row_changes(
+            vendor.api_centres,
+            attrs["delivery_centers"],
+            key=lambda row: (row.country, row.city),
+            wanted_key=lambda row: (row["country"], row["city"]),
+            build=lambda row: DeliveryCenter(**row),
+            values=lambda row: {"timezone": row["timezone"], "headcount": row["headcount"]},
+        )
+    if "certifications" in attrs:
+        data["certifications"] = _row_changes(
+            vendor.api_certifications,
+            attrs["certifications"],
+            key=lambda row: row.certification_id,
+            wanted_key=lambda row: row["certification"].pk,
+            build=lambda row: VendorCertification(certification=row["certification"], valid_until=row["valid_until"]),
+            values=lambda row: {"valid_until": row["valid_until"]},
+        )
+    return data
+
+
+def _row_changes(current, wanted: list[dict], *, key, wanted_key, build, values) -> dict:
+    existing = {key(row): row for row in current}
+    save, seen = [], set()
+    for row in wanted:
+        found = existing.get(wanted_key(row))
+        seen.add(wanted_key(row))
+        if found is None:
+            save.append(build(row))
+            continue
+        new_values = values(row)
+        if any(getattr(found, name) != value for name, value in new_values.items()):
+            for name, value in new_values.items():
+                setattr(found, name, value)
+            save.append(found)
+    return {"save": save, "delete": [row for row_key, row in existing.items() if row_key not in seen]}
+
+
+# --- taxonomy and exchange rates ------------------------------------------------------
+
+
+class ExpertiseAreaSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ExpertiseArea
+        fields = ["code", "name", "description"]
+        read_only_fields = fields
+
+
+class SkillSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    domain = serializers.SlugRelatedField(slug_field="code", queryset=ExpertiseArea.objects.all())
+
+    class Meta:
+        model = Skill
+        fields = ["code", "name", "domain", "description", "is_active"]
+
+
+class CertificationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    class Meta:
+        model = Certification
+        fields = ["code", "name", "issuer", "is_security"]
+
+
+class ExchangeRateSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    currency = serializers.CharField(max_length=3, validators=[code_validator(validate_currency)])
+    rate_to_base = serializers.DecimalField(max_digits=18, decimal_places=8, min_value=Decimal("0.00000001"))
+    base_currency = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExchangeRate
+        fields = ["currency", "rate_to_base", "base_currency", "source", "updated_at"]
+        read_only_fields = ["updated_at"]
+
+    def get_base_currency(self, rate: ExchangeRate) -> str:
+        return settings.BASE_CURRENCY
+
+    def get_validators(self):
+        return []
+
+    def validate_currency(self, value: str) -> str:
+        if self.instance is not None and value != self.instance.currency:
+            raise serializers.ValidationError("The currency of a rate cannot change; create a new rate instead.")
+        if self.instance is None and ExchangeRate.objects.filter(currency=value).exists():
+            raise serializers.ValidationError(f"{value} already has a rate; update it with PUT or PATCH.")
+        return value
+
+    def validate(self, attrs: dict) -> dict:
+        currency = attrs.get("currency", self.instance.currency if self.instance else None)
+        rate = attrs.get("rate_to_base")
+        if currency == settings.BASE_CURRENCY and rate is not None and rate != 1:
+            raise serializers.ValidationError(
+                {"rate_to_base": [f"{currency} is the base currency: its rate is always 1."]}
+            )
+        return attrs

@@ -1,0 +1,53 @@
+"""Writes behind the vendor and exchange-rate API. Each is one transaction and
+goes through the same service as the web pages (vendors.services), so the
+change history names the API user and `vendor_changed` marks stale shortlists."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from vendors import services
+from vendors.api.serializers import PROFILE_FIELDS, STAFF_FIELDS, profile_changes
+from vendors.models import ExchangeRate, Vendor
+
+
+@transaction.atomic
+def vendor_api_update(*, vendor: Vendor, attrs: dict, actor) -> bool:
+    """Apply a validated PUT/PATCH (VendorSerializer) to `vendor`, whose rows are
+    prefetched (vendors.api.selectors). Returns whether anything changed."""
+    return services.vendor_profile_update(vendor=vendor, data=profile_changes(vendor=vendor, attrs=attrs), actor=actor)
+
+
+@transaction.atomic
+def vendor_api_create(*, attrs: dict, actor) -> Vendor:
+    """A new vendor (staff): the row first, then its lists through the profile
+    service, as if its first edit."""
+    scalars = {name: attrs[name] for name in (*PROFILE_FIELDS, *STAFF_FIELDS) if name in attrs}
+    vendor = Vendor(**scalars)
+    if vendor.verified:
+        vendor.verified_at = timezone.now()
+    vendor._history_user = actor
+    vendor.save()
+    vendor.api_skills, vendor.api_rates, vendor.api_centres, vendor.api_certifications = [], [], [], []
+    lists = {name: value for name, value in attrs.items() if name not in scalars}
+    services.vendor_profile_update(vendor=vendor, data=profile_changes(vendor=vendor, attrs=lists), actor=actor)
+    return vendor
+
+
+@transaction.atomic
+def exchange_rate_save(*, rate: ExchangeRate | None, attrs: dict, actor) -> ExchangeRate:
+    """Create or update a rate; matching reads the table at run time, so the next
+    run converts with it."""
+    rate = rate or ExchangeRate()
+    for name, value in attrs.items():
+        setattr(rate, name, value)
+    rate._history_user = actor
+    rate.save()
+    return rate
+
+
+@transaction.atomic
+def exchange_rate_delete(*, rate: ExchangeRate, actor) -> None:
+    rate._history_user = actor
+    rate.delete()

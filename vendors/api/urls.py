@@ -1,0 +1,19 @@
+from django.urls import path
+
+from vendors.api import views
+
+urlpatterns = [
+    path("vendors/", views.VendorListApi.as_view(), name="api-vendor-list"),
+    path("vendors/<int:pk>/", views.VendorDetailApi.as_view(), name="api-vendor-detail"),
+    path("taxonomy/domains/", views.DomainListApi.as_view(), name="api-domain-list"),
+    path("taxonomy/skills/", views.SkillListApi.as_view(), name="api-skill-list"),
+    path("taxonomy/skills/<slug:code>/", views.SkillDetailApi.as_view(), name="api-skill-detail"),
+    path("taxonomy/certifications/", views.CertificationListApi.as_view(), name="api-certification-list"),
+    path(
+        "taxonomy/certifications/<slug:code>/",
+        views.CertificationDetailApi.as_view(),
+        name="api-certification-detail",
+    ),
+    path("exchange-rates/", views.ExchangeRateListApi.as_view(), name="api-exchange-rate-list"),
+    path("exchange-rates/<str:currency>/", views.ExchangeRateDetailApi.as_view(), name="api-exchange-rate-detail"),
+]
