@@ -41,6 +41,7 @@ from engagements.models import (
     Membership,
     Milestone,
 )
+from engagements.webhooks import webhook_emit_engagement
 from kpo.api.etag import (
     ETAG_HEADER,
     IF_MATCH_PARAMETER,
@@ -137,7 +138,9 @@ def _period(start, end) -> str:
 @transaction.atomic
 def engagement_update(*, engagement: Engagement, data: dict, actor) -> None:
     """One PATCH in one transaction: an FTE change through the service (with its
-    reason on the timeline), new dates (recorded as a dates event), the ERP's id.
+    reason on the timeline), new dates (a dates event on the timeline and an
+    engagement.updated webhook, as the services send for other changes), the
+    ERP's id (its own bookkeeping: no event).
     Values equal to the current ones change nothing. The caller holds the row
     locked (lock_for_write) in its transaction."""
     if "fte" in data and data["fte"] != engagement.fte:
@@ -164,6 +167,10 @@ def engagement_update(*, engagement: Engagement, data: dict, actor) -> None:
             to_value=_period(locked.start_date, locked.end_date),
             note=data.get("reason", "").strip(),
             actor=actor,
+        )
+        webhook_emit_engagement(
+            engagement=locked,
+            change={"kind": "dates", "from": previous, "to": _period(locked.start_date, locked.end_date)},
         )
     if "external_id" in data and data["external_id"] != locked.external_id:
         _set_external_id(engagement=locked, external_id=data["external_id"])

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from engagements.models import Engagement, EngagementEvent, Milestone, Review
+from engagements.models import Engagement, EngagementEvent, Milestone, Review, WebhookDelivery, WebhookEndpoint
 from tests.engagements.helpers import engagement_for, requirement_for, succeeded_run
 from tests.factories import UserFactory, VendorFactory, VendorMembershipFactory
 
@@ -237,6 +237,19 @@ def test_an_erp_with_a_token_proposes_and_reads_back_by_its_own_id(deal):
     assert bad.get("/api/v1/engagements/").status_code == 401
 
 
+def test_a_retried_proposal_with_its_idempotency_key_creates_one_engagement(deal):
+    from kpo.api.tokens import api_token_create
+
+    erp = APIClient()
+    erp.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=deal.owner).key}")
+    first = erp.post("/api/v1/engagements/", deal.payload(), format="json", HTTP_IDEMPOTENCY_KEY="po-881")
+    retry = erp.post("/api/v1/engagements/", deal.payload(), format="json", HTTP_IDEMPOTENCY_KEY="po-881")
+    assert (first.status_code, retry.status_code) == (201, 201)
+    assert retry.json() == first.json()
+    assert retry["Idempotent-Replayed"] == "true"
+    assert Engagement.objects.count() == 1
+
+
 def test_unknown_fields_are_a_400_that_names_them(deal):
     engagement = deal.engagement(status="active")
     response = api(deal.owner).patch(url(engagement), {"ftee": "3"}, format="json")
@@ -382,6 +395,22 @@ def test_new_dates_are_recorded_and_must_stay_in_order(deal):
     assert backwards.status_code == 400
     assert backwards.json() == {"end_date": ["The end date must not be before the start date."]}
     assert api(deal.owner).patch(url(engagement), {}, format="json").status_code == 400
+
+
+def test_new_dates_notify_the_clients_webhooks_like_other_changes(deal):
+    engagement = deal.engagement(status="active")
+    WebhookEndpoint.objects.create(
+        client=engagement.client, url="https://erp.example/hooks", events=["engagement.updated"], secret="s" * 32
+    )
+    response = api(deal.owner).patch(url(engagement), {"end_date": "2027-03-31"}, format="json")
+    assert response.status_code == 200, response.data
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.event == "engagement.updated"
+    assert delivery.payload["data"]["change"] == {
+        "kind": "dates",
+        "from": "2026-10-01/..",
+        "to": "2026-10-01/2027-03-31",
+    }
 
 
 def test_a_closed_engagement_keeps_its_fte_and_dates(deal):
