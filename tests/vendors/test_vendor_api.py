@@ -16,6 +16,7 @@ from tests.engagements.helpers import requirement_for, succeeded_run
 from tests.factories import RateCardFactory, UserFactory, VendorMembershipFactory
 from tests.vendors.factories_extra import VendorCertificationFactory, certification
 from tests.vendors.helpers import full_vendor, make_vendor
+from vendors import services
 from vendors.models import (
     DeliveryCenter,
     ExchangeRate,
@@ -145,8 +146,9 @@ def test_anonymous_callers_are_refused(firm):
 
 
 def test_client_members_and_staff_list_vendors(owner, staff_user, firm, rival):
-    assert names(api(owner).get(LIST)) == ["Lumen Insight", "Rival Analytics"]
-    assert names(api(staff_user).get(LIST)) == ["Lumen Insight", "Rival Analytics"]
+    # Newest first unless asked otherwise.
+    assert names(api(owner).get(LIST)) == ["Rival Analytics", "Lumen Insight"]
+    assert names(api(staff_user).get(LIST, {"ordering": "name"})) == ["Lumen Insight", "Rival Analytics"]
 
 
 def test_a_vendor_member_may_not_list_competitors(member):
@@ -258,11 +260,13 @@ def directory():
         ({"ordering": "rating"}, ["Ledger Lane", "Lexis Partners", "Quanta Data"]),
         ({"ordering": "reviews"}, ["Ledger Lane", "Lexis Partners", "Quanta Data"]),
         ({"q": "contract review", "ordering": "relevance"}, ["Lexis Partners"]),
+        ({"ordering": "-id"}, ["Quanta Data", "Lexis Partners", "Ledger Lane"]),
+        ({"ordering": "change_seq"}, ["Ledger Lane", "Lexis Partners", "Quanta Data"]),
         ({"domain": "finance", "language": "hi"}, []),
     ],
 )
 def test_each_filter_narrows_the_list(owner, directory, params, expected):
-    assert names(api(owner).get(LIST, params)) == expected
+    assert names(api(owner).get(LIST, {"ordering": "name", **params})) == expected
 
 
 def test_max_rate_is_compared_in_the_currency_asked_for(owner, directory):
@@ -270,24 +274,27 @@ def test_max_rate_is_compared_in_the_currency_asked_for(owner, directory):
     ExchangeRate.objects.filter(currency="EUR").update(rate_to_base=Decimal("1.08"))
     ExchangeRate.objects.filter(currency="INR").update(rate_to_base=Decimal("0.012"))
 
-    assert names(api(owner).get(LIST, {"max_rate": "30", "currency": "USD"})) == ["Ledger Lane", "Quanta Data"]
-    assert names(api(owner).get(LIST, {"max_rate": "25", "currency": "USD"})) == ["Quanta Data"]
+    assert names(api(owner).get(LIST, {"ordering": "name", "max_rate": "30", "currency": "USD"})) == [
+        "Ledger Lane",
+        "Quanta Data",
+    ]
+    assert names(api(owner).get(LIST, {"ordering": "name", "max_rate": "25", "currency": "USD"})) == ["Quanta Data"]
     # 60 EUR = 64.80 USD: Lexis exactly; everyone else is cheaper.
-    assert names(api(owner).get(LIST, {"max_rate": "60", "currency": "EUR"})) == [
+    assert names(api(owner).get(LIST, {"ordering": "name", "max_rate": "60", "currency": "EUR"})) == [
         "Ledger Lane",
         "Lexis Partners",
         "Quanta Data",
     ]
-    assert names(api(owner).get(LIST, {"max_rate": "10", "currency": "EUR"})) == []
+    assert names(api(owner).get(LIST, {"ordering": "name", "max_rate": "10", "currency": "EUR"})) == []
 
 
 def test_max_rate_defaults_to_the_clients_currency_and_the_senior_rate(owner, directory):
     ExchangeRate.objects.filter(currency="EUR").update(rate_to_base=Decimal("1.08"))
     ExchangeRate.objects.filter(currency="INR").update(rate_to_base=Decimal("0.012"))
     # The owner's organization pays in EUR: 28 EUR = 30.24 USD.
-    assert names(api(owner).get(LIST, {"max_rate": "28"})) == ["Ledger Lane", "Quanta Data"]
+    assert names(api(owner).get(LIST, {"ordering": "name", "max_rate": "28"})) == ["Ledger Lane", "Quanta Data"]
     # No junior rates at all.
-    assert names(api(owner).get(LIST, {"max_rate": "1000", "seniority": "junior"})) == []
+    assert names(api(owner).get(LIST, {"ordering": "name", "max_rate": "1000", "seniority": "junior"})) == []
 
 
 def test_ordering_by_rate_converts_every_currency(owner, directory):
@@ -708,3 +715,185 @@ def test_the_detail_runs_a_constant_number_of_queries(owner, django_assert_num_q
         response = client.get(detail(vendor))
 
     assert len(response.json()["skills"]) == 4
+
+
+# --- pagination -----------------------------------------------------------------------------
+
+
+def walk(client, url: str, params: dict) -> list[str]:
+    """Every name, following `next` links to the end."""
+    seen, response = [], client.get(url, params)
+    while True:
+        assert response.status_code == 200, response.content
+        body = response.json()
+        seen += [row["name"] for row in body["results"]]
+        if not body["next"]:
+            return seen
+        response = client.get(body["next"])
+
+
+@pytest.mark.parametrize("ordering", ["rating", "reviews", "rate", "name", "-id", "change_seq"])
+def test_paging_through_ties_never_repeats_or_skips_a_vendor(owner, ordering):
+    # Seven vendors share a rating, a review count and a rate; two have no rate at all.
+    for index in range(7):
+        make_vendor(f"Tied {index}", rating=Decimal("4.00"), review_count=5)
+    make_vendor("Unpriced A", rate=None)
+    make_vendor("Unpriced B", rate=None, rating=Decimal("4.90"), review_count=40)
+    client = api(owner)
+
+    everything = names(client.get(LIST, {"ordering": ordering, "page_size": 200}))
+    paged = walk(client, LIST, {"ordering": ordering, "page_size": 2})
+
+    assert paged == everything
+    assert sorted(paged) == sorted(Vendor.objects.values_list("name", flat=True))
+
+
+def test_vendors_without_the_rate_come_last_when_ordered_by_rate(owner):
+    make_vendor("Unpriced", rate=None)
+    make_vendor("Dear", rate="90.00")
+    make_vendor("Cheap", rate="20.00")
+
+    assert walk(api(owner), LIST, {"ordering": "rate", "page_size": 1}) == ["Cheap", "Dear", "Unpriced"]
+
+
+def test_search_results_page_by_relevance(owner):
+    make_vendor("Audit Alpha", description="Audit support.")
+    make_vendor("Beta Partners", description="Audit support and audit analytics for audit teams.")
+    make_vendor("Gamma", description="Payroll.")
+
+    paged = walk(api(owner), LIST, {"q": "audit", "page_size": 1})
+
+    assert sorted(paged) == ["Audit Alpha", "Beta Partners"]
+    assert paged[0] == "Audit Alpha"  # a name hit weighs most
+
+
+@pytest.mark.parametrize("page_size", ["0", "201", "ten"])
+def test_page_size_is_1_to_200(owner, page_size):
+    response = api(owner).get(LIST, {"page_size": page_size})
+
+    assert response.status_code == 400
+    assert "page_size" in response.json()
+
+
+def test_a_forged_directory_cursor_is_a_400(owner, firm):
+    response = api(owner).get(LIST, {"ordering": "rating", "cursor": "bm90IGpzb24="})
+
+    assert response.status_code == 400
+    assert "cursor" in response.json()
+
+
+# --- delta sync -----------------------------------------------------------------------------
+
+
+def sync(client, since: int, **params) -> tuple[list[dict], list[dict], int]:
+    """Every changed vendor and tombstone since `since`, following `next`."""
+    rows, deleted = [], []
+    response = client.get(LIST, {"since": since, **params})
+    while True:
+        assert response.status_code == 200, response.content
+        body = response.json()
+        rows += body["results"]
+        deleted += body["deleted"]
+        if not body["next"]:
+            return rows, deleted, body["last_change_seq"]
+        response = client.get(body["next"])
+
+
+def test_a_sync_returns_what_changed_and_tombstones_of_deactivated_vendors(owner, staff_user, member, firm, rival):
+    quiet = make_vendor("Quiet Vendor")
+    client = api(owner)
+    rows, deleted, mark = sync(client, 0, page_size=1)
+    assert [row["name"] for row in rows] == ["Lumen Insight", "Rival Analytics", "Quiet Vendor"]
+    assert deleted == []
+    assert [row["change_seq"] for row in rows] == sorted(row["change_seq"] for row in rows)
+
+    api(member).patch(detail(firm), {"description": "Edited after the first sync."}, format="json")
+    api(staff_user).patch(detail(rival), {"is_active": False}, format="json")
+
+    rows, deleted, next_mark = sync(client, mark, page_size=1)
+    assert [row["name"] for row in rows] == ["Lumen Insight"]
+    assert [(item["resource"], item["id"], item["reason"]) for item in deleted] == [("vendor", rival.pk, "deactivated")]
+    assert next_mark > mark
+    assert sync(client, next_mark) == ([], [], next_mark)
+    assert quiet.pk not in [row["id"] for row in rows]
+
+
+def test_a_sync_sees_bulk_updates_that_keep_updated_at(owner, firm, rival):
+    client = api(owner)
+    _, _, mark = sync(client, 0)
+
+    Vendor.objects.filter(pk=rival.pk).update(available_fte=Decimal("9"))  # no auto_now, no signal
+
+    rows, _, _ = sync(client, mark)
+    assert [(row["name"], row["available_fte"]) for row in rows] == [("Rival Analytics", "9.0")]
+
+
+def test_updated_since_lists_vendors_changed_at_or_after_the_instant(owner, firm, rival):
+    Vendor.objects.filter(pk=firm.pk).update(updated_at=timezone.now() - timedelta(days=3))
+    since = (timezone.now() - timedelta(days=1)).isoformat()
+
+    response = api(owner).get(LIST, {"updated_since": since})
+
+    assert [row["name"] for row in response.json()["results"]] == ["Rival Analytics"]
+    assert api(owner).get(LIST, {"updated_since": "yesterday"}).status_code == 400
+
+
+def test_external_id_finds_the_erps_vendor(owner, staff_user, firm, rival):
+    api(staff_user).patch(detail(firm), {"external_id": "SAP-1001"}, format="json")
+
+    assert names(api(owner).get(LIST, {"external_id": "SAP-1001"})) == ["Lumen Insight"]
+    assert names(api(owner).get(LIST, {"external_id": "SAP-9999"})) == []
+
+
+def test_only_staff_set_the_external_id(member, firm):
+    response = api(member).patch(detail(firm), {"external_id": "MINE"}, format="json")
+
+    assert response.status_code == 400
+    assert "external_id" in response.json()
+
+
+# --- ETag and If-Match ------------------------------------------------------------------------
+
+
+def test_a_document_carries_an_etag_that_moves_with_every_change(owner, member, firm):
+    first = api(owner).get(detail(firm))
+    assert first["ETag"] == f'"vendor-{firm.pk}-{first.json()["change_seq"]}"'
+    assert api(owner).get(detail(firm), HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+    patched = api(member).patch(detail(firm), {"available_fte": "8"}, format="json", HTTP_IF_MATCH=first["ETag"])
+
+    assert patched.status_code == 200
+    assert patched["ETag"] != first["ETag"]
+    assert api(owner).get(detail(firm))["ETag"] == patched["ETag"]
+
+
+def test_an_erp_patch_with_an_old_etag_loses_to_the_vendors_browser_edit(staff_user, member, firm):
+    """The vendor saves its profile on the web edit page (its service) after the
+    ERP read the document: the ERP's write is refused, the browser's edit stays."""
+    erp = api(staff_user)
+    etag = erp.get(detail(firm))["ETag"]
+
+    firm.refresh_from_db()
+    assert services.vendor_profile_update(
+        vendor=firm, data={"fields": {"description": "Typed in the browser."}}, actor=member
+    )
+
+    response = erp.patch(detail(firm), {"description": "Sent by the ERP."}, format="json", HTTP_IF_MATCH=etag)
+
+    assert response.status_code == 412
+    assert "detail" in response.json()
+    firm.refresh_from_db()
+    assert firm.description == "Typed in the browser."
+    fresh = erp.get(detail(firm))["ETag"]
+    retried = erp.patch(detail(firm), {"description": "Sent by the ERP."}, format="json", HTTP_IF_MATCH=fresh)
+    assert retried.status_code == 200
+
+
+def test_put_honours_if_match_too_and_star_matches_any_version(member, firm):
+    body = api(member).get(detail(firm)).json()
+
+    stale = api(member).put(detail(firm), body, format="json", HTTP_IF_MATCH='"vendor-1-1"')
+    star = api(member).put(detail(firm), body, format="json", HTTP_IF_MATCH="*")
+
+    assert stale.status_code == 412
+    assert star.status_code == 200

@@ -19,8 +19,8 @@ from kpo.codes import validate_country, validate_currency, validate_language
 from vendors import selectors
 from vendors.models import Certification, ExchangeRate, ExpertiseArea, Seniority, Skill, Vendor
 
-# ordering value -> the directory's sort. The cursor pagination adds the change
-# number as the last key, so every ordering is unique and stable.
+# ordering value -> the directory's sort (paged by a keyset cursor ending in the
+# unique id, vendors/api/pagination.py) ...
 ORDERINGS = {
     "relevance": selectors.Sort.RELEVANCE,
     "name": selectors.Sort.NAME,
@@ -28,6 +28,8 @@ ORDERINGS = {
     "reviews": selectors.Sort.REVIEWS,
     "rate": selectors.Sort.RATE,
 }
+# ... or one unique field, paged by the shared cursor (default -id: newest first).
+UNIQUE_ORDERINGS = ("-id", "id", "-change_seq", "change_seq")
 
 
 class StrictBooleanField(forms.NullBooleanField):
@@ -120,9 +122,11 @@ class VendorFilter(django_filters.FilterSet):
     )
     ordering = django_filters.ChoiceFilter(
         method="by_directory",
-        choices=[(value, value) for value in ORDERINGS],
-        help_text="relevance (with q) | name | rating (Bayesian) | reviews | rate (for `seniority`, converted). "
-        "Default: relevance with q, else name.",
+        choices=[(value, value) for value in (*ORDERINGS, *UNIQUE_ORDERINGS)],
+        help_text="relevance (with q) | name | rating (Bayesian average) | reviews | rate (for `seniority`, "
+        "converted to `currency`; vendors without that rate last) | id | -id | change_seq | -change_seq. "
+        "Default: relevance with q, else -id (newest first). Ignored in sync mode (since / updated_since), "
+        "which pages by change_seq.",
     )
 
     class Meta:
@@ -155,9 +159,20 @@ class VendorFilter(django_filters.FilterSet):
             "seniority": data.get("seniority") or Seniority.SENIOR,
             "min_rating": data.get("min_rating"),
             "verified": bool(data.get("verified")),
-            "sort": ORDERINGS.get(data.get("ordering") or "", ""),
+            "sort": self.sort(),
         }
         return selectors.DirectoryFilters(**values)
+
+    def sort(self) -> str:
+        """The directory sort asked for ("" for a unique ordering or the default)."""
+        ordering = self.form.cleaned_data.get("ordering") or ""
+        if not ordering and (self.form.cleaned_data.get("q") or "").strip():
+            return selectors.Sort.RELEVANCE
+        return ORDERINGS.get(ordering, "")
+
+    def unique_ordering(self) -> str:
+        ordering = self.form.cleaned_data.get("ordering") or ""
+        return ordering if ordering in UNIQUE_ORDERINGS else ""
 
     def filter_queryset(self, queryset: QuerySet[Vendor]) -> QuerySet[Vendor]:
         """`queryset` is ignored: the directory selector is the list's scope

@@ -24,8 +24,20 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthentic
 from rest_framework.response import Response
 
 from kpo.api.errors import ErrorSerializer
+from kpo.api.etag import (
+    ETAG_HEADER,
+    IF_MATCH_PARAMETER,
+    IF_NONE_MATCH_PARAMETER,
+    PRECONDITION_FAILED_RESPONSE,
+    check_if_match,
+    lock_for_write,
+    not_modified,
+    with_etag,
+)
+from kpo.api.sync import SYNC_PARAMETERS, apply_sync_filters, sync_tombstones
 from vendors.api import services
 from vendors.api.filters import VendorFilter
+from vendors.api.pagination import VendorCursorPagination
 from vendors.api.selectors import vendor_documents_for, with_vendor_documents
 from vendors.api.serializers import (
     CertificationSerializer,
@@ -36,6 +48,7 @@ from vendors.api.serializers import (
 )
 from vendors.models import Certification, ExchangeRate, ExpertiseArea, Skill, Vendor
 
+RESOURCE = "vendor"  # in ETags and tombstones
 CONFLICT_MESSAGE = "The vendor changed at the same time; nothing was saved. Fetch it again and retry."
 
 
@@ -67,6 +80,7 @@ _ERRORS = {
     401: OpenApiResponse(ErrorSerializer, description="No valid credentials."),
     403: OpenApiResponse(ErrorSerializer, description="Your role may not do this."),
 }
+_DETAIL_ERRORS = {**_ERRORS, 404: OpenApiResponse(ErrorSerializer, description="Not found (or not yours to see).")}
 
 
 # --- vendors --------------------------------------------------------------------------
@@ -78,21 +92,37 @@ class VendorListApi(generics.GenericAPIView):
     serializer_class = VendorSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = VendorFilter
+    pagination_class = VendorCursorPagination
     queryset = Vendor.objects.none()  # the filter set reads through the directory selector
 
-    @extend_schema(operation_id="vendors_list", responses={200: VendorSerializer(many=True), **_ERRORS})
+    @extend_schema(
+        operation_id="vendors_list",
+        parameters=SYNC_PARAMETERS,
+        responses={200: VendorSerializer(many=True), **_ERRORS},
+    )
     def get(self, request):
         if not request.user.is_staff and not is_client_member(request.user):
             raise PermissionDenied("The vendor directory is open to client organizations and staff.")
-        vendors = with_vendor_documents(self.filter_queryset(self.get_queryset()))
-        page = self.paginate_queryset(vendors)
-        if page is not None:
-            return self.get_paginated_response(self.get_serializer(page, many=True).data)
-        return Response(self.get_serializer(vendors, many=True).data)
+        filterset = DjangoFilterBackend().get_filterset(request, self.get_queryset(), self)
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        vendors = with_vendor_documents(apply_sync_filters(filterset.qs, request))
+        paginator = self.paginator
+        page = paginator.paginate_queryset(
+            vendors,
+            request,
+            view=self,
+            # Vendors are one directory for every reader: every vendor tombstone.
+            tombstones=sync_tombstones(request, resource="vendor"),
+            sort=filterset.sort(),
+            ordering=filterset.unique_ordering(),
+        )
+        return paginator.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
         operation_id="vendors_create",
         request=VendorSerializer,
+        parameters=[ETAG_HEADER],
         responses={201: VendorSerializer, **_ERRORS},
     )
     def post(self, request):
@@ -107,7 +137,7 @@ class VendorListApi(generics.GenericAPIView):
         vendor = vendor_documents_for(user=request.user, vendor_id=vendor.pk).get()
         response = Response(self.get_serializer(vendor).data, status=status.HTTP_201_CREATED)
         response["Location"] = request.build_absolute_uri(reverse("api-vendor-detail", args=[vendor.pk]))
-        return response
+        return with_etag(response, vendor, RESOURCE)
 
 
 class VendorDetailApi(generics.GenericAPIView):
@@ -123,9 +153,16 @@ class VendorDetailApi(generics.GenericAPIView):
             raise NotFound
         return vendor
 
-    @extend_schema(operation_id="vendors_retrieve", responses={200: VendorSerializer, 404: ErrorSerializer, **_ERRORS})
+    @extend_schema(
+        operation_id="vendors_retrieve",
+        parameters=[IF_NONE_MATCH_PARAMETER, ETAG_HEADER],
+        responses={200: VendorSerializer, 304: OpenApiResponse(description="Not modified."), **_DETAIL_ERRORS},
+    )
     def get(self, request, pk: int):
-        return Response(self.get_serializer(self.get_document(pk)).data)
+        vendor = self.get_document(pk)
+        return not_modified(request, vendor, RESOURCE) or with_etag(
+            Response(self.get_serializer(vendor).data), vendor, RESOURCE
+        )
 
     def _write(self, request, pk: int, *, partial: bool) -> Response:
         self.get_document(pk)  # 404 before 403: another firm's member learns nothing
@@ -133,21 +170,24 @@ class VendorDetailApi(generics.GenericAPIView):
             raise PermissionDenied("Only the vendor's own members and KPO Match staff edit a vendor.")
         try:
             with transaction.atomic():
-                # The row lock orders this write after any edit in flight, so the
-                # validation and the write see one state of the vendor.
-                Vendor.objects.select_for_update().filter(pk=pk).first()
+                # Locked until commit: the If-Match check, the validation and the
+                # write see one version of the vendor; a concurrent edit (the web
+                # page included) waits, then moves change_seq, so a stale tag fails.
+                check_if_match(request, lock_for_write(Vendor.objects.all(), pk), RESOURCE)
                 vendor = self.get_document(pk)
                 serializer = self.get_serializer(vendor, data=request.data, partial=partial)
                 serializer.is_valid(raise_exception=True)
                 services.vendor_api_update(vendor=vendor, attrs=serializer.validated_data, actor=request.user)
         except IntegrityError:
             raise ValidationError({"non_field_errors": [CONFLICT_MESSAGE]}) from None
-        return Response(self.get_serializer(self.get_document(pk)).data)
+        vendor = self.get_document(pk)
+        return with_etag(Response(self.get_serializer(vendor).data), vendor, RESOURCE)
 
     @extend_schema(
         operation_id="vendors_update",
         request=VendorSerializer,
-        responses={200: VendorSerializer, 404: ErrorSerializer, **_ERRORS},
+        parameters=[IF_MATCH_PARAMETER, ETAG_HEADER],
+        responses={200: VendorSerializer, 412: PRECONDITION_FAILED_RESPONSE, **_DETAIL_ERRORS},
     )
     def put(self, request, pk: int):
         return self._write(request, pk, partial=False)
@@ -155,7 +195,8 @@ class VendorDetailApi(generics.GenericAPIView):
     @extend_schema(
         operation_id="vendors_partial_update",
         request=VendorSerializer,
-        responses={200: VendorSerializer, 404: ErrorSerializer, **_ERRORS},
+        parameters=[IF_MATCH_PARAMETER, ETAG_HEADER],
+        responses={200: VendorSerializer, 412: PRECONDITION_FAILED_RESPONSE, **_DETAIL_ERRORS},
     )
     def patch(self, request, pk: int):
         return self._write(request, pk, partial=True)
