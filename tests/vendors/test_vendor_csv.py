@@ -613,8 +613,17 @@ def test_a_body_that_is_not_utf8_is_reported_not_a_server_error(staff_user):
     assert response.json()["errors"][0]["message"] == "The file is not UTF-8 text."
 
 
-def test_an_import_without_a_file_is_a_field_error(staff_user):
-    response = api(staff_user).post(IMPORT_URL, {}, format="multipart")
+def test_an_import_without_a_file_or_with_a_bad_flag_answers_400_in_the_report_shape(staff_user):
+    no_file = api(staff_user).post(IMPORT_URL, {}, format="multipart")
+    bad_flag = api(staff_user).post(f"{IMPORT_URL}?dry_run=perhaps", data="slug\n", content_type="text/csv")
+
+    assert (no_file.status_code, bad_flag.status_code) == (400, 400)
+    assert [(e["row"], e["column"]) for e in no_file.json()["errors"]] == [(0, "file")]
+    assert [(e["row"], e["column"]) for e in bad_flag.json()["errors"]] == [(0, "dry_run")]
+
+
+def test_an_empty_body_is_reported_as_a_missing_header(staff_user):
+    response = api(staff_user).post(IMPORT_URL, data="", content_type="text/csv")
 
     assert response.status_code == 400
-    assert "file" in response.json()
+    assert response.json()["errors"][0]["row"] == 1

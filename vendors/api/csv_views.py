@@ -16,7 +16,7 @@ from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.permissions import IsAdminUser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kpo.api.errors import ErrorSerializer
-from vendors.csv_io import vendor_csv_import, vendor_csv_lines
+from vendors.csv_io import ImportReport, vendor_csv_import, vendor_csv_lines
 
 
 class CsvParser(BaseParser):
@@ -51,7 +51,10 @@ class CsvRenderer(BaseRenderer):
 
 
 class RowErrorSerializer(serializers.Serializer):
-    row = serializers.IntegerField(help_text="Row number as a spreadsheet shows it: the header is row 1.")
+    row = serializers.IntegerField(
+        help_text="Row number as a spreadsheet shows it: the header is row 1; 0 for an error of the request "
+        "itself (no file, a bad dry_run value)."
+    )
     column = serializers.CharField(help_text="The column; empty for an error about the whole row.")
     message = serializers.CharField()
 
@@ -77,6 +80,7 @@ class VendorCsvExportApi(APIView):
         summary="Export every vendor as CSV (staff)",
         description="One row per vendor, ordered by slug; the format is described in the integration guide. "
         "The file imports back unchanged.",
+        parameters=[OpenApiParameter("format", exclude=True)],
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The CSV file."),
             (401, "application/json"): ErrorSerializer,
@@ -112,22 +116,34 @@ class VendorCsvImportApi(APIView):
         },
     )
     def post(self, request):
-        dry_run = _flag(request.query_params.get("dry_run", "false"), "dry_run")
-        data = request.data
-        if isinstance(data, bytes):
-            raw = io.BytesIO(data)
+        # Every 400 has the report's shape; row 0 marks an error of the request, not of a row.
+        dry_run_value = request.query_params.get("dry_run", "false").strip().lower()
+        if dry_run_value not in TRUE | FALSE:
+            return _answer(_request_error("dry_run", "Expected true or false."))
+        try:
+            data = request.data
+        except ParseError as error:
+            return _answer(_request_error("file", str(error.detail)))
+        if isinstance(data, bytes) or request.content_type.startswith(CsvParser.media_type):
+            raw = io.BytesIO(data if isinstance(data, bytes) else b"")  # DRF skips parsing an empty body
         elif "file" in request.FILES:
             raw = request.FILES["file"]
         else:
-            raise ValidationError({"file": ["Send the CSV as the multipart field `file` or as a text/csv body."]})
+            message = "Send the CSV as the multipart field `file` or as a text/csv body."
+            return _answer(_request_error("file", message))
         stream = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-        report = vendor_csv_import(stream, dry_run=dry_run, actor=request.user)
-        payload = VendorImportReportSerializer(report.as_dict()).data
-        return Response(payload, status=status.HTTP_200_OK if report.ok else status.HTTP_400_BAD_REQUEST)
+        return _answer(vendor_csv_import(stream, dry_run=dry_run_value in TRUE, actor=request.user))
 
 
-def _flag(value: str, name: str) -> bool:
-    try:
-        return serializers.BooleanField().to_internal_value(value)
-    except ValidationError:
-        raise ValidationError({name: ["Expected true or false."]}) from None
+TRUE, FALSE = {"true", "1", "yes"}, {"false", "0", "no", ""}
+
+
+def _request_error(column: str, message: str) -> ImportReport:
+    report = ImportReport()
+    report.add_error(0, column, message)
+    return report
+
+
+def _answer(report: ImportReport) -> Response:
+    payload = VendorImportReportSerializer(report.as_dict()).data
+    return Response(payload, status=status.HTTP_200_OK if report.ok else status.HTTP_400_BAD_REQUEST)
