@@ -31,7 +31,7 @@ certifications      ``code:valid_until`` (YYYY-MM-DD, empty = no expiry):
                     ``iso_27001:2027-06-30;soc2_type2:``
 verified            ``true`` or ``false``
 is_active           ``true`` or ``false``
-external_id         the integrator's own id, when the model has the field
+external_id         the integrator's own id (not unique), may be empty
 =================== ========================================================
 
 Inside the list columns ``;`` separates items and ``:`` (``|`` for delivery
@@ -72,7 +72,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TextIO
 
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import connections, models, transaction
 from django.db.models import Prefetch
@@ -111,6 +111,7 @@ BASE_COLUMNS = (
     "certifications",
     "verified",
     "is_active",
+    "external_id",
 )
 TEXT_COLUMNS = ("name", "description", "external_id")  # formula-escaped (see the module docstring)
 BOOLEAN_COLUMNS = ("verified", "is_active")
@@ -124,20 +125,8 @@ SENIORITY_ORDER = {value: index for index, value in enumerate(Seniority.values)}
 _no_nul = ProhibitNullCharactersValidator()
 
 
-def has_external_id() -> bool:
-    try:
-        Vendor._meta.get_field("external_id")
-    except FieldDoesNotExist:
-        return False
-    return True
-
-
 def csv_columns() -> tuple[str, ...]:
-    return BASE_COLUMNS + (("external_id",) if has_external_id() else ())
-
-
-def scalar_columns() -> tuple[str, ...]:
-    return tuple(c for c in csv_columns() if c not in LIST_COLUMNS and c != "slug")
+    return BASE_COLUMNS
 
 
 # --- export ------------------------------------------------------------------------
@@ -196,9 +185,8 @@ def vendor_csv_row(vendor: Vendor) -> list[str]:
         ),
         "true" if vendor.verified else "false",
         "true" if vendor.is_active else "false",
+        _text_out(vendor.external_id),
     ]
-    if has_external_id():
-        row.append(_text_out(vendor.external_id))
     return row
 
 

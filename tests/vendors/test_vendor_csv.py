@@ -47,6 +47,7 @@ def tricky_vendor(index: int = 0, **fields) -> Vendor:
         founded_year=1999,
         available_fte=Decimal("12.5"),
         verified=True,
+        external_id=fields.pop("external_id", f"-ERP, {index}"),
         **fields,
     )
     vendor.domains.set([domain("finance"), domain("legal")])
@@ -128,6 +129,7 @@ def test_the_export_has_one_row_per_vendor_in_the_documented_syntax():
     assert row["rates"] == "mid:30.00:EUR;senior:38.50:USD"
     assert row["delivery_centers"] == "IN|Pune\\; East \\| Hub\\: 2 \\\\ B|Asia/Kolkata|50;PL|Kraków|Europe/Warsaw|40"
     assert row["certifications"] == "iso_27001:2027-06-30;soc2_type2:"
+    assert row["external_id"] == "'-ERP, 0"
     assert (row["verified"], row["is_active"], row["available_fte"], row["founded_year"]) == (
         "true",
         "true",
