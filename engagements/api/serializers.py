@@ -117,10 +117,29 @@ class RequirementSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "selection_method",
             "weights",
             "status",
+            "external_id",
+            "change_seq",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "client", "created_at", "updated_at"]
+        read_only_fields = ["id", "client", "change_seq", "created_at", "updated_at"]
+        extra_kwargs = {
+            "external_id": {"help_text": "Your system's id for this requirement (unique within your organization)."},
+            "change_seq": {"help_text": "Change number: grows on every write; sync with `?since=`."},
+        }
+
+    def validate_external_id(self, value: str) -> str:
+        """Unique within the client (the view passes it in the context); the
+        database constraint backs this up against a concurrent write."""
+        value = value.strip()
+        client = self.context.get("client")
+        if value and client is not None:
+            taken = Requirement.objects.filter(client=client, external_id=value)
+            if self.instance is not None:
+                taken = taken.exclude(pk=self.instance.pk)
+            if taken.exists():
+                raise serializers.ValidationError("Another requirement of your organization has this external id.")
+        return value
 
     def validate_currency(self, value: str) -> str:
         value = value.upper()

@@ -1,7 +1,9 @@
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
@@ -10,57 +12,149 @@ from rest_framework.views import APIView
 from engagements import selectors, services
 from engagements.api.serializers import MatchRunSerializer, RequirementSerializer
 from engagements.matching import runs
+from engagements.models import Requirement
+from kpo.api.etag import (
+    ETAG_HEADER,
+    IF_MATCH_PARAMETER,
+    IF_NONE_MATCH_PARAMETER,
+    PRECONDITION_FAILED_RESPONSE,
+    check_if_match,
+    lock_for_write,
+    not_modified,
+    with_etag,
+)
+from kpo.api.pagination import SyncCursorPagination
+from kpo.api.sync import SYNC_PARAMETERS, apply_sync_filters, is_sync_request, sync_tombstones
 from vendors.models import Vendor
+
+REQUIREMENT_RESOURCE = "requirement"
+
+
+def _requirement_tombstones(request):
+    """Tombstones of requirements the caller could see: staff all, a client
+    manager their organization's, anyone else none. None outside sync mode."""
+    if not is_sync_request(request):
+        return None
+    if request.user.is_staff:
+        return sync_tombstones(request, resource="requirement")
+    membership = selectors.membership_for(user=request.user)
+    if membership is None or not membership.is_client:
+        return sync_tombstones(request, resource="requirement", scope=Q(pk__in=[]))
+    return sync_tombstones(request, resource="requirement", client_id=membership.client_id)
+
+
+def _set_external_id(requirement, validated_data: dict) -> None:
+    # requirement_create/update leave external_id alone: an API-only field.
+    if "external_id" in validated_data and validated_data["external_id"] != requirement.external_id:
+        Requirement.objects.filter(pk=requirement.pk).update(external_id=validated_data["external_id"])
+
+
+def _unique_external_id_error() -> ValidationError:
+    return ValidationError({"external_id": ["Another requirement of your organization has this external id."]})
 
 
 class RequirementListApi(APIView):
-    serializer_class = RequirementSerializer
+    """GET lists the caller's requirements newest first with a cursor, or, with
+    `since` / `updated_since`, the changes in change number order with the
+    tombstones of deleted ones (kpo/api/pagination.py)."""
 
-    @extend_schema(operation_id="requirements_list", responses=RequirementSerializer(many=True))
-    def get(self, request):
-        queryset = selectors.requirement_queryset_for(user=request.user).order_by("-created_at", "-id")
-        return Response(RequirementSerializer(queryset, many=True).data)
+    serializer_class = RequirementSerializer
+    pagination_class = SyncCursorPagination
 
     @extend_schema(
-        operation_id="requirements_create", request=RequirementSerializer, responses={201: RequirementSerializer}
+        operation_id="requirements_list", parameters=SYNC_PARAMETERS, responses=RequirementSerializer(many=True)
+    )
+    def get(self, request):
+        queryset = apply_sync_filters(selectors.requirement_queryset_for(user=request.user), request)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(queryset, request, view=self, tombstones=_requirement_tombstones(request))
+        return paginator.get_paginated_response(RequirementSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="requirements_create",
+        request=RequirementSerializer,
+        responses={201: RequirementSerializer},
+        parameters=[ETAG_HEADER],
     )
     def post(self, request):
         membership = selectors.membership_for(user=request.user)
         if membership is None or not membership.is_client:
             raise PermissionDenied("Only procurement managers of a client organization create requirements.")
-        serializer = RequirementSerializer(data=request.data)
+        serializer = RequirementSerializer(data=request.data, context={"client": membership.client})
         serializer.is_valid(raise_exception=True)
-        requirement = services.requirement_create(
-            client=membership.client, created_by=request.user, data=serializer.validated_data
-        )
+        try:
+            with transaction.atomic():
+                requirement = services.requirement_create(
+                    client=membership.client, created_by=request.user, data=serializer.validated_data
+                )
+                _set_external_id(requirement, serializer.validated_data)
+        except IntegrityError as exc:  # a concurrent write took the external id first
+            if "requirement_external_id_unique_per_client" in str(exc):
+                raise _unique_external_id_error() from None
+            raise
         requirement = selectors.requirement_queryset_for(user=request.user).get(pk=requirement.pk)
-        return Response(RequirementSerializer(requirement).data, status=status.HTTP_201_CREATED)
+        return with_etag(
+            Response(RequirementSerializer(requirement).data, status=status.HTTP_201_CREATED),
+            requirement,
+            REQUIREMENT_RESOURCE,
+        )
 
 
 class RequirementDetailApi(APIView):
+    """GET with an ETag (304 on a matching If-None-Match); PUT/PATCH honour
+    If-Match (412 when the requirement changed since), compared on the row
+    locked for the write so concurrent writers cannot both pass."""
+
     serializer_class = RequirementSerializer
 
     def get_object(self, request, pk):
         return get_object_or_404(selectors.requirement_queryset_for(user=request.user), pk=pk)
 
-    @extend_schema(operation_id="requirements_retrieve", responses=RequirementSerializer)
+    @extend_schema(
+        operation_id="requirements_retrieve",
+        parameters=[IF_NONE_MATCH_PARAMETER, ETAG_HEADER],
+        responses={200: RequirementSerializer, 304: OpenApiResponse(description="Not modified since the ETag.")},
+    )
     def get(self, request, pk):
-        return Response(RequirementSerializer(self.get_object(request, pk)).data)
+        requirement = self.get_object(request, pk)
+        unchanged = not_modified(request, requirement, REQUIREMENT_RESOURCE)
+        if unchanged is not None:
+            return unchanged
+        return with_etag(Response(RequirementSerializer(requirement).data), requirement, REQUIREMENT_RESOURCE)
 
     def _update(self, request, pk, partial):
+        self.get_object(request, pk)  # 404 outside the caller's organization
+        try:
+            with transaction.atomic():
+                requirement = lock_for_write(selectors.requirement_queryset_for(user=request.user), pk)
+                check_if_match(request, requirement, REQUIREMENT_RESOURCE)
+                serializer = RequirementSerializer(
+                    requirement, data=request.data, partial=partial, context={"client": requirement.client}
+                )
+                serializer.is_valid(raise_exception=True)
+                services.requirement_update(requirement=requirement, data=serializer.validated_data)
+                _set_external_id(requirement, serializer.validated_data)
+        except IntegrityError as exc:
+            if "requirement_external_id_unique_per_client" in str(exc):
+                raise _unique_external_id_error() from None
+            raise
         requirement = self.get_object(request, pk)
-        serializer = RequirementSerializer(requirement, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        services.requirement_update(requirement=requirement, data=serializer.validated_data)
-        requirement = self.get_object(request, pk)
-        return Response(RequirementSerializer(requirement).data)
+        return with_etag(Response(RequirementSerializer(requirement).data), requirement, REQUIREMENT_RESOURCE)
 
-    @extend_schema(operation_id="requirements_update", request=RequirementSerializer, responses=RequirementSerializer)
+    @extend_schema(
+        operation_id="requirements_update",
+        request=RequirementSerializer,
+        parameters=[IF_MATCH_PARAMETER, ETAG_HEADER],
+        responses={200: RequirementSerializer, 412: PRECONDITION_FAILED_RESPONSE},
+    )
     def put(self, request, pk):
         return self._update(request, pk, partial=False)
 
     @extend_schema(
-        operation_id="requirements_partial_update", request=RequirementSerializer, responses=RequirementSerializer
+        operation_id="requirements_partial_update",
+        request=RequirementSerializer,
+        parameters=[IF_MATCH_PARAMETER, ETAG_HEADER],
+        responses={200: RequirementSerializer, 412: PRECONDITION_FAILED_RESPONSE},
     )
     def patch(self, request, pk):
         return self._update(request, pk, partial=True)
