@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -42,6 +43,7 @@ from engagements.models import (
     Milestone,
 )
 from engagements.webhooks import webhook_emit_engagement
+from kpo.api.errors import ErrorSerializer
 from kpo.api.etag import (
     ETAG_HEADER,
     IF_MATCH_PARAMETER,
@@ -56,6 +58,33 @@ from kpo.api.pagination import SyncCursorPagination
 from kpo.api.sync import SYNC_PARAMETERS, apply_sync_filters, sync_tombstones
 
 RESOURCE = "engagement"
+
+FIELD_ERRORS = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description='Validation failed: {"field": ["message", ...]}, "non_field_errors" for the input as a whole.',
+)
+ERROR_DESCRIPTIONS = {
+    401: "No or invalid credentials.",
+    403: "The caller's role may not do this (e.g. the wrong party of the engagement).",
+    404: "No such engagement for the caller (another organization's or firm's reads the same).",
+}
+
+
+INVALID_CURSOR = OpenApiResponse(ErrorSerializer, description="The cursor is not one this list handed out.")
+
+
+def with_errors(responses: dict, *codes: int) -> dict:
+    """The documented error responses of an operation: 400 field errors, the
+    {"detail"} shape for the others (kpo/api/errors.py)."""
+    documented = dict(responses)
+    for code in codes:
+        documented.setdefault(
+            code,
+            FIELD_ERRORS if code == 400 else OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[code]),
+        )
+    return documented
+
+
 EXTERNAL_ID_TAKEN = {"external_id": ["Another engagement of this organization has this external id."]}
 
 # -- the caller ------------------------------------------------------------------------------
@@ -231,7 +260,9 @@ class EngagementListApi(EngagementApiView):
         return engagement_queryset_for(self.request)
 
     @extend_schema(
-        operation_id="engagements_list", parameters=SYNC_PARAMETERS, responses=s.EngagementSerializer(many=True)
+        operation_id="engagements_list",
+        parameters=SYNC_PARAMETERS,
+        responses=with_errors({200: s.EngagementSerializer(many=True), 404: INVALID_CURSOR}, 400, 401, 403),
     )
     def get(self, request):
         if not request.user.is_staff and _membership(request) is None:
@@ -244,10 +275,17 @@ class EngagementListApi(EngagementApiView):
     @extend_schema(
         operation_id="engagements_create",
         request=s.EngagementCreateSerializer,
-        responses={
-            201: s.EngagementDetailSerializer,
-            409: OpenApiResponse(description="The vendor already has an open engagement for this requirement."),
-        },
+        responses=with_errors(
+            {
+                201: s.EngagementDetailSerializer,
+                409: OpenApiResponse(
+                    ErrorSerializer, description="The vendor already has an open engagement for this requirement."
+                ),
+            },
+            400,
+            401,
+            403,
+        ),
     )
     def post(self, request):
         membership = _client_membership(request)
@@ -288,7 +326,9 @@ class EngagementDetailApi(EngagementApiView):
     @extend_schema(
         operation_id="engagements_retrieve",
         parameters=[IF_NONE_MATCH_PARAMETER, ETAG_HEADER],
-        responses={200: s.EngagementDetailSerializer, 304: OpenApiResponse(description="Not modified.")},
+        responses=with_errors(
+            {200: s.EngagementDetailSerializer, 304: OpenApiResponse(description="Not modified.")}, 401, 404
+        ),
     )
     def get(self, request, pk):
         engagement = _engagement_detail(request, pk)
@@ -301,11 +341,17 @@ class EngagementDetailApi(EngagementApiView):
         operation_id="engagements_partial_update",
         parameters=[IF_MATCH_PARAMETER, ETAG_HEADER],
         request=s.EngagementUpdateSerializer,
-        responses={
-            200: s.EngagementDetailSerializer,
-            409: OpenApiResponse(description="A closed engagement's FTE or dates cannot change."),
-            412: PRECONDITION_FAILED_RESPONSE,
-        },
+        responses=with_errors(
+            {
+                200: s.EngagementDetailSerializer,
+                409: OpenApiResponse(ErrorSerializer, description="A closed engagement's FTE or dates cannot change."),
+                412: PRECONDITION_FAILED_RESPONSE,
+            },
+            400,
+            401,
+            403,
+            404,
+        ),
     )
     def patch(self, request, pk):
         engagement = _engagement_detail(request, pk)
@@ -329,10 +375,16 @@ class EngagementTransitionApi(EngagementApiView):
     @extend_schema(
         operation_id="engagements_transition",
         request=s.EngagementTransitionSerializer,
-        responses={
-            200: s.EngagementDetailSerializer,
-            409: OpenApiResponse(description="The engagement's state does not allow the action."),
-        },
+        responses=with_errors(
+            {
+                200: s.EngagementDetailSerializer,
+                409: OpenApiResponse(ErrorSerializer, description="The engagement's state does not allow the action."),
+            },
+            400,
+            401,
+            403,
+            404,
+        ),
     )
     def post(self, request, pk):
         engagement = _engagement_detail(request, pk)
@@ -352,7 +404,10 @@ class EngagementMilestonesApi(EngagementApiView):
 
     serializer_class = s.MilestoneSerializer
 
-    @extend_schema(operation_id="engagements_milestones_list", responses=s.MilestoneSerializer(many=True))
+    @extend_schema(
+        operation_id="engagements_milestones_list",
+        responses=with_errors({200: s.MilestoneSerializer(many=True)}, 401, 404),
+    )
     def get(self, request, pk):
         engagement = get_object_or_404(engagement_queryset_for(request), pk=pk)
         milestones = Milestone.objects.filter(engagement=engagement).order_by("due_date", "id")
@@ -361,10 +416,16 @@ class EngagementMilestonesApi(EngagementApiView):
     @extend_schema(
         operation_id="engagements_milestones_create",
         request=s.MilestoneCreateSerializer,
-        responses={
-            201: s.MilestoneSerializer,
-            409: OpenApiResponse(description="A closed engagement takes no new milestones."),
-        },
+        responses=with_errors(
+            {
+                201: s.MilestoneSerializer,
+                409: OpenApiResponse(ErrorSerializer, description="A closed engagement takes no new milestones."),
+            },
+            400,
+            401,
+            403,
+            404,
+        ),
     )
     def post(self, request, pk):
         engagement = get_object_or_404(engagement_queryset_for(request), pk=pk)
@@ -397,10 +458,15 @@ class MilestoneDeliverApi(_MilestoneActionApi):
     @extend_schema(
         operation_id="engagements_milestones_deliver",
         request=None,
-        responses={
-            200: s.MilestoneSerializer,
-            409: OpenApiResponse(description="Not pending, or the engagement is closed."),
-        },
+        responses=with_errors(
+            {
+                200: s.MilestoneSerializer,
+                409: OpenApiResponse(ErrorSerializer, description="Not pending, or the engagement is closed."),
+            },
+            401,
+            403,
+            404,
+        ),
     )
     def post(self, request, pk, mid):
         return super().post(request, pk, mid)
@@ -415,10 +481,15 @@ class MilestoneAcceptApi(_MilestoneActionApi):
     @extend_schema(
         operation_id="engagements_milestones_accept",
         request=None,
-        responses={
-            200: s.MilestoneSerializer,
-            409: OpenApiResponse(description="Not delivered, or the engagement is closed."),
-        },
+        responses=with_errors(
+            {
+                200: s.MilestoneSerializer,
+                409: OpenApiResponse(ErrorSerializer, description="Not delivered, or the engagement is closed."),
+            },
+            401,
+            403,
+            404,
+        ),
     )
     def post(self, request, pk, mid):
         return super().post(request, pk, mid)
@@ -430,7 +501,9 @@ class EngagementReviewApi(EngagementApiView):
 
     serializer_class = s.ReviewSerializer
 
-    @extend_schema(operation_id="engagements_review_retrieve", responses=s.ReviewSerializer)
+    @extend_schema(
+        operation_id="engagements_review_retrieve", responses=with_errors({200: s.ReviewSerializer}, 401, 404)
+    )
     def get(self, request, pk):
         engagement = get_object_or_404(engagement_queryset_for(request).select_related("review"), pk=pk)
         review = getattr(engagement, "review", None)
@@ -441,10 +514,16 @@ class EngagementReviewApi(EngagementApiView):
     @extend_schema(
         operation_id="engagements_review_create",
         request=s.ReviewCreateSerializer,
-        responses={
-            201: s.ReviewSerializer,
-            409: OpenApiResponse(description="Not completed, or already reviewed."),
-        },
+        responses=with_errors(
+            {
+                201: s.ReviewSerializer,
+                409: OpenApiResponse(ErrorSerializer, description="Not completed, or already reviewed."),
+            },
+            400,
+            401,
+            403,
+            404,
+        ),
     )
     def post(self, request, pk):
         engagement = get_object_or_404(engagement_queryset_for(request), pk=pk)

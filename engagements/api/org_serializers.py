@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.text import slugify
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from engagements.models import CLIENT_ROLES, VENDOR_ROLES, ClientOrganization, Role
@@ -25,10 +26,28 @@ def _code(validator, value: str) -> str:
     return value
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$",
+        "example": "09:00",
+        "description": "A local time of day in the organization's time zone (HH:MM), no UTC offset.",
+    }
+)
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time in the organization's own time zone: no offset, so it
+    is not an RFC 3339 `time` (which requires one)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", input_formats=["%H:%M", "%H:%M:%S"], **kwargs)
+
+
 class ClientOrganizationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     slug = serializers.SlugField(
         max_length=220, required=False, help_text="Unique; derived from the name when left out."
     )
+    working_hours_start = LocalTimeField(required=False)
+    working_hours_end = LocalTimeField(required=False)
 
     class Meta:
         model = ClientOrganization

@@ -12,7 +12,8 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.generics import GenericAPIView
@@ -21,7 +22,31 @@ from rest_framework.response import Response
 from engagements import selectors
 from engagements.api import org_serializers as s
 from engagements.models import ClientOrganization, Membership
+from kpo.api.errors import ErrorSerializer
 from kpo.api.pagination import SyncCursorPagination
+
+FIELD_ERRORS = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description='Validation failed: {"field": ["message", ...]}, "non_field_errors" for the input as a whole.',
+)
+ERROR_DESCRIPTIONS = {
+    401: "No or invalid credentials.",
+    403: "Staff only (or, for reads, members of a client organization).",
+    404: "No such organization for the caller.",
+}
+
+
+INVALID_CURSOR = OpenApiResponse(ErrorSerializer, description="The cursor is not one this list handed out.")
+
+
+def with_errors(responses: dict, *codes: int) -> dict:
+    documented = dict(responses)
+    for code in codes:
+        documented.setdefault(
+            code,
+            FIELD_ERRORS if code == 400 else OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[code]),
+        )
+    return documented
 
 
 class BrowseCursorPagination(SyncCursorPagination):
@@ -110,7 +135,10 @@ class ClientListApi(OrgApiView):
     def get_queryset(self):
         return client_queryset_for(self.request)
 
-    @extend_schema(operation_id="clients_list", responses=s.ClientOrganizationSerializer(many=True))
+    @extend_schema(
+        operation_id="clients_list",
+        responses=with_errors({200: s.ClientOrganizationSerializer(many=True), 404: INVALID_CURSOR}, 400, 401, 403),
+    )
     def get(self, request):
         if not request.user.is_staff and not getattr(_membership(request), "is_client", False):
             raise PermissionDenied("Only staff and members of a client organization read organizations.")
@@ -121,7 +149,7 @@ class ClientListApi(OrgApiView):
     @extend_schema(
         operation_id="clients_create",
         request=s.ClientOrganizationSerializer,
-        responses={201: s.ClientOrganizationSerializer},
+        responses=with_errors({201: s.ClientOrganizationSerializer}, 400, 401, 403),
     )
     def post(self, request):
         _require_staff(request, "Only staff create client organizations.")
@@ -136,14 +164,16 @@ class ClientDetailApi(OrgApiView):
 
     serializer_class = s.ClientOrganizationSerializer
 
-    @extend_schema(operation_id="clients_retrieve", responses=s.ClientOrganizationSerializer)
+    @extend_schema(
+        operation_id="clients_retrieve", responses=with_errors({200: s.ClientOrganizationSerializer}, 401, 404)
+    )
     def get(self, request, pk):
         return Response(s.ClientOrganizationSerializer(get_object_or_404(client_queryset_for(request), pk=pk)).data)
 
     @extend_schema(
         operation_id="clients_partial_update",
         request=s.ClientOrganizationSerializer,
-        responses=s.ClientOrganizationSerializer,
+        responses=with_errors({200: s.ClientOrganizationSerializer}, 400, 401, 403, 404),
     )
     def patch(self, request, pk):
         organization = get_object_or_404(client_queryset_for(request), pk=pk)
@@ -167,14 +197,21 @@ class UserListApi(OrgApiView):
     def get_queryset(self):
         return get_user_model().objects.select_related("membership")
 
-    @extend_schema(operation_id="users_list", responses=s.UserSerializer(many=True))
+    @extend_schema(
+        operation_id="users_list",
+        responses=with_errors({200: s.UserSerializer(many=True), 404: INVALID_CURSOR}, 400, 401, 403),
+    )
     def get(self, request):
         _require_staff(request, "Only staff manage users.")
         queryset = self.get_queryset()
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(s.UserSerializer(page, many=True).data)
 
-    @extend_schema(operation_id="users_create", request=s.UserCreateSerializer, responses={201: s.UserSerializer})
+    @extend_schema(
+        operation_id="users_create",
+        request=s.UserCreateSerializer,
+        responses=with_errors({201: s.UserSerializer}, 400, 401, 403),
+    )
     def post(self, request):
         _require_staff(request, "Only staff manage users.")
         serializer = s.UserCreateSerializer(data=request.data)

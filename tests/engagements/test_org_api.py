@@ -58,7 +58,7 @@ def test_staff_create_an_organization_with_a_slug_from_its_name(staff_user):
         "timezone": "Europe/Rome",
         "currency": "EUR",
     }
-    assert (body["working_hours_start"], body["working_hours_end"]) == ("08:30:00", "17:30:00")
+    assert (body["working_hours_start"], body["working_hours_end"]) == ("08:30", "17:30")
     assert ClientOrganization.objects.filter(pk=body["id"]).exists()
 
 
