@@ -14,6 +14,8 @@ from decimal import Decimal
 import django_filters
 from django import forms
 from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from kpo.codes import validate_country, validate_currency, validate_language
 from vendors import selectors
@@ -51,6 +53,14 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class CodeFilter(django_filters.ModelChoiceFilter):
+    """A taxonomy object named by its code (a 400 for an unknown one)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, to_field_name="code", **kwargs)
+
+
 class VendorFilterForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
@@ -64,16 +74,14 @@ class VendorFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="by_directory", max_length=200, help_text="Full-text search in name, description and skill names."
     )
-    domain = django_filters.ModelChoiceFilter(
+    domain = CodeFilter(
         method="by_directory",
         queryset=ExpertiseArea.objects.all(),
-        to_field_name="code",
         help_text="Domain code (see /api/v1/taxonomy/domains/).",
     )
-    skill = django_filters.ModelChoiceFilter(
+    skill = CodeFilter(
         method="by_directory",
         queryset=Skill.objects.all(),
-        to_field_name="code",
         help_text="Skill code (see /api/v1/taxonomy/skills/).",
     )
     country = django_filters.CharFilter(
@@ -85,10 +93,9 @@ class VendorFilter(django_filters.FilterSet):
     language = django_filters.CharFilter(
         method="by_directory", max_length=2, validators=[validate_language], help_text="ISO 639-1 working language."
     )
-    certification = django_filters.ModelChoiceFilter(
+    certification = CodeFilter(
         method="by_directory",
         queryset=Certification.objects.all(),
-        to_field_name="code",
         help_text="Certification code held and not expired (see /api/v1/taxonomy/certifications/).",
     )
     max_rate = django_filters.NumberFilter(
