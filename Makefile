@@ -10,7 +10,7 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kpo_bench
 # The demo always runs on SQLite with the embedded task mode, whatever the shell exports.
 DEMO_ENV := env -u DATABASE_URL -u CELERY_BROKER_URL DEBUG=true
 
-.PHONY: demo install install-dev test test-fast lint format services bench-seed bench-matching vendor-assets migrate clean help
+.PHONY: demo install install-dev test test-fast lint format services bench-seed bench-matching bench-api vendor-assets migrate clean help
 
 help:
 	@echo "make demo        virtualenv + install + migrate + demo data + serve on http://127.0.0.1:$(PORT)"
@@ -19,6 +19,7 @@ help:
 	@echo "make lint        ruff lint and format check"
 	@echo "make bench-seed  seed 100,000 vendors into PostgreSQL and print the time"
 	@echo "make bench-matching  time a worst-case match run over 100,000 vendors (BENCH_VENDORS=N)"
+	@echo "make bench-api   load-test GET /api/v1/vendors/ under gunicorn against a one-query reference (wrk)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +74,11 @@ bench-matching: install
 	@psql "$(dir $(BENCH_DATABASE_URL))postgres" -qtc "SELECT 1 FROM pg_database WHERE datname='$(notdir $(BENCH_DATABASE_URL))'" | grep -q 1 || psql "$(dir $(BENCH_DATABASE_URL))postgres" -qc "CREATE DATABASE $(notdir $(BENCH_DATABASE_URL))"
 	DEBUG=true DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput -v0
 	DEBUG=true DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_matching --vendors $(or $(BENCH_VENDORS),100000)
+
+bench-api: install
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	DEBUG=true DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput -v0
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_api
 
 # Front-end libraries from npm, copied into static/vendor and committed (never a CDN).
 vendor-assets:

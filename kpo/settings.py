@@ -278,17 +278,6 @@ CELERY_BEAT_SCHEDULE = {
 }
 HEARTBEAT_MAX_AGE_SECONDS = env_int("HEARTBEAT_MAX_AGE_SECONDS", 300)
 
-# Webhooks (engagements/webhooks.py, docs/webhooks.md): per-attempt timeout, attempts per
-# delivery, backoff with full jitter, and how many deliveries in a row may fail every
-# attempt before the endpoint is disabled. Private/loopback targets are refused in
-# production (SSRF); DEBUG (and the tests) allow them for local receivers.
-WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
-WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
-WEBHOOK_BACKOFF_BASE_SECONDS = env_int("WEBHOOK_BACKOFF_BASE_SECONDS", 30)
-WEBHOOK_BACKOFF_CAP_SECONDS = env_int("WEBHOOK_BACKOFF_CAP_SECONDS", 6 * 3600)
-WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 20)
-WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=DEBUG)
-
 # Cache: API throttle counters (and anything else cached) in Redis, shared by every
 # worker process and host; the broker's Redis unless REDIS_CACHE_URL names another.
 # Without Redis (the demo) each process keeps its own in memory.
@@ -308,10 +297,23 @@ if REDIS_CACHE_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Webhooks (engagements/webhooks.py, docs/webhooks.md): per-attempt timeout, attempts per
+# delivery, backoff with full jitter, and how many deliveries in a row may fail every
+# attempt before the endpoint is disabled. Private/loopback targets are refused in
+# production (SSRF); DEBUG (and the tests) allow them for local receivers.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_BACKOFF_BASE_SECONDS = env_int("WEBHOOK_BACKOFF_BASE_SECONDS", 30)
+WEBHOOK_BACKOFF_CAP_SECONDS = env_int("WEBHOOK_BACKOFF_CAP_SECONDS", 6 * 3600)
+WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 20)
+WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=DEBUG)
+
 # Idempotency-Key on API POSTs: how long a key replays its first response, and how
 # long a duplicate sent while the first is still running waits for it.
 IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 24)
 IDEMPOTENCY_WAIT_SECONDS = env_int("IDEMPOTENCY_WAIT_SECONDS", 10)
+# Serves /api/bench/vendors-reference/ for `manage.py bench_api` only; never set in a deployment.
+BENCH_REFERENCE_VIEW = env_bool("BENCH_REFERENCE_VIEW", default=False)
 
 # Matching (engagements/matching/runs.py).
 MATCH_TOP_K = env_int("MATCH_TOP_K", 50)  # results kept per run

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -33,3 +34,13 @@ urlpatterns = [
 admin.site.site_header = _("KPO Match administration")
 admin.site.site_title = _("KPO Match admin")
 admin.site.index_title = _("Platform operations")
+
+handler400 = "kpo.errors.bad_request"
+handler403 = "kpo.errors.permission_denied"
+handler404 = "kpo.errors.not_found"
+handler500 = "kpo.errors.server_error"
+
+if settings.BENCH_REFERENCE_VIEW:
+    from vendors.api.bench_reference import vendor_page_reference
+
+    urlpatterns.insert(0, path("api/bench/vendors-reference/", vendor_page_reference))

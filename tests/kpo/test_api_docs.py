@@ -28,3 +28,17 @@ def test_the_docs_page_loads_its_assets_from_our_static_files(client):
     assert any("swagger-ui" in asset for asset in assets)
     for asset in assets:
         assert finders.find(asset) is not None, asset
+
+
+@pytest.mark.parametrize("path", ["/api/v1/no-such-thing/", "/api/v1/engagements/-1/"])
+def test_an_unknown_api_url_answers_json_404(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_an_unknown_page_still_answers_html_404(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
