@@ -303,7 +303,7 @@ def test_the_list_costs_the_same_queries_for_a_page_of_5_or_of_50(owner, django_
     assert (len(large["results"]), len(large.get("deleted", []))) == ((47, 3) if sync else (47, 0))
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_sync_holds_back_numbers_above_a_transaction_still_in_flight():
     """Transaction A takes a number, B takes a higher one and commits first: a
     sync must not hand out B's number before A's row is visible, or a client
@@ -343,3 +343,47 @@ def test_a_sync_holds_back_numbers_above_a_transaction_still_in_flight():
     rows, _, last = follow(manager, f"/api/v1/requirements/?since={held}")
     assert [row["id"] for row in rows] == [slow.pk, fast.pk]
     assert last == Requirement.objects.get(pk=fast.pk).change_seq
+
+
+SQLITE_PROBE = """
+import django, json
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from kpo.models import Tombstone
+from vendors.models import Vendor
+Vendor.objects.bulk_create([Vendor(name=f"V{n}", slug=f"sqlite-v{n}", headquarters_country="DE") for n in range(3)])
+before = list(Vendor.objects.order_by("id").values_list("change_seq", flat=True))
+Vendor.objects.update(description="bulk")
+after = list(Vendor.objects.order_by("id").values_list("change_seq", flat=True))
+Vendor.objects.filter(slug="sqlite-v0").update(is_active=False)
+Vendor.objects.filter(slug="sqlite-v1").delete()
+print(json.dumps({"before": before, "after": after,
+                  "tombstones": list(Tombstone.objects.order_by("change_seq").values_list("reason", "change_seq"))}))
+"""
+
+
+@pytest.mark.django_db(databases=[])
+def test_on_sqlite_the_migrations_install_triggers_that_number_bulk_updates_and_write_tombstones(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL"}}
+    environment.update(DATABASE_URL=f"sqlite:///{tmp_path / 'sync.sqlite3'}", DJANGO_SETTINGS_MODULE="kpo.settings")
+    result = subprocess.run(
+        [sys.executable, "-c", SQLITE_PROBE],
+        cwd=Path(__file__).resolve().parents[2],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    assert len(set(probe["before"])) == 3 and len(set(probe["after"])) == 3
+    assert min(probe["after"]) > max(probe["before"])
+    assert [reason for reason, _ in probe["tombstones"]] == ["deactivated", "deleted"]
+    assert probe["tombstones"][0][1] > max(probe["after"])

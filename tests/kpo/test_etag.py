@@ -114,7 +114,7 @@ def test_a_create_returns_the_etag_of_the_new_requirement(owner):
     assert response["ETag"] == f'"requirement-{response.json()["id"]}-{current}"'
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_concurrent_patches_with_one_etag_one_wins_and_the_other_gets_412():
     """Two requests with the same If-Match start together while the row is
     locked here; once released, the first to lock it writes and the second
