@@ -12,6 +12,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from engagements.models import MatchRun
+from kpo.api.tokens import api_token_create
 from tests.engagements.helpers import requirement_for, succeeded_run
 from tests.factories import RateCardFactory, UserFactory, VendorMembershipFactory
 from tests.vendors.factories_extra import VendorCertificationFactory, certification
@@ -897,3 +898,21 @@ def test_put_honours_if_match_too_and_star_matches_any_version(member, firm):
 
     assert stale.status_code == 412
     assert star.status_code == 200
+
+
+def test_an_erp_with_a_token_syncs_in_a_constant_number_of_queries(owner, django_assert_num_queries):
+    for index in range(6):
+        full_vendor(index)
+    erp = APIClient()
+    erp.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=owner, name='SAP').key}")
+    assert erp.get(LIST, {"since": 0}).status_code == 200
+
+    # the token, the membership and its organization, then the
+    # list page: rates, watermark, vendors, tombstones, six relations
+    with django_assert_num_queries(TOKEN_SYNC_QUERIES):
+        response = erp.get(LIST, {"since": 0, "page_size": 200})
+
+    assert len(response.json()["results"]) == 6
+
+
+TOKEN_SYNC_QUERIES = 13

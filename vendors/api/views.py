@@ -173,7 +173,11 @@ class VendorDetailApi(generics.GenericAPIView):
                 # Locked until commit: the If-Match check, the validation and the
                 # write see one version of the vendor; a concurrent edit (the web
                 # page included) waits, then moves change_seq, so a stale tag fails.
-                check_if_match(request, lock_for_write(Vendor.objects.all(), pk), RESOURCE)
+                try:
+                    locked = lock_for_write(Vendor.objects.all(), pk)
+                except Vendor.DoesNotExist:
+                    raise NotFound from None
+                check_if_match(request, locked, RESOURCE)
                 vendor = self.get_document(pk)
                 serializer = self.get_serializer(vendor, data=request.data, partial=partial)
                 serializer.is_valid(raise_exception=True)
