@@ -1,6 +1,36 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def reinstall_sqlite_change_triggers(using: str = "default", **kwargs) -> None:
+    """On SQLite a migration that alters a synced table rebuilds it and drops its
+    triggers; put them back after every migrate (they are IF NOT EXISTS). Does
+    nothing on PostgreSQL (ALTER TABLE keeps triggers) or before the change
+    numbers exist."""
+    from django.db import connections
+
+    from kpo.change_seq import SQLITE_COUNTER, SYNCED_TABLES, sqlite_table_triggers
+
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        tables = set(connection.introspection.table_names(cursor))
+        if "kpo_change_counter" not in tables:
+            return
+        for table in SYNCED_TABLES:
+            if table not in tables:
+                continue
+            columns = {column.name for column in connection.introspection.get_table_description(cursor, table)}
+            if "change_seq" not in columns:
+                continue
+            for statement in [*SQLITE_COUNTER, *sqlite_table_triggers(table)]:
+                cursor.execute(statement)
 
 
 class KpoConfig(AppConfig):
     name = "kpo"
     verbose_name = "Accounts and platform"
+
+    def ready(self) -> None:
+        post_migrate.connect(reinstall_sqlite_change_triggers, sender=self, dispatch_uid="kpo-sqlite-change-triggers")

@@ -112,7 +112,7 @@ def test_requirements_of_another_organization_are_404(owner, outsider):
         client.patch(f"/api/v1/requirements/{requirement.pk}/", {"title": "Mine now"}, format="json").status_code == 404
     )
     assert client.post(f"/api/v1/requirements/{requirement.pk}/match-runs/").status_code == 404
-    assert client.get("/api/v1/requirements/").json() == []
+    assert client.get("/api/v1/requirements/").json()["results"] == []
     requirement.refresh_from_db()
     assert requirement.title != "Mine now"
     assert not MatchRun.objects.exists()

@@ -29,6 +29,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from knox.models import get_token_model
 
+from engagements.models import ClientOrganization, Membership, Role
 from vendors.models import Vendor
 
 BENCH_USER = "bench-manager"
@@ -134,8 +135,6 @@ class Command(BaseCommand):
             raise CommandError("Some responses were not 2xx: the figures are not comparable.")
 
     def _token(self) -> str:
-        from engagements.models import ClientOrganization, Membership, Role
-
         client, _ = ClientOrganization.objects.get_or_create(
             slug=BENCH_CLIENT_SLUG,
             defaults={
