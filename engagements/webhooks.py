@@ -107,9 +107,8 @@ def _address_allowed(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def webhook_url_problem(url: str) -> str | None:
-    """Why this URL cannot be an endpoint, or None. The connection itself is
-    checked again at send time (a name may resolve elsewhere later)."""
+def webhook_url_problem_offline(url: str) -> str | None:
+    """What is wrong with the URL itself (no DNS): scheme, host, credentials, port."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         return "Only http and https URLs can receive webhooks."
@@ -117,8 +116,21 @@ def webhook_url_problem(url: str) -> str | None:
         return "The URL has no host."
     if parts.username or parts.password:
         return "Put no credentials in the URL; verify the signature instead."
-    if settings.WEBHOOK_ALLOW_PRIVATE_URLS:
-        return None
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        return "The port is not valid."
+    return None
+
+
+def webhook_url_problem(url: str) -> str | None:
+    """Why this URL cannot be an endpoint, or None. In production the host must
+    resolve to public addresses only; the connection itself is checked again at
+    send time (a name may resolve elsewhere later)."""
+    problem = webhook_url_problem_offline(url)
+    if problem or settings.WEBHOOK_ALLOW_PRIVATE_URLS:
+        return problem
+    parts = urlsplit(url)
     try:
         infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
@@ -410,8 +422,9 @@ def _guarded_create_connection(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, 
 def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Outcome:
     """POST once. Redirects are never followed (a 3xx is a failure), only http(s)."""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return Outcome(ok=False, error="refused: only http and https URLs can receive webhooks")
+    problem = webhook_url_problem_offline(url)
+    if problem:
+        return Outcome(ok=False, error=f"refused: {problem}")
     connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     connection = connection_class(parts.hostname, parts.port, timeout=timeout)
     connection._create_connection = _guarded_create_connection  # type: ignore[attr-defined]

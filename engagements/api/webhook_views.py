@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import APIException, PermissionDenied
@@ -16,6 +17,21 @@ from rest_framework.response import Response
 from engagements import selectors, webhooks
 from engagements.api import webhook_serializers as s
 from engagements.models import WebhookDelivery, WebhookEndpoint
+from kpo.api.errors import ErrorSerializer
+
+ERROR_RESPONSES = {
+    400: OpenApiResponse(OpenApiTypes.OBJECT, description='Validation failed: {"field": ["message", ...]}.'),
+    401: OpenApiResponse(ErrorSerializer, description="No or invalid credentials."),
+    403: OpenApiResponse(ErrorSerializer, description="Only procurement managers of a client organization."),
+    404: OpenApiResponse(
+        ErrorSerializer, description="No such endpoint or delivery for the caller, or a cursor this list never gave."
+    ),
+    409: OpenApiResponse(ErrorSerializer, description="The endpoint is disabled: enable it first."),
+}
+
+
+def _with_errors(responses: dict, *codes: int) -> dict:
+    return {**responses, **{code: ERROR_RESPONSES[code] for code in codes}}
 
 
 class Conflict(APIException):
@@ -63,7 +79,10 @@ class WebhookEndpointListApi(WebhookApiView):
 
     serializer_class = s.WebhookEndpointSerializer
 
-    @extend_schema(operation_id="webhooks_list", responses=s.WebhookEndpointSerializer(many=True))
+    @extend_schema(
+        operation_id="webhooks_list",
+        responses=_with_errors({200: s.WebhookEndpointSerializer(many=True)}, 401, 403, 404),
+    )
     def get(self, request):
         page = self.paginate_queryset(_endpoints(request))
         return self.get_paginated_response(s.WebhookEndpointSerializer(page, many=True).data)
@@ -71,7 +90,7 @@ class WebhookEndpointListApi(WebhookApiView):
     @extend_schema(
         operation_id="webhooks_create",
         request=s.WebhookEndpointInputSerializer,
-        responses={201: s.WebhookEndpointWithSecretSerializer},
+        responses=_with_errors({201: s.WebhookEndpointWithSecretSerializer}, 400, 401, 403),
     )
     def post(self, request):
         client_id = _client_id(request, write=True)
@@ -84,14 +103,16 @@ class WebhookEndpointListApi(WebhookApiView):
 class WebhookEndpointDetailApi(WebhookApiView):
     serializer_class = s.WebhookEndpointSerializer
 
-    @extend_schema(operation_id="webhooks_retrieve", responses=s.WebhookEndpointSerializer)
+    @extend_schema(
+        operation_id="webhooks_retrieve", responses=_with_errors({200: s.WebhookEndpointSerializer}, 401, 403, 404)
+    )
     def get(self, request, pk):
         return Response(s.WebhookEndpointSerializer(self.endpoint(request, pk)).data)
 
     @extend_schema(
         operation_id="webhooks_partial_update",
         request=s.WebhookEndpointInputSerializer(partial=True),
-        responses=s.WebhookEndpointSerializer,
+        responses=_with_errors({200: s.WebhookEndpointSerializer}, 400, 401, 403, 404),
     )
     def patch(self, request, pk):
         endpoint = self.endpoint(request, pk, write=True)
@@ -101,7 +122,7 @@ class WebhookEndpointDetailApi(WebhookApiView):
         endpoint = webhooks.webhook_endpoint_update(endpoint=endpoint, data=data)
         return Response(s.WebhookEndpointSerializer(endpoint).data)
 
-    @extend_schema(operation_id="webhooks_destroy", request=None, responses={204: None})
+    @extend_schema(operation_id="webhooks_destroy", request=None, responses=_with_errors({204: None}, 401, 403, 404))
     def delete(self, request, pk):
         webhooks.webhook_endpoint_delete(endpoint=self.endpoint(request, pk, write=True))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -112,7 +133,11 @@ class WebhookEndpointEnableApi(WebhookApiView):
 
     serializer_class = s.WebhookEndpointSerializer
 
-    @extend_schema(operation_id="webhooks_enable", request=None, responses=s.WebhookEndpointSerializer)
+    @extend_schema(
+        operation_id="webhooks_enable",
+        request=None,
+        responses=_with_errors({200: s.WebhookEndpointSerializer}, 401, 403, 404),
+    )
     def post(self, request, pk):
         endpoint = webhooks.webhook_endpoint_enable(endpoint=self.endpoint(request, pk, write=True))
         return Response(s.WebhookEndpointSerializer(endpoint).data)
@@ -123,7 +148,10 @@ class WebhookDeliveryListApi(WebhookApiView):
 
     serializer_class = s.WebhookDeliverySerializer
 
-    @extend_schema(operation_id="webhooks_deliveries_list", responses=s.WebhookDeliverySerializer(many=True))
+    @extend_schema(
+        operation_id="webhooks_deliveries_list",
+        responses=_with_errors({200: s.WebhookDeliverySerializer(many=True)}, 401, 403, 404),
+    )
     def get(self, request, pk):
         endpoint = self.endpoint(request, pk)
         page = self.paginate_queryset(WebhookDelivery.objects.filter(endpoint=endpoint))
@@ -138,10 +166,7 @@ class WebhookDeliveryRedeliverApi(WebhookApiView):
     @extend_schema(
         operation_id="webhooks_deliveries_redeliver",
         request=None,
-        responses={
-            202: s.WebhookDeliverySerializer,
-            409: OpenApiResponse(description="The endpoint is disabled: enable it first."),
-        },
+        responses=_with_errors({202: s.WebhookDeliverySerializer}, 401, 403, 404, 409),
     )
     def post(self, request, pk, delivery_id):
         endpoint = self.endpoint(request, pk, write=True)

@@ -431,7 +431,12 @@ def test_in_production_private_and_loopback_addresses_are_refused(owner, receive
 
 @pytest.mark.django_db
 def test_only_http_and_https_urls_are_accepted(owner):
-    for url in ("ftp://erp.example.com/hook", "file:///etc/passwd", "https://user:pw@erp.example.com/hook"):
+    for url in (
+        "ftp://erp.example.com/hook",
+        "file:///etc/passwd",
+        "https://user:pw@erp.example.com/hook",
+        "http://erp.example.com:99999/hook",
+    ):
         response = api(owner).post("/api/v1/webhooks/", {"url": url, "events": ALL_EVENTS}, format="json")
         assert response.status_code == 400 and "url" in response.json(), url
     assert not WebhookEndpoint.objects.exists()
