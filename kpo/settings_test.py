@@ -16,6 +16,10 @@ os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 os.environ.setdefault("STATICFILES_MANIFEST", "false")
 # Close connections after each request and task, so the test database can be dropped at the end.
 os.environ.setdefault("DB_CONN_MAX_AGE", "0")
+# Throttle counters live in Redis and outlive each test's rollback: generous limits keep
+# tests independent of their order; the throttling tests set their own rates.
+for _scope in ("API_THROTTLE_USER", "API_THROTTLE_ANON", "API_THROTTLE_TOKEN_CREATE"):
+    os.environ.setdefault(_scope, "100000/min")
 
 from kpo.settings import *  # noqa: E402,F403
 
