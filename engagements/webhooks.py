@@ -254,7 +254,10 @@ def webhook_emit(*, client_id: int | None, event: str, data: dict | list[dict]) 
     endpoints = WebhookEndpoint.objects.filter(is_active=True).only("id", "events")
     if client_id is not None:
         endpoints = endpoints.filter(client_id=client_id)
-    targets = _subscribed(endpoints, event)
+    return _outbox_write(_subscribed(endpoints, event), event, data)
+
+
+def _outbox_write(targets: list[WebhookEndpoint], event: str, data: dict | list[dict]) -> list[int]:
     if not targets:
         return []
     now = timezone.now()
@@ -339,9 +342,12 @@ def webhook_emit_vendors_updated(*, vendor_ids: list[int], changed_at: datetime)
     at most VENDORS_PER_DELIVERY vendors per delivery, in one bulk insert."""
     from vendors.models import Vendor
 
-    if not vendor_ids or not _subscribed(
+    if not vendor_ids:
+        return []
+    targets = _subscribed(
         WebhookEndpoint.objects.filter(is_active=True).only("id", "events"), WebhookEvent.VENDOR_UPDATED
-    ):
+    )
+    if not targets:
         return []
     rows = list(
         Vendor.objects.filter(pk__in=vendor_ids)
@@ -352,7 +358,7 @@ def webhook_emit_vendors_updated(*, vendor_ids: list[int], changed_at: datetime)
         {"vendors": rows[i : i + VENDORS_PER_DELIVERY], "changed_at": changed_at}
         for i in range(0, len(rows), VENDORS_PER_DELIVERY)
     ]
-    return webhook_emit(client_id=None, event=WebhookEvent.VENDOR_UPDATED, data=chunks) if chunks else []
+    return _outbox_write(targets, WebhookEvent.VENDOR_UPDATED, chunks) if chunks else []
 
 
 # -- sending -------------------------------------------------------------------------------

@@ -300,14 +300,18 @@ def test_a_match_run_reaching_its_final_status_emits_its_event(owner, receiver):
 
 
 @pytest.mark.django_db
-def test_vendor_updated_fans_out_to_every_subscribed_organization_in_chunks(owner, outsider, receiver, monkeypatch):
+def test_vendor_updated_fans_out_to_every_subscribed_organization_in_chunks(
+    owner, outsider, receiver, monkeypatch, django_assert_num_queries
+):
     mine = register(owner, receiver, events=["vendor.updated"])
     theirs = register(outsider, receiver, events=["vendor.updated", "engagement.updated"])
     register(ClientMembershipFactory(client=ClientOrganizationFactory()).user, receiver, events=["match_run.failed"])
     vendors = [VendorFactory() for _ in range(5)]
     monkeypatch.setattr(webhooks, "VENDORS_PER_DELIVERY", 2)
 
-    send_vendor_changed([vendor.pk for vendor in vendors])
+    # The shortlists' stale mark, subscribed endpoints, the vendors, one bulk insert.
+    with django_assert_num_queries(4):
+        send_vendor_changed([vendor.pk for vendor in vendors])
 
     rows = list(WebhookDelivery.objects.order_by("id"))
     assert sorted({row.endpoint_id for row in rows}) == sorted([mine["id"], theirs["id"]])
