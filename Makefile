@@ -10,7 +10,7 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kpo_bench
 # The demo always runs on SQLite with the embedded task mode, whatever the shell exports.
 DEMO_ENV := env -u DATABASE_URL -u CELERY_BROKER_URL DEBUG=true
 
-.PHONY: demo install install-dev test test-fast lint format services bench-seed bench-matching bench-api vendor-assets migrate clean help
+.PHONY: demo install install-dev test test-fast lint format services bench-seed bench-matching bench-api api-fuzz vendor-assets migrate clean help
 
 help:
 	@echo "make demo        virtualenv + install + migrate + demo data + serve on http://127.0.0.1:$(PORT)"
@@ -19,6 +19,7 @@ help:
 	@echo "make lint        ruff lint and format check"
 	@echo "make bench-seed  seed 100,000 vendors into PostgreSQL and print the time"
 	@echo "make bench-matching  time a worst-case match run over 100,000 vendors (BENCH_VENDORS=N)"
+	@echo "make api-fuzz    schemathesis against the OpenAPI schema on a live server (part of make test)"
 	@echo "make bench-api   load-test GET /api/v1/vendors/ under gunicorn against a one-query reference (wrk)"
 
 $(BIN)/python:
@@ -45,6 +46,11 @@ test: install-dev
 	DATABASE_URL=sqlite://:memory: $(BIN)/python manage.py makemigrations --check --dry-run --settings=kpo.settings_test
 	$(BIN)/pytest -m "not reliability"
 	$(BIN)/pytest -m reliability
+	bash scripts/api_fuzz.sh
+
+# Schemathesis against /api/schema/ on a live gunicorn with a token: no 5xx, no schema violation.
+api-fuzz: install-dev
+	bash scripts/api_fuzz.sh
 
 test-fast: install-dev
 	$(BIN)/pytest -m "not e2e and not reliability" -x
