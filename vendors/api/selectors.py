@@ -8,7 +8,7 @@ from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 from vendors.models import DeliveryCenter, RateCard, Seniority, Vendor, VendorCertification, VendorSkill
 
 # Rates in seniority order (junior, mid, senior, expert), not alphabetical.
-_SENIORITY_RANK = Case(
+SENIORITY_RANK = Case(
     *[When(seniority=value, then=Value(index)) for index, value in enumerate(Seniority.values)],
     default=Value(len(Seniority.values)),
     output_field=IntegerField(),
@@ -26,7 +26,7 @@ def with_vendor_documents(vendors: QuerySet[Vendor]) -> QuerySet[Vendor]:
             queryset=VendorSkill.objects.select_related("skill").order_by("skill__code"),
             to_attr="api_skills",
         ),
-        Prefetch("rates", queryset=RateCard.objects.order_by(_SENIORITY_RANK), to_attr="api_rates"),
+        Prefetch("rates", queryset=RateCard.objects.order_by(SENIORITY_RANK), to_attr="api_rates"),
         Prefetch(
             "delivery_centers", queryset=DeliveryCenter.objects.order_by("country", "city"), to_attr="api_centres"
         ),

@@ -36,9 +36,10 @@ from kpo.api.etag import (
 )
 from kpo.api.sync import SYNC_PARAMETERS, apply_sync_filters, sync_tombstones
 from vendors.api import services
+from vendors.api.documents import vendor_documents
 from vendors.api.filters import VendorFilter
 from vendors.api.pagination import VendorCursorPagination
-from vendors.api.selectors import vendor_documents_for, with_vendor_documents
+from vendors.api.selectors import vendor_documents_for
 from vendors.api.serializers import (
     CertificationSerializer,
     ExchangeRateSerializer,
@@ -106,7 +107,8 @@ class VendorListApi(generics.GenericAPIView):
         filterset = DjangoFilterBackend().get_filterset(request, self.get_queryset(), self)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
-        vendors = with_vendor_documents(apply_sync_filters(filterset.qs, request))
+        # No prefetches: vendor_documents reads the page's related rows with values() queries.
+        vendors = apply_sync_filters(filterset.qs, request).prefetch_related(None)
         paginator = self.paginator
         page = paginator.paginate_queryset(
             vendors,
@@ -117,7 +119,8 @@ class VendorListApi(generics.GenericAPIView):
             sort=filterset.sort(),
             ordering=filterset.unique_ordering(),
         )
-        return paginator.get_paginated_response(self.get_serializer(page, many=True).data)
+        # Plain dicts, the same JSON as the serializer (vendors/api/documents.py): the page's hot path.
+        return paginator.get_paginated_response(vendor_documents(page))
 
     @extend_schema(
         operation_id="vendors_create",
