@@ -32,14 +32,15 @@ from rest_framework.response import Response
 
 from engagements import selectors, services
 from engagements.api import engagement_serializers as s
+from engagements.api.caller import client_membership as _client_membership
+from engagements.api.caller import membership as _membership
+from engagements.api.caller import vendor_id as _vendor_id
 from engagements.api.rfp_views import Conflict
 from engagements.models import (
-    VENDOR_ROLES,
     Engagement,
     EngagementEvent,
     EngagementStatus,
     MatchResult,
-    Membership,
     Milestone,
 )
 from engagements.webhooks import webhook_emit_engagement
@@ -88,24 +89,6 @@ def with_errors(responses: dict, *codes: int) -> dict:
 EXTERNAL_ID_TAKEN = {"external_id": ["Another engagement of this organization has this external id."]}
 
 # -- the caller ------------------------------------------------------------------------------
-
-
-def _membership(request) -> Membership | None:
-    if not hasattr(request, "_engagement_membership"):
-        request._engagement_membership = selectors.membership_for(user=request.user)
-    return request._engagement_membership
-
-
-def _client_membership(request) -> Membership | None:
-    membership = _membership(request)
-    return membership if membership is not None and membership.is_client else None
-
-
-def _vendor_id(request) -> int | None:
-    membership = _membership(request)
-    if membership is None or not membership.is_vendor or membership.role not in VENDOR_ROLES:
-        return None
-    return membership.vendor_id
 
 
 def engagement_queryset_for(request) -> QuerySet[Engagement]:

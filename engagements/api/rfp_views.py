@@ -29,8 +29,9 @@ from rest_framework.views import APIView
 
 from engagements import rfp_selectors, rfp_services, selectors
 from engagements.api import rfp_serializers as s
+from engagements.api.caller import client_membership as _client_membership
+from engagements.api.caller import vendor_id as _vendor_id
 from engagements.models import (
-    VENDOR_ROLES,
     Engagement,
     InvitationStatus,
     Membership,
@@ -74,24 +75,6 @@ class RfpApiView(APIView):
 
 
 # -- the caller ------------------------------------------------------------------------------
-
-
-def _membership(request) -> Membership | None:
-    if not hasattr(request, "_rfp_membership"):
-        request._rfp_membership = selectors.membership_for(user=request.user)
-    return request._rfp_membership
-
-
-def _client_membership(request) -> Membership | None:
-    membership = _membership(request)
-    return membership if membership is not None and membership.is_client else None
-
-
-def _vendor_id(request) -> int | None:
-    membership = _membership(request)
-    if membership is None or not membership.is_vendor or membership.role not in VENDOR_ROLES:
-        return None
-    return membership.vendor_id
 
 
 def _readable_rfps(request) -> QuerySet[Rfp]:

@@ -20,6 +20,7 @@ from django.utils.text import slugify
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from kpo.api.serializers import StrictFieldsMixin
 from kpo.codes import (
     country_timezones,
     validate_country,
@@ -65,19 +66,6 @@ def code_validator(validate):
             raise serializers.ValidationError(_django_messages(exc)) from None
 
     return run
-
-
-class StrictFieldsMixin:
-    """Unknown keys are an error, not silently dropped: a typo ("skils") must not
-    look like a successful edit. Read-only keys are accepted (and ignored) so a
-    GET body can be sent back with PUT."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return super().to_internal_value(data)
 
 
 # --- nested rows ----------------------------------------------------------------------
