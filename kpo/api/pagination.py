@@ -42,7 +42,7 @@ from __future__ import annotations
 import heapq
 
 from django.db import connections
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -73,6 +73,15 @@ class SyncCursorPagination(CursorPagination):
     ordering = "-id"
 
     sync = False
+    invalid_cursor_message = "Invalid cursor: follow the `next` or `previous` link as given."
+
+    def decode_cursor(self, request):
+        """A cursor that does not decode is the client's mistake: 400 naming the
+        parameter, not DRF's 404 (which reads as "the list is gone")."""
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise ValidationError({self.cursor_query_param: [self.invalid_cursor_message]}) from None
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)

@@ -229,6 +229,16 @@ def test_a_missing_object_is_a_plain_404(owner):
     assert response.json() == {"detail": "Not found."}
 
 
+@pytest.mark.parametrize("url", [REQUIREMENTS_URL, "/api/v1/vendors/", "/api/v1/vendors/?ordering=rating"])
+@pytest.mark.parametrize("cursor", ["garbage", "bz0tMQ=="])
+def test_an_invalid_cursor_is_a_400_naming_the_parameter(owner, url, cursor):
+    separator = "&" if "?" in url else "?"
+    response = signed_in(owner).get(f"{url}{separator}cursor={cursor}")
+    assert response.status_code == 400
+    assert list(response.json()) == ["cursor"]
+    assert "Invalid cursor" in response.json()["cursor"][0]
+
+
 def test_an_unexpected_error_is_a_json_500_without_details(owner, monkeypatch):
     from engagements import selectors
 
