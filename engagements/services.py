@@ -4,7 +4,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -289,6 +290,94 @@ def engagement_change_fte(*, engagement: Engagement, fte: Decimal, reason: str, 
         actor=actor,
     )
     webhook_emit_engagement(engagement=locked, change={"kind": "fte", "from": previous, "to": fte})
+    return locked
+
+
+def _period(start: date, end: date | None) -> str:
+    """A period as an ISO 8601 interval; an open end is "..": 2026-10-01/.."""
+    return f"{start.isoformat()}/{end.isoformat() if end else '..'}"
+
+
+@transaction.atomic
+def engagement_change_dates(
+    *, engagement: Engagement, start_date: date, end_date: date | None, actor, reason: str = ""
+) -> Engagement:
+    """Move the start and/or the end (None: open-ended) of a proposed or active
+    engagement; the timeline records the period before and after (with the
+    reason, if any) and the client's webhooks get engagement.updated.
+    Dates equal to the current ones change nothing (an ERP may send the whole
+    object back). Raises ValidationError for dates out of order, EngagementError
+    for a closed engagement or the wrong party."""
+    if start_date is None:
+        raise ValidationError({"start_date": _("An engagement needs a start date.")}, code="required")
+    if end_date is not None and end_date < start_date:
+        raise ValidationError(
+            {"end_date": _("The end date must not be before the start date.")}, code="end_before_start"
+        )
+    locked = _lock(engagement)
+    _check_party(engagement=locked, actor=actor, party="client")
+    changed = [
+        field
+        for field, value in (("start_date", start_date), ("end_date", end_date))
+        if getattr(locked, field) != value
+    ]
+    if not changed:
+        return locked
+    if locked.status not in OPEN_ENGAGEMENT_STATES:
+        raise EngagementError(
+            _("The dates of a %(status)s engagement cannot change.")
+            % {"status": _label(EngagementStatus(locked.status))}
+        )
+    previous = _period(locked.start_date, locked.end_date)
+    locked.start_date, locked.end_date = start_date, end_date
+    locked.save(update_fields=[*changed, "updated_at"])
+    current = _period(locked.start_date, locked.end_date)
+    EngagementEvent.objects.create(
+        engagement=locked,
+        kind=EngagementEvent.Kind.DATES,
+        from_value=previous,
+        to_value=current,
+        note=reason.strip(),
+        actor=actor,
+    )
+    webhook_emit_engagement(engagement=locked, change={"kind": "dates", "from": previous, "to": current})
+    return locked
+
+
+def engagement_set_external_id(*, engagement: Engagement, external_id: str) -> None:
+    """The ERP's own id of the engagement: its bookkeeping, so no event and no
+    webhook. Unique within the client organization: a concurrent writer taking
+    the same id reads as a ValidationError on external_id."""
+    try:
+        with transaction.atomic():
+            Engagement.objects.filter(pk=engagement.pk).update(external_id=external_id)
+    except IntegrityError:
+        raise ValidationError(
+            {"external_id": _("Another engagement of this organization has this external id.")}, code="unique"
+        ) from None
+
+
+@transaction.atomic
+def engagement_update(*, engagement: Engagement, data: dict, actor) -> Engagement:
+    """One change of the client's in one transaction; `data` holds any of fte
+    (with its reason), start_date, end_date (a missing one keeps its value) and
+    external_id. Values equal to the current ones change nothing, so a caller
+    may send the whole object back. Returns the engagement as it now is."""
+    locked = _lock(engagement)
+    reason = data.get("reason", "")
+    if "fte" in data and data["fte"] != locked.fte:
+        engagement_change_fte(engagement=locked, fte=data["fte"], reason=reason, actor=actor)
+    if "start_date" in data or "end_date" in data:
+        engagement_change_dates(
+            engagement=locked,
+            start_date=data.get("start_date", locked.start_date),
+            end_date=data.get("end_date", locked.end_date),
+            reason=reason,
+            actor=actor,
+        )
+    if "external_id" in data and data["external_id"] != locked.external_id:
+        engagement_set_external_id(engagement=locked, external_id=data["external_id"])
+    locked.refresh_from_db()
     return locked
 
 

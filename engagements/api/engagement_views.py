@@ -4,7 +4,7 @@ Each view is thin: an input serializer validates, one service of
 `engagements.services` writes, an output serializer shapes rows fetched here
 with everything they need. Service errors map to status codes in one place
 (`EngagementApiView.handle_exception`): EngagementError (the state does not
-allow it) -> 409 {"detail"}.
+allow it) -> 409 {"detail"}, Django ValidationError -> 400 with field errors.
 
 Who sees what (DESIGN.md, security model): every lookup goes through
 `engagement_queryset_for`, scoped to the caller (the client organization's
@@ -19,7 +19,8 @@ services allow.
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
@@ -35,7 +36,7 @@ from engagements.api import engagement_serializers as s
 from engagements.api.caller import client_membership as _client_membership
 from engagements.api.caller import membership as _membership
 from engagements.api.caller import vendor_id as _vendor_id
-from engagements.api.rfp_views import Conflict
+from engagements.api.rfp_views import Conflict, _field_errors
 from engagements.models import (
     Engagement,
     EngagementEvent,
@@ -43,7 +44,6 @@ from engagements.models import (
     MatchResult,
     Milestone,
 )
-from engagements.webhooks import webhook_emit_engagement
 from kpo.api.errors import ErrorSerializer
 from kpo.api.etag import (
     ETAG_HEADER,
@@ -85,8 +85,6 @@ def with_errors(responses: dict, *codes: int) -> dict:
         )
     return documented
 
-
-EXTERNAL_ID_TAKEN = {"external_id": ["Another engagement of this organization has this external id."]}
 
 # -- the caller ------------------------------------------------------------------------------
 
@@ -139,70 +137,11 @@ def _require_party(request, engagement: Engagement, *parties: str) -> None:
     raise PermissionDenied(f"Only the {' or the '.join(parties)} of this engagement may do that.")
 
 
-# -- writes the services do not cover -----------------------------------------------------------
-
-
-def _period(start, end) -> str:
-    """A period as an ISO 8601 interval; an open end is "..": 2026-10-01/.."""
-    return f"{start.isoformat()}/{end.isoformat() if end else '..'}"
-
-
-@transaction.atomic
-def engagement_update(*, engagement: Engagement, data: dict, actor) -> None:
-    """One PATCH in one transaction: an FTE change through the service (with its
-    reason on the timeline), new dates (a dates event on the timeline and an
-    engagement.updated webhook, as the services send for other changes), the
-    ERP's id (its own bookkeeping: no event).
-    Values equal to the current ones change nothing. The caller holds the row
-    locked (lock_for_write) in its transaction."""
-    if "fte" in data and data["fte"] != engagement.fte:
-        services.engagement_change_fte(engagement=engagement, fte=data["fte"], reason=data["reason"], actor=actor)
-    locked = Engagement.objects.select_for_update().get(pk=engagement.pk)
-    dates = {
-        field: data[field]
-        for field in ("start_date", "end_date")
-        if field in data and data[field] != getattr(locked, field)
-    }
-    if dates:
-        if locked.status not in services.OPEN_ENGAGEMENT_STATES:
-            raise services.EngagementError(
-                f"The dates of a {EngagementStatus(locked.status).label.lower()} engagement cannot change."
-            )
-        previous = _period(locked.start_date, locked.end_date)
-        for field, value in dates.items():
-            setattr(locked, field, value)
-        locked.save(update_fields=[*dates, "updated_at"])
-        EngagementEvent.objects.create(
-            engagement=locked,
-            kind=EngagementEvent.Kind.DATES,
-            from_value=previous,
-            to_value=_period(locked.start_date, locked.end_date),
-            note=data.get("reason", "").strip(),
-            actor=actor,
-        )
-        webhook_emit_engagement(
-            engagement=locked,
-            change={"kind": "dates", "from": previous, "to": _period(locked.start_date, locked.end_date)},
-        )
-    if "external_id" in data and data["external_id"] != locked.external_id:
-        _set_external_id(engagement=locked, external_id=data["external_id"])
-
-
-def _set_external_id(*, engagement: Engagement, external_id: str) -> None:
-    """The ERP's own id: unique within the client organization (a concurrent
-    writer taking the same id reads as a validation error)."""
-    try:
-        with transaction.atomic():
-            Engagement.objects.filter(pk=engagement.pk).update(external_id=external_id)
-    except IntegrityError:
-        raise ValidationError(EXTERNAL_ID_TAKEN) from None
-
-
 # -- views -----------------------------------------------------------------------------------
 
 
 class EngagementApiView(GenericAPIView):
-    """EngagementError -> 409 {"detail"}."""
+    """EngagementError -> 409 {"detail"}; Django ValidationError -> 400 with field errors."""
 
     def get_authenticate_header(self, request):
         # Without credentials the answer is 401, as DESIGN.md promises, even while
@@ -213,6 +152,8 @@ class EngagementApiView(GenericAPIView):
     def handle_exception(self, exc):
         if isinstance(exc, services.EngagementError):
             exc = Conflict(str(exc))
+        elif isinstance(exc, DjangoValidationError):
+            exc = ValidationError(_field_errors(exc))
         return super().handle_exception(exc)
 
 
@@ -294,7 +235,7 @@ class EngagementListApi(EngagementApiView):
                 end_date=data["end_date"],
             )
             if data["external_id"]:
-                _set_external_id(engagement=engagement, external_id=data["external_id"])
+                services.engagement_set_external_id(engagement=engagement, external_id=data["external_id"])
         engagement = _engagement_detail(request, engagement.pk)
         response = Response(s.EngagementDetailSerializer(engagement).data, status=status.HTTP_201_CREATED)
         return with_etag(response, engagement, RESOURCE)
@@ -344,7 +285,7 @@ class EngagementDetailApi(EngagementApiView):
             check_if_match(request, locked, RESOURCE)
             serializer = s.EngagementUpdateSerializer(locked, data=request.data, partial=True)
             serializer.is_valid(raise_exception=True)
-            engagement_update(engagement=locked, data=serializer.validated_data, actor=request.user)
+            services.engagement_update(engagement=locked, data=serializer.validated_data, actor=request.user)
         engagement = _engagement_detail(request, pk)
         return with_etag(Response(s.EngagementDetailSerializer(engagement).data), engagement, RESOURCE)
 

@@ -564,6 +564,20 @@ def test_the_erp_sets_its_own_id_once_per_organization(deal):
     )
 
 
+def test_an_erp_id_taken_by_a_concurrent_writer_is_a_400_on_the_field(deal, monkeypatch):
+    # The serializer's check passed, then another writer took the id: the
+    # service's ValidationError answers like the serializer would.
+    first = deal.engagement(status="active", external_id="ERP-100")
+    second = deal.engagement(1, status="active")
+    monkeypatch.setattr("engagements.api.engagement_serializers._check_external_id", lambda *args, **kwargs: None)
+    clash = api(deal.owner).patch(url(second), {"fte": "3", "reason": "Peak", "external_id": "ERP-100"}, format="json")
+    assert clash.status_code == 400
+    assert clash.json() == {"external_id": ["Another engagement of this organization has this external id."]}
+    second.refresh_from_db()
+    assert (second.fte, second.external_id) == (Decimal("2.0"), "")
+    assert first.events.count() == second.events.count() == 1
+
+
 # -- lost-update protection -----------------------------------------------------------------------
 
 

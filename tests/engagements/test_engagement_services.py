@@ -1,15 +1,18 @@
 """Engagement services: propose from a shortlist entry, the state machine
-(accept | decline by the vendor, complete | cancel by the client), FTE changes,
-milestones, reviews that recompute the vendor's rating, and the spend selector."""
+(accept | decline by the vendor, complete | cancel by the client), FTE and
+date changes, the ERP's id, milestones, reviews that recompute the vendor's
+rating, and the spend selector."""
 
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 from engagements import selectors, services
-from engagements.models import Engagement, EngagementEvent, Review
+from engagements.models import Engagement, EngagementEvent, Review, WebhookDelivery, WebhookEndpoint
 from tests.engagements.helpers import engagement_for, requirement_for, succeeded_run
 from tests.factories import VendorMembershipFactory
 from vendors.models import ExchangeRate
@@ -167,6 +170,161 @@ def test_an_fte_change_that_makes_no_sense_is_refused(result, owner, status, fte
         services.engagement_change_fte(engagement=engagement, fte=Decimal(fte), reason=reason, actor=owner)
     engagement.refresh_from_db()
     assert engagement.fte == Decimal("2.0")
+    assert not engagement.events.filter(kind="fte").exists()
+
+
+# -- dates ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def endpoint(owner):
+    return WebhookEndpoint.objects.create(
+        client=owner.membership.client, url="https://erp.example/hooks", events=["engagement.updated"], secret="s" * 32
+    )
+
+
+def test_moving_the_dates_records_the_period_before_and_after_and_notifies_the_webhooks(result, owner, endpoint):
+    engagement = engagement_for(result, status="active")
+    moved = services.engagement_change_dates(
+        engagement=engagement,
+        start_date=date(2026, 10, 15),
+        end_date=date(2027, 3, 31),
+        reason=" Later kick-off ",
+        actor=owner,
+    )
+    assert (moved.start_date, moved.end_date) == (date(2026, 10, 15), date(2027, 3, 31))
+    engagement.refresh_from_db()
+    assert (engagement.start_date, engagement.end_date) == (date(2026, 10, 15), date(2027, 3, 31))
+    event = engagement.events.get(kind=EngagementEvent.Kind.DATES)
+    assert (event.from_value, event.to_value, event.note, event.actor) == (
+        "2026-10-01/..",
+        "2026-10-15/2027-03-31",
+        "Later kick-off",
+        owner,
+    )
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.endpoint, delivery.event) == (endpoint, "engagement.updated")
+    assert delivery.payload["data"]["change"] == {
+        "kind": "dates",
+        "from": "2026-10-01/..",
+        "to": "2026-10-15/2027-03-31",
+    }
+    assert delivery.payload["data"]["engagement"]["end_date"] == "2027-03-31"
+
+
+def test_a_rolled_back_date_change_leaves_no_event_and_no_webhook(result, owner, endpoint):
+    engagement = engagement_for(result, status="active")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.engagement_change_dates(
+            engagement=engagement, start_date=date(2026, 11, 1), end_date=None, actor=owner
+        )
+        raise RuntimeError("the caller fails after the service")
+    engagement.refresh_from_db()
+    assert engagement.start_date == date(2026, 10, 1)
+    assert not engagement.events.filter(kind="dates").exists()
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_dates_equal_to_the_current_ones_change_nothing_even_on_a_closed_engagement(result, owner, endpoint):
+    engagement = engagement_for(result, status="completed", end_date=date(2026, 12, 31))
+    services.engagement_change_dates(
+        engagement=engagement, start_date=date(2026, 10, 1), end_date=date(2026, 12, 31), actor=owner
+    )
+    assert not engagement.events.filter(kind="dates").exists()
+    assert not WebhookDelivery.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("start_date", "end_date", "field", "message"),
+    [
+        (date(2026, 10, 1), date(2026, 9, 30), "end_date", "The end date must not be before the start date."),
+        (None, None, "start_date", "An engagement needs a start date."),
+    ],
+)
+def test_dates_out_of_order_are_a_validation_error_that_changes_nothing(
+    result, owner, endpoint, start_date, end_date, field, message
+):
+    engagement = engagement_for(result, status="active")
+    with pytest.raises(ValidationError) as error:
+        services.engagement_change_dates(engagement=engagement, start_date=start_date, end_date=end_date, actor=owner)
+    assert error.value.message_dict == {field: [message]}
+    engagement.refresh_from_db()
+    assert (engagement.start_date, engagement.end_date) == (date(2026, 10, 1), None)
+    assert not engagement.events.filter(kind="dates").exists()
+    assert not WebhookDelivery.objects.exists()
+
+
+@pytest.mark.parametrize("status", ["completed", "cancelled", "declined"])
+def test_a_closed_engagement_keeps_its_dates(result, owner, status):
+    engagement = engagement_for(result, status=status)
+    with pytest.raises(services.EngagementError, match=f"The dates of a {status} engagement cannot change"):
+        services.engagement_change_dates(
+            engagement=engagement, start_date=date(2026, 10, 1), end_date=date(2027, 1, 31), actor=owner
+        )
+    engagement.refresh_from_db()
+    assert engagement.end_date is None
+
+
+def test_only_the_client_moves_the_dates(result, outsider, vendor_user):
+    engagement = engagement_for(result, status="active")
+    for actor in (vendor_user, outsider):
+        with pytest.raises(services.EngagementError, match="Only the client"):
+            services.engagement_change_dates(
+                engagement=engagement, start_date=date(2026, 10, 1), end_date=date(2027, 1, 31), actor=actor
+            )
+    engagement.refresh_from_db()
+    assert engagement.end_date is None
+
+
+# -- one update: fte, dates, the ERP's id ----------------------------------------------------------
+
+
+def test_an_update_scales_moves_and_sets_the_erp_id_in_order(result, owner, endpoint):
+    engagement = engagement_for(result, status="active")
+    updated = services.engagement_update(
+        engagement=engagement,
+        data={"fte": Decimal("3.0"), "reason": "Peak", "end_date": date(2027, 1, 31), "external_id": "PO-7"},
+        actor=owner,
+    )
+    assert (updated.fte, updated.start_date, updated.end_date, updated.external_id) == (
+        Decimal("3.0"),
+        date(2026, 10, 1),
+        date(2027, 1, 31),
+        "PO-7",
+    )
+    assert list(engagement.events.order_by("id").values_list("kind", "note")) == [
+        ("status", ""),
+        ("fte", "Peak"),
+        ("dates", "Peak"),
+    ]
+    assert [row.payload["data"]["change"]["kind"] for row in WebhookDelivery.objects.order_by("id")] == ["fte", "dates"]
+
+
+def test_an_update_with_the_current_values_changes_nothing(result, owner, endpoint):
+    engagement = engagement_for(result, status="active", external_id="PO-1")
+    services.engagement_update(
+        engagement=engagement,
+        data={"fte": Decimal("2.0"), "start_date": date(2026, 10, 1), "end_date": None, "external_id": "PO-1"},
+        actor=owner,
+    )
+    assert list(engagement.events.values_list("kind", flat=True)) == ["status"]
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_an_erp_id_taken_in_the_organization_is_a_validation_error_that_undoes_the_whole_update(result, owner):
+    engagement_for(succeeded_run(result.run.requirement, count=1).results.get(), external_id="PO-1")
+    engagement = engagement_for(result, status="active")
+    with pytest.raises(ValidationError) as error:
+        services.engagement_update(
+            engagement=engagement,
+            data={"fte": Decimal("3.0"), "reason": "Peak", "external_id": "PO-1"},
+            actor=owner,
+        )
+    assert error.value.message_dict == {
+        "external_id": ["Another engagement of this organization has this external id."]
+    }
+    engagement.refresh_from_db()
+    assert (engagement.fte, engagement.external_id) == (Decimal("2.0"), "")
     assert not engagement.events.filter(kind="fte").exists()
 
 
