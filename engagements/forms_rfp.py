@@ -65,10 +65,7 @@ class RfpCreateForm(forms.Form):
 
     def clean_deadline(self):
         deadline = self.cleaned_data["deadline"]
-        try:
-            rfp_services.check_deadline(deadline)
-        except rfp_services.RfpError as exc:
-            raise ValidationError(str(exc)) from None
+        rfp_services.check_deadline(deadline)
         return deadline
 
 

@@ -84,7 +84,9 @@ SUBMITTED_STATES = frozenset({ProposalStatus.SUBMITTED, ProposalStatus.SHORTLIST
 
 class RfpError(EngagementError):
     """A write the RFP's state or the caller does not allow; the message is for
-    the person who tried (the API answers 409 with it)."""
+    the person who tried (the API answers 409 with it). Input mistakes raise
+    Django's ValidationError instead (the API answers 400, pages show them on
+    the form)."""
 
 
 def attachment_max_bytes() -> int:
@@ -172,9 +174,12 @@ class CriterionInput:
 def _clean_questions(questions: list[str]) -> list[str]:
     cleaned = [q.strip() for q in questions if q and q.strip()]
     if len(cleaned) > MAX_QUESTIONS:
-        raise RfpError(_("Ask at most %(count)s questions.") % {"count": MAX_QUESTIONS})
+        raise ValidationError(_("Ask at most %(count)s questions.") % {"count": MAX_QUESTIONS}, code="max_questions")
     if any(len(q) > QUESTION_MAX_LENGTH for q in cleaned):
-        raise RfpError(_("A question may be at most %(count)s characters.") % {"count": QUESTION_MAX_LENGTH})
+        raise ValidationError(
+            _("A question may be at most %(count)s characters.") % {"count": QUESTION_MAX_LENGTH},
+            code="question_length",
+        )
     return cleaned
 
 
@@ -183,24 +188,44 @@ def _clean_criteria(criteria: list[CriterionInput]) -> list[CriterionInput]:
         return [CriterionInput(name=str(name), weight=weight) for name, weight in DEFAULT_CRITERIA]
     names = [c.name.strip() for c in criteria]
     if any(not name for name in names):
-        raise RfpError(_("Every criterion needs a name."))
+        raise ValidationError(_("Every criterion needs a name."), code="criterion_name")
     if len({name.casefold() for name in names}) != len(names):
-        raise RfpError(_("Criterion names must be different."))
+        raise ValidationError(_("Criterion names must be different."), code="criterion_names_unique")
     if any(not (1 <= c.weight <= 100) for c in criteria):
-        raise RfpError(_("Criterion weights are whole numbers from 1 to 100."))
+        raise ValidationError(_("Criterion weights are whole numbers from 1 to 100."), code="criterion_weight")
     if len(criteria) > 10:
-        raise RfpError(_("Use at most 10 criteria."))
+        raise ValidationError(_("Use at most 10 criteria."), code="max_criteria")
     return [CriterionInput(name=name, weight=c.weight) for name, c in zip(names, criteria, strict=True)]
 
 
 def check_deadline(deadline: datetime, *, now: datetime | None = None) -> None:
+    """A deadline from one hour to 180 days ahead. Raises ValidationError."""
     now = now or timezone.now()
     if timezone.is_naive(deadline):
-        raise RfpError(_("The deadline needs a time zone."))
+        raise ValidationError(_("The deadline needs a time zone."), code="naive")
     if deadline < now + MIN_DEADLINE_AHEAD:
-        raise RfpError(_("Set the deadline at least one hour from now."))
+        raise ValidationError(_("Set the deadline at least one hour from now."), code="too_soon")
     if deadline > now + MAX_DEADLINE_AHEAD:
-        raise RfpError(_("Set the deadline within 180 days."))
+        raise ValidationError(_("Set the deadline within 180 days."), code="too_late")
+
+
+def _invitees(*, run: MatchRun, vendor_ids: list[int]) -> tuple[list[int], dict[int, MatchResult]]:
+    """The vendors to invite, each once in the order given, with their shortlist
+    entries. Raises ValidationError."""
+    unique_ids = list(dict.fromkeys(vendor_ids))
+    if not unique_ids:
+        raise ValidationError(_("Choose at least one vendor to invite."), code="required")
+    if len(unique_ids) > MAX_INVITEES:
+        raise ValidationError(_("Invite at most %(count)s vendors.") % {"count": MAX_INVITEES}, code="max_invitees")
+    results = {
+        r.vendor_id: r
+        for r in MatchResult.objects.filter(run=run, vendor_id__in=unique_ids, vendor__is_active=True).select_related(
+            "vendor"
+        )
+    }
+    if len(results) != len(unique_ids):
+        raise ValidationError(_("Invite only active vendors on this shortlist."), code="not_on_shortlist")
+    return unique_ids, results
 
 
 @transaction.atomic
@@ -216,28 +241,39 @@ def rfp_create(
     criteria: list[CriterionInput] | None = None,
 ) -> Rfp:
     """Invite vendors of a succeeded run's shortlist to propose. Each invitation
-    keeps its shortlist entry, so the evaluation shows the match components."""
+    keeps its shortlist entry, so the evaluation shows the match components.
+
+    Input mistakes raise one ValidationError keyed by the field names the page
+    and the API share (vendors, deadline, questions, criteria); a run or a
+    requirement whose state does not allow it raises RfpError."""
     requirement: Requirement = Requirement.objects.select_for_update().get(pk=run.requirement_id)
     if run.status != MatchRunStatus.SUCCEEDED:
         raise RfpError(_("Invite vendors from a finished shortlist."))
     if requirement.status != RequirementStatus.OPEN:
         raise RfpError(_("The requirement is not open: reopen it before asking for proposals."))
-    unique_ids = list(dict.fromkeys(vendor_ids))
-    if not unique_ids:
-        raise RfpError(_("Choose at least one vendor to invite."))
-    if len(unique_ids) > MAX_INVITEES:
-        raise RfpError(_("Invite at most %(count)s vendors.") % {"count": MAX_INVITEES})
-    results = {
-        r.vendor_id: r
-        for r in MatchResult.objects.filter(run=run, vendor_id__in=unique_ids, vendor__is_active=True).select_related(
-            "vendor"
-        )
-    }
-    if len(results) != len(unique_ids):
-        raise RfpError(_("Invite only active vendors on this shortlist."))
-    check_deadline(deadline)
-    cleaned_questions = _clean_questions(questions or [])
-    cleaned_criteria = _clean_criteria(criteria or [])
+    errors: dict[str, list[ValidationError]] = {}
+    unique_ids: list[int] = []
+    results: dict[int, MatchResult] = {}
+    cleaned_questions: list[str] = []
+    cleaned_criteria: list[CriterionInput] = []
+    try:
+        unique_ids, results = _invitees(run=run, vendor_ids=vendor_ids)
+    except ValidationError as exc:
+        errors["vendors"] = exc.error_list
+    try:
+        check_deadline(deadline)
+    except ValidationError as exc:
+        errors["deadline"] = exc.error_list
+    try:
+        cleaned_questions = _clean_questions(questions or [])
+    except ValidationError as exc:
+        errors["questions"] = exc.error_list
+    try:
+        cleaned_criteria = _clean_criteria(criteria or [])
+    except ValidationError as exc:
+        errors["criteria"] = exc.error_list
+    if errors:
+        raise ValidationError(errors)
     rfp = Rfp.objects.create(
         requirement=requirement,
         client_id=requirement.client_id,

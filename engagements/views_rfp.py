@@ -61,6 +61,14 @@ def _proposal_or_404(request, rfp: Rfp, proposal_pk: int) -> Proposal:
     )
 
 
+def _add_service_errors(form, exc: ValidationError) -> None:
+    """A service's errors on the form's fields they name; on the form as a whole
+    for the others (the criteria have their own formset)."""
+    errors = exc.error_dict.items() if hasattr(exc, "error_dict") else [(None, exc.error_list)]
+    for field, field_errors in errors:
+        form.add_error(field if field in form.fields else None, field_errors)
+
+
 @client_manager_required
 @require_GET
 def rfp_list(request):
@@ -97,6 +105,8 @@ def rfp_create(request, pk: int, run_pk: int):
                     )
                 except rfp_services.RfpError as exc:
                     form.add_error(None, str(exc))
+                except ValidationError as exc:
+                    _add_service_errors(form, exc)
                 else:
                     messages.success(
                         request,

@@ -111,8 +111,8 @@ class RfpCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     def validate_deadline(self, value):
         try:
             rfp_services.check_deadline(value)
-        except rfp_services.RfpError as exc:
-            raise serializers.ValidationError(str(exc)) from None
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
         return value
 
     def validate_criteria(self, value: list[dict]) -> list[dict]:

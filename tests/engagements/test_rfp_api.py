@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from engagements.api.rfp_serializers import RfpCreateSerializer
 from engagements.models import (
     Engagement,
     EngagementStatus,
@@ -569,6 +570,19 @@ def test_bad_rfp_input_is_refused_with_a_field_error_and_changes_nothing(bid, ov
     response = api(bid.owner).post("/api/v1/rfps/", bid.payload(**overrides), format="json")
     assert response.status_code == 400, response.data
     assert field in response.json()
+    assert not Rfp.objects.exists()
+    assert not RfpInvitation.objects.exists()
+
+
+def test_a_mistake_only_the_service_catches_is_a_400_on_the_field(bid, monkeypatch):
+    # The serializer's deadline check passed (e.g. moments before the hour ran
+    # out); the service's ValidationError answers like a serializer error.
+    monkeypatch.setattr(RfpCreateSerializer, "validate_deadline", lambda serializer, value: value)
+    response = api(bid.owner).post(
+        "/api/v1/rfps/", bid.payload(deadline=(timezone.now() + timedelta(minutes=10)).isoformat()), format="json"
+    )
+    assert response.status_code == 400, response.data
+    assert response.json() == {"deadline": ["Set the deadline at least one hour from now."]}
     assert not Rfp.objects.exists()
     assert not RfpInvitation.objects.exists()
 

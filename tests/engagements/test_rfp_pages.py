@@ -7,11 +7,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
 from engagements import rfp_services
+from engagements.forms_rfp import RfpCreateForm
 from engagements.models import (
     Engagement,
     EngagementStatus,
@@ -478,11 +480,75 @@ def test_services_refuse_what_the_state_does_not_allow(owner, run, vendors):
         rfp_services.proposal_save(
             invitation=invitation, data=rfp_services.ProposalInput(currency="EUR"), actor=None, submit=False
         )
-    with pytest.raises(rfp_services.RfpError):
+    closed = succeeded_run(requirement_for(owner, status="closed"), vendors=vendors[:1])
+    with pytest.raises(rfp_services.RfpError, match="not open"):
         rfp_services.rfp_create(
-            run=run, vendor_ids=[VendorFactory().pk], deadline=timezone.now() + timedelta(days=2), created_by=owner
+            run=closed, vendor_ids=[vendors[0].pk], deadline=timezone.now() + timedelta(days=2), created_by=owner
         )
     assert Rfp.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"deadline": timedelta(hours=-1)}, "deadline", "Set the deadline at least one hour from now."),
+        ({"deadline": timedelta(minutes=30)}, "deadline", "Set the deadline at least one hour from now."),
+        ({"deadline": timedelta(days=181)}, "deadline", "Set the deadline within 180 days."),
+        ({"vendor_ids": []}, "vendors", "Choose at least one vendor to invite."),
+        ({"vendor_ids": "not on the shortlist"}, "vendors", "Invite only active vendors on this shortlist."),
+        ({"questions": ["x" * 501]}, "questions", "A question may be at most 500 characters."),
+        (
+            {"criteria": [rfp_services.CriterionInput("Cost", 50), rfp_services.CriterionInput("cost ", 50)]},
+            "criteria",
+            "Criterion names must be different.",
+        ),
+        ({"criteria": [rfp_services.CriterionInput("Cost", 0)]}, "criteria", "whole numbers from 1 to 100"),
+    ],
+)
+def test_rfp_create_refuses_input_mistakes_with_a_validation_error_on_the_field(
+    owner, run, vendors, overrides, field, message
+):
+    values = {"vendor_ids": [vendors[0].pk], "deadline": timedelta(days=2)}
+    values.update(overrides)
+    if values["vendor_ids"] == "not on the shortlist":
+        values["vendor_ids"] = [vendors[0].pk, VendorFactory().pk]
+    values["deadline"] = timezone.now() + values["deadline"]
+    with pytest.raises(ValidationError) as error:
+        rfp_services.rfp_create(run=run, created_by=owner, **values)
+    assert list(error.value.message_dict) == [field]
+    assert message in error.value.message_dict[field][0]
+    assert not Rfp.objects.exists()
+    assert not RfpInvitation.objects.exists()
+
+
+def test_rfp_create_reports_every_input_mistake_at_once(owner, run):
+    with pytest.raises(ValidationError) as error:
+        rfp_services.rfp_create(run=run, vendor_ids=[], deadline=timezone.now(), created_by=owner)
+    assert set(error.value.message_dict) == {"vendors", "deadline"}
+
+
+def test_a_mistake_only_the_service_catches_shows_on_the_form_field(client, owner, run, vendors, monkeypatch):
+    # The form's own deadline check passed (e.g. moments before the hour ran
+    # out); the service's refusal lands on the same field.
+    monkeypatch.setattr(RfpCreateForm, "clean_deadline", lambda form: form.cleaned_data["deadline"])
+    client.force_login(owner)
+    soon = (timezone.localtime() + timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(
+        create_url(run),
+        {
+            "title": "x",
+            "vendors": [str(vendors[0].pk)],
+            "deadline": soon,
+            "criteria-TOTAL_FORMS": "1",
+            "criteria-INITIAL_FORMS": "0",
+            "criteria-0-name": "Approach",
+            "criteria-0-weight": "100",
+        },
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"deadline": ["Set the deadline at least one hour from now."]}
+    assert 'class="field-errors"><li>Set the deadline at least one hour from now.' in response.content.decode()
+    assert not Rfp.objects.exists()
 
 
 def test_the_vendor_dashboard_lists_open_invitations_and_proposals(client, owner, run, vendors, members):
