@@ -219,6 +219,12 @@ KNOX_TOKEN_MODEL = "kpo.ApiToken"  # noqa: S105 (a model name, not a secret)
 MIGRATION_MODULES = {"knox": None}
 # Keys start with "kpo_" so secret scanners (and people) recognize a leaked one.
 REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Token", "AUTO_REFRESH": False, "TOKEN_PREFIX": "kpo_"}
+# An expired token stays listed (marked expired) on /account/tokens/ so its owner
+# learns why a system stopped working; the daily beat task deletes it this many
+# days after it expired.
+API_TOKEN_PURGE_AFTER_DAYS = env_int("API_TOKEN_PURGE_AFTER_DAYS", 30)
+if API_TOKEN_PURGE_AFTER_DAYS < 0:
+    raise ImproperlyConfigured("API_TOKEN_PURGE_AFTER_DAYS must be 0 or more.")
 SPECTACULAR_SETTINGS = {
     "TITLE": "KPO Match API",
     "DESCRIPTION": "Vendor matching for knowledge process outsourcing.",
@@ -273,6 +279,8 @@ CELERY_BEAT_SCHEDULE = {
     "match-runs-sweep": {"task": "engagements.tasks.match_runs_sweep", "schedule": 60.0},
     # Forgets Idempotency-Keys past their lifetime.
     "idempotency-purge": {"task": "kpo.tasks.idempotency_purge", "schedule": 3600.0},
+    # Deletes API tokens expired more than API_TOKEN_PURGE_AFTER_DAYS ago.
+    "api-tokens-purge": {"task": "kpo.tasks.api_tokens_purge", "schedule": 86400.0},
     # Sends webhook deliveries that are due but whose message was lost or never given a countdown.
     "webhook-deliveries-sweep": {"task": "engagements.tasks.webhook_deliveries_sweep", "schedule": 60.0},
 }

@@ -18,3 +18,10 @@ def idempotency_purge() -> int:
     from kpo.idempotency import idempotency_purge as purge
 
     return purge()
+
+
+@shared_task(name="kpo.tasks.api_tokens_purge", ignore_result=True, soft_time_limit=120, time_limit=150)
+def api_tokens_purge() -> int:
+    from kpo.api.tokens import api_token_purge_expired
+
+    return api_token_purge_expired()

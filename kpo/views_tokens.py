@@ -5,6 +5,7 @@ acts with its owner's permissions, nothing more."""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -49,7 +50,14 @@ def _page(request, *, form: ApiTokenForm, created: tokens.CreatedToken | None = 
         }
         for token in token_list
     ]
-    context = {"form": form, "rows": rows, "created": created, "api_url": request.build_absolute_uri("/api/v1/")}
+    context = {
+        "form": form,
+        "rows": rows,
+        "any_expired": any(row["expired"] for row in rows),
+        "purge_after_days": settings.API_TOKEN_PURGE_AFTER_DAYS,
+        "created": created,
+        "api_url": request.build_absolute_uri("/api/v1/"),
+    }
     return render(request, "kpo/tokens.html", context, status=status)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -65,3 +66,13 @@ def api_token_get(*, user: User, token_id: str) -> ApiToken | None:
 
 def api_token_revoke(*, token: ApiToken) -> None:
     token.delete()
+
+
+def api_token_purge_expired(*, after_days: int | None = None, now: datetime | None = None) -> int:
+    """Delete tokens that expired more than `after_days` (API_TOKEN_PURGE_AFTER_DAYS)
+    days ago; returns how many. Until then an expired token stays listed, marked
+    expired, so its owner learns why a system stopped working."""
+    days = after_days if after_days is not None else settings.API_TOKEN_PURGE_AFTER_DAYS
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    _total, deleted = ApiToken.objects.filter(expiry__lt=cutoff).delete()
+    return deleted.get(ApiToken._meta.label, 0)

@@ -279,6 +279,60 @@ def test_the_page_lists_only_the_users_own_tokens_with_their_last_use(client, ow
     assert row.count("never") == 1  # it never expires, and it has been used
 
 
+def expire(created: tokens.CreatedToken, *, days_ago: float) -> ApiToken:
+    ApiToken.objects.filter(pk=created.token.pk).update(expiry=timezone.now() - timedelta(days=days_ago))
+    return ApiToken.objects.get(pk=created.token.pk)
+
+
+def test_the_purge_deletes_tokens_expired_more_than_the_set_days_ago(owner, outsider):
+    assert settings.API_TOKEN_PURGE_AFTER_DAYS == 30
+    tokens.api_token_create(user=owner, name="Never expires")
+    tokens.api_token_create(user=owner, name="Expires later", expires_in_days=7)
+    expire(tokens.api_token_create(user=owner, name="Expired yesterday", expires_in_days=1), days_ago=1)
+    expire(tokens.api_token_create(user=owner, name="Expired a month ago", expires_in_days=1), days_ago=30.1)
+    expire(tokens.api_token_create(user=outsider, name="Theirs, long expired", expires_in_days=1), days_ago=400)
+
+    assert tokens.api_token_purge_expired() == 2
+    assert sorted(ApiToken.objects.values_list("name", flat=True)) == [
+        "Expired yesterday",
+        "Expires later",
+        "Never expires",
+    ]
+    assert tokens.api_token_purge_expired() == 0
+    assert tokens.api_token_purge_expired(after_days=0) == 1
+    assert sorted(ApiToken.objects.values_list("name", flat=True)) == ["Expires later", "Never expires"]
+
+
+def test_the_purge_task_reads_the_setting(owner, settings):
+    from kpo.tasks import api_tokens_purge
+
+    settings.API_TOKEN_PURGE_AFTER_DAYS = 2
+    expire(tokens.api_token_create(user=owner, name="Expired yesterday", expires_in_days=1), days_ago=1)
+    expire(tokens.api_token_create(user=owner, name="Expired three days ago", expires_in_days=1), days_ago=3)
+    assert api_tokens_purge() == 1
+    assert list(ApiToken.objects.values_list("name", flat=True)) == ["Expired yesterday"]
+
+
+def test_beat_runs_the_purge_daily():
+    entry = settings.CELERY_BEAT_SCHEDULE["api-tokens-purge"]
+    assert (entry["task"], entry["schedule"]) == ("kpo.tasks.api_tokens_purge", 86400.0)
+
+
+def test_the_page_lists_an_expired_token_and_says_when_it_goes(client, owner):
+    token = expire(tokens.api_token_create(user=owner, name="Old ERP", expires_in_days=1), days_ago=2)
+    client.force_login(owner)
+    page = client.get(PAGE_URL).content.decode()
+    row = page.split(f'data-token="{tokens.api_token_id(token)}"', 1)[1].split("</tr>", 1)[0]
+    assert "expired" in row
+    assert "An expired token stays listed for 30 days after it expires, then it is deleted." in page
+
+
+def test_the_page_says_nothing_of_the_purge_without_expired_tokens(client, owner):
+    tokens.api_token_create(user=owner, name="Current", expires_in_days=7)
+    client.force_login(owner)
+    assert "stays listed" not in client.get(PAGE_URL).content.decode()
+
+
 def test_a_name_is_required_on_the_page(client, owner):
     client.force_login(owner)
     response = client.post(PAGE_URL, {"name": "", "expires_in_days": ""})

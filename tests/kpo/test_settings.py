@@ -109,3 +109,9 @@ def test_the_visibility_timeout_must_exceed_the_hard_time_limit():
     result = run_django(PROBE, DEBUG="true", CELERY_TASK_TIME_LIMIT="900", CELERY_VISIBILITY_TIMEOUT="600")
     assert result.returncode != 0
     assert "CELERY_VISIBILITY_TIMEOUT must exceed CELERY_TASK_TIME_LIMIT" in result.stderr
+
+
+def test_a_negative_token_purge_delay_fails_fast():
+    result = run_django(PROBE, DEBUG="true", API_TOKEN_PURGE_AFTER_DAYS="-1")
+    assert result.returncode != 0
+    assert "API_TOKEN_PURGE_AFTER_DAYS must be 0 or more" in result.stderr
