@@ -9,7 +9,14 @@ def reinstall_sqlite_change_triggers(using: str = "default", **kwargs) -> None:
     numbers exist."""
     from django.db import connections
 
-    from kpo.change_seq import SQLITE_COUNTER, SYNCED_TABLES, sqlite_table_triggers
+    from kpo.change_seq import (
+        DOCUMENT_PARTS,
+        DOCUMENT_TAXONOMY,
+        SQLITE_COUNTER,
+        SYNCED_TABLES,
+        sqlite_document_triggers,
+        sqlite_table_triggers,
+    )
 
     connection = connections[using]
     if connection.vendor != "sqlite":
@@ -26,6 +33,17 @@ def reinstall_sqlite_change_triggers(using: str = "default", **kwargs) -> None:
                 continue
             for statement in [*SQLITE_COUNTER, *sqlite_table_triggers(table)]:
                 cursor.execute(statement)
+        if {*DOCUMENT_PARTS, *DOCUMENT_TAXONOMY} <= tables and _applied(cursor, "vendors", DOCUMENT_TRIGGERS_MIGRATION):
+            for statement in sqlite_document_triggers():
+                cursor.execute(statement)
+
+
+DOCUMENT_TRIGGERS_MIGRATION = "0007_document_part_triggers"
+
+
+def _applied(cursor, app: str, name: str) -> bool:
+    cursor.execute("SELECT 1 FROM django_migrations WHERE app = %s AND name = %s", [app, name])
+    return cursor.fetchone() is not None
 
 
 class KpoConfig(AppConfig):

@@ -219,6 +219,129 @@ def sqlite_table_triggers_reverse(table: str) -> list[str]:
     ]
 
 
+# -- parts of a synced row's document ---------------------------------------------
+#
+# A vendor's API document nests its languages, domains, skills, rates, centres and
+# certifications, and names taxonomy by code. A change to any of those rows is a
+# change of the vendor: triggers touch the parent row, so its change number (and,
+# on PostgreSQL, `updated_at`) advances whatever wrote the part (a service, the
+# admin, bulk_create, raw SQL). Delta sync then never misses a nested change, and
+# (id, change_seq) names one version of the whole document, which lets API list
+# pages cache documents by it (vendors/api/documents.py).
+
+# part table -> (parent table, column naming the parent row)
+DOCUMENT_PARTS = {
+    "vendors_vendorlanguage": ("vendors_vendor", "vendor_id"),
+    "vendors_vendor_domains": ("vendors_vendor", "vendor_id"),
+    "vendors_vendorskill": ("vendors_vendor", "vendor_id"),
+    "vendors_ratecard": ("vendors_vendor", "vendor_id"),
+    "vendors_deliverycenter": ("vendors_vendor", "vendor_id"),
+    "vendors_vendorcertification": ("vendors_vendor", "vendor_id"),
+}
+# taxonomy table -> (columns the document shows, part table linking it, its column there)
+DOCUMENT_TAXONOMY = {
+    "vendors_expertisearea": (("code", "name"), "vendors_vendor_domains", "expertisearea_id"),  # name orders domains
+    "vendors_skill": (("code",), "vendors_vendorskill", "skill_id"),
+    "vendors_certification": (("code",), "vendors_vendorcertification", "certification_id"),
+}
+
+
+def postgres_part_triggers(table: str) -> str:
+    """Statement-level triggers (transition tables): a bulk write of parts
+    touches each parent once per statement, not once per row."""
+    parent, column = DOCUMENT_PARTS[table]
+    touch = f"UPDATE {parent} SET updated_at = now() WHERE id IN"
+    return f"""
+CREATE OR REPLACE FUNCTION {table}_touch_parent() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        {touch} (SELECT {column} FROM new_rows);
+    ELSIF TG_OP = 'DELETE' THEN
+        {touch} (SELECT {column} FROM old_rows);
+    ELSE
+        {touch} (SELECT {column} FROM new_rows UNION SELECT {column} FROM old_rows);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER {table}_touch_parent_insert AFTER INSERT ON {table}
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {table}_touch_parent();
+CREATE TRIGGER {table}_touch_parent_update AFTER UPDATE ON {table}
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {table}_touch_parent();
+CREATE TRIGGER {table}_touch_parent_delete AFTER DELETE ON {table}
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {table}_touch_parent();
+"""
+
+
+def postgres_taxonomy_trigger(table: str) -> str:
+    """Row-level (PostgreSQL allows no transition tables with a column list);
+    taxonomy rows change rarely."""
+    columns, part, column = DOCUMENT_TAXONOMY[table]
+    parent, parent_column = DOCUMENT_PARTS[part]
+    changed = " OR ".join(f"OLD.{name} IS DISTINCT FROM NEW.{name}" for name in columns)
+    return f"""
+CREATE OR REPLACE FUNCTION {table}_touch_documents() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE {parent} SET updated_at = now()
+     WHERE id IN (SELECT {parent_column} FROM {part} WHERE {column} = NEW.id);
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER {table}_touch_documents AFTER UPDATE OF {", ".join(columns)} ON {table}
+    FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION {table}_touch_documents();
+"""
+
+
+def postgres_document_triggers_reverse() -> str:
+    statements = []
+    for table in DOCUMENT_PARTS:
+        statements += [f"DROP TRIGGER IF EXISTS {table}_touch_parent_{op} ON {table};" for op in _OPS]
+        statements.append(f"DROP FUNCTION IF EXISTS {table}_touch_parent();")
+    for table in DOCUMENT_TAXONOMY:
+        statements += [
+            f"DROP TRIGGER IF EXISTS {table}_touch_documents ON {table};",
+            f"DROP FUNCTION IF EXISTS {table}_touch_documents();",
+        ]
+    return "\n".join(statements)
+
+
+_OPS = ("insert", "update", "delete")
+# SQLite: `updated_at` in Django's text format (UTC), as the tombstone triggers write it.
+_SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+
+
+def sqlite_document_triggers() -> list[str]:
+    """Row-level, idempotent (IF NOT EXISTS). Touching the parent fires its own
+    change-number trigger (a different trigger, so SQLite runs it)."""
+    statements = []
+    for table, (parent, column) in DOCUMENT_PARTS.items():
+        touch = f"UPDATE {parent} SET updated_at = {_SQLITE_NOW} WHERE id"
+        rows = {"insert": f"= NEW.{column}", "update": f"IN (OLD.{column}, NEW.{column})", "delete": f"= OLD.{column}"}
+        statements += [
+            f"""CREATE TRIGGER IF NOT EXISTS {table}_touch_parent_{op} AFTER {op.upper()} ON {table} BEGIN
+    {touch} {rows[op]};
+END"""
+            for op in _OPS
+        ]
+    for table, (columns, part, column) in DOCUMENT_TAXONOMY.items():
+        parent, parent_column = DOCUMENT_PARTS[part]
+        changed = " OR ".join(f"OLD.{name} IS NOT NEW.{name}" for name in columns)
+        statements.append(
+            f"""CREATE TRIGGER IF NOT EXISTS {table}_touch_documents AFTER UPDATE OF {", ".join(columns)} ON {table}
+WHEN {changed} BEGIN
+    UPDATE {parent} SET updated_at = {_SQLITE_NOW}
+     WHERE id IN (SELECT {parent_column} FROM {part} WHERE {column} = NEW.id);
+END"""
+        )
+    return statements
+
+
+def sqlite_document_triggers_reverse() -> list[str]:
+    return [f"DROP TRIGGER IF EXISTS {table}_touch_parent_{op}" for table in DOCUMENT_PARTS for op in _OPS] + [
+        f"DROP TRIGGER IF EXISTS {table}_touch_documents" for table in DOCUMENT_TAXONOMY
+    ]
+
+
 def change_seq_watermark(connection) -> int:
     """The highest change number at or below which every numbered write has
     finished (see the module docstring). On SQLite, where numbers commit in
@@ -275,4 +398,17 @@ def counter_operation() -> RunSQLForVendor:
     return RunSQLForVendor(
         forwards={"postgresql": [POSTGRES_COUNTER], "sqlite": SQLITE_COUNTER},
         backwards={"postgresql": [POSTGRES_COUNTER_REVERSE], "sqlite": SQLITE_COUNTER_REVERSE},
+    )
+
+
+def document_triggers_operation() -> RunSQLForVendor:
+    return RunSQLForVendor(
+        forwards={
+            "postgresql": [
+                *[postgres_part_triggers(table) for table in DOCUMENT_PARTS],
+                *[postgres_taxonomy_trigger(table) for table in DOCUMENT_TAXONOMY],
+            ],
+            "sqlite": sqlite_document_triggers(),
+        },
+        backwards={"postgresql": [postgres_document_triggers_reverse()], "sqlite": sqlite_document_triggers_reverse()},
     )
