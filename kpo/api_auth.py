@@ -38,7 +38,10 @@ class ApiTokenAuthentication(TokenAuthentication):
         except (UnicodeDecodeError, TypeError, binascii.Error):
             raise invalid from None
         model = get_token_model()
-        candidates = model.objects.filter(token_key=key[: CONSTANTS.TOKEN_KEY_LENGTH]).select_related("user")
+        # The caller's membership and organization come along: every API view asks for them.
+        candidates = model.objects.filter(token_key=key[: CONSTANTS.TOKEN_KEY_LENGTH]).select_related(
+            "user__membership__client", "user__membership__vendor"
+        )
         for auth_token in candidates:
             if not compare_digest(digest, auth_token.digest):
                 continue

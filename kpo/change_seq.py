@@ -250,7 +250,7 @@ def postgres_part_triggers(table: str) -> str:
     """Statement-level triggers (transition tables): a bulk write of parts
     touches each parent once per statement, not once per row."""
     parent, column = DOCUMENT_PARTS[table]
-    touch = f"UPDATE {parent} SET updated_at = now() WHERE id IN"
+    touch = f"UPDATE {parent} SET updated_at = {_POSTGRES_NOW} WHERE id IN"
     return f"""
 CREATE OR REPLACE FUNCTION {table}_touch_parent() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -282,7 +282,7 @@ def postgres_taxonomy_trigger(table: str) -> str:
     return f"""
 CREATE OR REPLACE FUNCTION {table}_touch_documents() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE {parent} SET updated_at = now()
+    UPDATE {parent} SET updated_at = {_POSTGRES_NOW}
      WHERE id IN (SELECT {parent_column} FROM {part} WHERE {column} = NEW.id);
     RETURN NULL;
 END;
@@ -306,8 +306,11 @@ def postgres_document_triggers_reverse() -> str:
 
 
 _OPS = ("insert", "update", "delete")
-# SQLite: `updated_at` in Django's text format (UTC), as the tombstone triggers write it.
-_SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+# The wall-clock time of the part's change (not the transaction's start, which may be
+# earlier than a time the application already wrote), never moving `updated_at` back.
+_POSTGRES_NOW = "greatest(updated_at, clock_timestamp())"
+# SQLite: Django's text format (UTC), as the tombstone triggers write it.
+_SQLITE_NOW = "max(updated_at, strftime('%Y-%m-%d %H:%M:%f', 'now'))"
 
 
 def sqlite_document_triggers() -> list[str]:

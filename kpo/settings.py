@@ -304,6 +304,16 @@ if REDIS_CACHE_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Encoded vendor documents for API list pages, keyed by (id, change_seq): immutable
+# entries, so each process keeps its own in memory (no network hop on the hot path).
+# About 1.5 kB an entry; 0 turns the cache off (vendors/api/documents.py).
+VENDOR_DOCUMENT_CACHE_ENTRIES = env_int("VENDOR_DOCUMENT_CACHE_ENTRIES", 10000)
+CACHES["vendor_documents"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "vendor-documents",
+    "TIMEOUT": None,  # entries never go stale; the oldest are culled past MAX_ENTRIES
+    "OPTIONS": {"MAX_ENTRIES": max(VENDOR_DOCUMENT_CACHE_ENTRIES, 1)},
+}
 
 # Webhooks (engagements/webhooks.py, docs/webhooks.md): per-attempt timeout, attempts per
 # delivery, backoff with full jitter, and how many deliveries in a row may fail every

@@ -192,7 +192,9 @@ class DirectoryFilters:
         return self.sort or (Sort.RELEVANCE if self.q else Sort.NAME)
 
 
-def vendor_directory(*, filters: DirectoryFilters, viewer: Viewer, today: date | None = None) -> QuerySet[Vendor]:
+def vendor_directory(
+    *, filters: DirectoryFilters, viewer: Viewer, today: date | None = None, display: bool = True
+) -> QuerySet[Vendor]:
     """Active vendors matching `filters`, sorted, with everything a directory row
     shows prefetched or annotated: a constant number of queries whatever the
     page size (count, page, and one per prefetched relation).
@@ -201,31 +203,26 @@ def vendor_directory(*, filters: DirectoryFilters, viewer: Viewer, today: date |
     viewer's currency, None when unpriceable), `bayesian` (rating used to sort),
     `rank` (text-search relevance, PostgreSQL with a query only). Prefetched:
     `domains`, `top_skills`, `delivery_centers`, `languages`,
-    `valid_certifications`, `selected_rates`."""
+    `valid_certifications`, `selected_rates`.
+
+    `display=False` (the API, which builds its documents itself): no prefetches,
+    and only the annotations the sort needs; exchange rates are read only when
+    a rate is filtered or sorted on."""
     today = today or viewer.today()
-    factors = currency_factors(exchange_rates(), viewer.currency)
+    sort = filters.effective_sort
+    needs_rates = display or sort == Sort.RATE or filters.max_rate is not None
+    factors = currency_factors(exchange_rates(), viewer.currency) if needs_rates else {}
     vendors = Vendor.objects.filter(is_active=True)
     if filters.q:
         vendors = vendor_search(vendors, filters.q)
     vendors = _apply_filters(vendors, filters=filters, viewer=viewer, today=today, factors=factors)
-    vendors = vendors.annotate(
-        rate_converted=Subquery(
-            RateCard.objects.filter(vendor=OuterRef("pk"), seniority=filters.seniority)
-            .order_by()
-            .annotate(converted=ExpressionWrapper(F("hourly_rate") * _factor_case(factors), output_field=_MONEY))
-            .values("converted")[:1],
-            output_field=_MONEY,
-        ),
-        bayesian=ExpressionWrapper(
-            (
-                Value(RATING_PRIOR_STRENGTH * RATING_PRIOR_MEAN)
-                + Cast("review_count", FloatField()) * Coalesce(Cast("rating", FloatField()), Value(0.0))
-            )
-            / (Value(float(RATING_PRIOR_STRENGTH)) + Cast("review_count", FloatField())),
-            output_field=FloatField(),
-        ),
-    )
+    if display or sort == Sort.RATE:
+        vendors = vendors.annotate(rate_converted=_rate_converted(filters.seniority, factors))
+    if display or sort == Sort.RATING:
+        vendors = vendors.annotate(bayesian=_BAYESIAN)
     vendors = vendors.order_by(*_ordering(filters, vendors))
+    if not display:
+        return vendors
     return vendors.prefetch_related(
         "domains",
         "languages",
@@ -246,7 +243,26 @@ def vendor_directory(*, filters: DirectoryFilters, viewer: Viewer, today: date |
     )
 
 
+def _rate_converted(seniority: str, factors: dict[str, Decimal]) -> Subquery:
+    return Subquery(
+        RateCard.objects.filter(vendor=OuterRef("pk"), seniority=seniority)
+        .order_by()
+        .annotate(converted=ExpressionWrapper(F("hourly_rate") * _factor_case(factors), output_field=_MONEY))
+        .values("converted")[:1],
+        output_field=_MONEY,
+    )
+
+
 _MONEY = DecimalField(max_digits=24, decimal_places=8)
+# The Bayesian average that sorts by rating (same prior as bayesian_rating()).
+_BAYESIAN = ExpressionWrapper(
+    (
+        Value(RATING_PRIOR_STRENGTH * RATING_PRIOR_MEAN)
+        + Cast("review_count", FloatField()) * Coalesce(Cast("rating", FloatField()), Value(0.0))
+    )
+    / (Value(float(RATING_PRIOR_STRENGTH)) + Cast("review_count", FloatField())),
+    output_field=FloatField(),
+)
 
 
 def _factor_case(factors: dict[str, Decimal]) -> Case:

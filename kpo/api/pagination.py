@@ -42,6 +42,7 @@ from __future__ import annotations
 import heapq
 
 from django.db import connections
+from django.http import HttpResponse
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -142,6 +143,21 @@ class SyncCursorPagination(CursorPagination):
                 "last_change_seq": self.last_change_seq,
             }
         )
+
+    def get_encoded_paginated_response(self, encoded_results: list[bytes]) -> HttpResponse:
+        """The same page as get_paginated_response(), for results that are already
+        JSON (cached documents, vendors/api/documents.py): the envelope is
+        encoded and the results joined in, not rendered again."""
+        from vendors.api.documents import encode_json
+
+        envelope = self.get_paginated_response([]).data
+        members = [
+            b'"results":[' + b",".join(encoded_results) + b"]"
+            if name == "results"
+            else encode_json(name) + b":" + encode_json(value)
+            for name, value in envelope.items()
+        ]
+        return HttpResponse(b"{" + b",".join(members) + b"}", content_type="application/json")
 
     def get_paginated_response_schema(self, schema):
         response = super().get_paginated_response_schema(schema)

@@ -3,10 +3,11 @@
 import json
 
 import pytest
+from rest_framework.renderers import JSONRenderer
 
 from engagements.demo import seed_demo
 from tests.engagements.helpers import DEMO_TODAY
-from vendors.api.documents import vendor_documents
+from vendors.api.documents import encode_json, vendor_documents, vendor_documents_postgresql
 from vendors.api.selectors import with_vendor_documents
 from vendors.api.serializers import VendorSerializer
 from vendors.models import Vendor
@@ -22,6 +23,27 @@ def test_the_fast_document_equals_the_serializer_output_for_every_demo_vendor():
     assert any(v.rating is None for v in vendors) and any(v.rating is not None for v in vendors)
     fast = vendor_documents(Vendor.objects.order_by("id"))
     assert [d["id"] for d in fast] == [v.id for v in vendors]
-    for vendor, document in zip(vendors, fast, strict=True):
+    one_query = sorted(vendor_documents_postgresql([v.id for v in vendors]), key=lambda d: d["id"])
+    for vendor, document, from_sql in zip(vendors, fast, one_query, strict=True):
         expected = json.loads(json.dumps(VendorSerializer(vendor).data))
         assert json.loads(json.dumps(document)) == expected, vendor.slug
+        # Byte for byte as DRF renders it: list pages join these bytes from the cache.
+        rendered = JSONRenderer().render(VendorSerializer(vendor).data)
+        assert encode_json(document) == rendered, vendor.slug
+        assert encode_json(from_sql) == rendered, vendor.slug
+
+
+def test_both_builders_agree_on_a_bare_vendor_and_on_awkward_text():
+    bare = Vendor.objects.create(name="Bare", slug="bare", headquarters_country="IN")
+    awkward = Vendor.objects.create(
+        name="Ångström “Quotes” & Co",
+        slug="awkward",
+        headquarters_country="DE",
+        description='Line\u2028separator\u2029, emoji 📊, "quotes", back\\slash, <script>',
+    )
+    vendors = list(with_vendor_documents(Vendor.objects.filter(pk__in=[bare.pk, awkward.pk]).order_by("id")))
+    from_sql = sorted(vendor_documents_postgresql([bare.pk, awkward.pk]), key=lambda d: d["id"])
+    from_orm = vendor_documents(Vendor.objects.filter(pk__in=[bare.pk, awkward.pk]).order_by("id"))
+    for vendor, orm, sql in zip(vendors, from_orm, from_sql, strict=True):
+        rendered = JSONRenderer().render(VendorSerializer(vendor).data)
+        assert encode_json(orm) == encode_json(sql) == rendered

@@ -4,14 +4,36 @@ pool), built from six values() queries without model instances or DRF's
 per-field machinery (prefetching ~1,250 model instances and serializing them
 was most of a 50-vendor page's cost). VendorSerializer stays the
 contract: it validates input, documents the schema and shapes single objects.
-Scalar conversions reuse DRF's own fields, so formats cannot drift."""
+Scalar conversions reuse DRF's own fields, so formats cannot drift.
+
+List pages serve documents from a cache keyed by (vendor id, change_seq): a
+change to any part of a vendor advances its change number (database triggers,
+kpo/change_seq.py), so a key names exactly one version of the document and an
+entry never needs invalidating; a changed vendor simply gets a new key and the
+old entry ages out. Entries hold the document's encoded JSON, so a page is
+joined from bytes rather than rendered again."""
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connections
 from rest_framework import serializers
+from rest_framework.utils.encoders import JSONEncoder
 
 from vendors.api.selectors import SENIORITY_RANK
-from vendors.models import DeliveryCenter, RateCard, Vendor, VendorCertification, VendorLanguage, VendorSkill
+from vendors.models import (
+    DeliveryCenter,
+    RateCard,
+    Seniority,
+    Vendor,
+    VendorCertification,
+    VendorLanguage,
+    VendorSkill,
+)
 
 _DATETIME = serializers.DateTimeField()
 _DATE = serializers.DateField()
@@ -64,7 +86,7 @@ def vendor_documents(vendors) -> list[dict]:
     collect(
         "domains",
         Vendor.domains.through.objects.filter(vendor_id__in=ids)
-        .order_by("expertisearea__name")
+        .order_by("expertisearea__name", "expertisearea__code")
         .values_list("vendor_id", "expertisearea__code"),
     )
     collect(
@@ -118,3 +140,161 @@ def vendor_documents(vendors) -> list[dict]:
             )
         )
     return documents
+
+
+# --- one query on PostgreSQL ----------------------------------------------------------
+
+# Every part of a page's documents in one statement: the vendor's columns, and each
+# relation as an array (codes) or JSON rows (parsed with Decimal for the rates), in the
+# same orders as vendor_documents() above. Values are then shaped by the same DRF
+# fields, so both builders give the same documents (tested on every demo vendor).
+_DOCUMENTS_SQL = """
+SELECT v.id, v.slug, v.name, v.description, v.website, v.headquarters_country, v.available_fte,
+       v.verified, v.is_active, v.rating, v.review_count, v.created_at, v.updated_at, v.change_seq,
+       v.external_id,
+       ARRAY(SELECT l.code FROM vendors_vendorlanguage l WHERE l.vendor_id = v.id ORDER BY l.code),
+       ARRAY(SELECT d.code FROM vendors_vendor_domains vd JOIN vendors_expertisearea d ON d.id = vd.expertisearea_id
+              WHERE vd.vendor_id = v.id ORDER BY d.name, d.code),
+       (SELECT json_agg(json_build_array(s.code, vs.proficiency, vs.years_experience) ORDER BY s.code)
+          FROM vendors_vendorskill vs JOIN vendors_skill s ON s.id = vs.skill_id WHERE vs.vendor_id = v.id)::text,
+       (SELECT json_agg(json_build_array(r.seniority, r.hourly_rate, r.currency)
+                        ORDER BY array_position(%(seniorities)s::text[], r.seniority::text))
+          FROM vendors_ratecard r WHERE r.vendor_id = v.id)::text,
+       (SELECT json_agg(json_build_array(c.country, c.city, c.timezone, c.headcount) ORDER BY c.country, c.city)
+          FROM vendors_deliverycenter c WHERE c.vendor_id = v.id)::text,
+       (SELECT json_agg(json_build_array(ce.code, vc.valid_until) ORDER BY ce.code)
+          FROM vendors_vendorcertification vc JOIN vendors_certification ce ON ce.id = vc.certification_id
+         WHERE vc.vendor_id = v.id)::text
+  FROM vendors_vendor v
+ WHERE v.id = ANY(%(ids)s)
+"""
+
+
+class _Row:
+    __slots__ = _SCALARS = (
+        "id",
+        "slug",
+        "name",
+        "description",
+        "website",
+        "headquarters_country",
+        "available_fte",
+        "verified",
+        "is_active",
+        "rating",
+        "review_count",
+        "created_at",
+        "updated_at",
+        "change_seq",
+        "external_id",
+    )
+
+    def __init__(self, values) -> None:
+        for name, value in zip(self._SCALARS, values, strict=True):
+            setattr(self, name, value)
+
+
+def _json_rows(text: str | None) -> list:
+    return json.loads(text, parse_float=Decimal) if text else []
+
+
+def vendor_documents_postgresql(ids: list[int], *, using: str = "default") -> list[dict]:
+    """vendor_documents() for the vendors `ids`, from one PostgreSQL query."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(_DOCUMENTS_SQL, {"ids": list(ids), "seniorities": list(Seniority.values)})
+        rows = cursor.fetchall()
+    count = len(_Row._SCALARS)
+    documents = []
+    for row in rows:
+        languages, domains, skills, rates, centres, certifications = row[count:]
+        documents.append(
+            _document(
+                _Row(row[:count]),
+                languages=languages,
+                domains=domains,
+                skills=[
+                    {"skill": code, "proficiency": level, "years_experience": years}
+                    for code, level, years in _json_rows(skills)
+                ],
+                rates=[
+                    {"seniority": level, "hourly_rate": _RATE.to_representation(rate), "currency": currency}
+                    for level, rate, currency in _json_rows(rates)
+                ],
+                centres=[
+                    {"country": country, "city": city, "timezone": zone, "headcount": headcount}
+                    for country, city, zone, headcount in _json_rows(centres)
+                ],
+                certifications=[{"code": code, "valid_until": until} for code, until in _json_rows(certifications)],
+            )
+        )
+    return documents
+
+
+def build_vendor_documents(ids: list[int], *, using: str = "default") -> list[dict]:
+    """Documents for the vendors `ids` (any order): one query on PostgreSQL,
+    the seven-query ORM builder elsewhere."""
+    if connections[using].vendor == "postgresql":
+        return vendor_documents_postgresql(ids, using=using)
+    return vendor_documents(Vendor.objects.using(using).filter(pk__in=ids).order_by())
+
+
+# --- the document cache -----------------------------------------------------------------
+
+DOCUMENT_CACHE = "vendor_documents"  # a CACHES alias (kpo/settings.py)
+DOCUMENT_VERSION = 1  # part of every key: bump it when the document's shape changes
+
+
+def encode_json(value) -> bytes:
+    """JSON as DRF's renderer writes it (UNICODE_JSON, COMPACT_JSON, and U+2028/9
+    escaped), so a page joined from cached bytes reads exactly like a rendered one."""
+    text = json.dumps(value, cls=JSONEncoder, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
+
+
+def _key(vendor_id: int, change_seq: int) -> str:
+    return f"v{DOCUMENT_VERSION}:{vendor_id}:{change_seq}"
+
+
+def _cache_enabled() -> bool:
+    return settings.VENDOR_DOCUMENT_CACHE_ENTRIES > 0
+
+
+def vendor_document_json(versions: list[tuple[int, int]], *, using: str = "default") -> list[bytes]:
+    """The encoded documents of a page, in page order, given each vendor's
+    (id, change_seq) as the page query read it. Documents the cache lacks are
+    built in one batch (seven queries), then cached once a last query shows the
+    vendor did not change while they were read (under READ COMMITTED each query
+    sees the latest commits, so a document read across a concurrent commit may
+    mix two versions: it is served, as it would be uncached, but not kept).
+    A vendor gone since the page query is left out."""
+    cache = caches[DOCUMENT_CACHE] if _cache_enabled() else None
+    keys = [_key(vendor_id, change_seq) for vendor_id, change_seq in versions]
+    found = cache.get_many(keys) if cache is not None else {}
+    missing = [vendor_id for (vendor_id, _), key in zip(versions, keys, strict=True) if key not in found]
+    built: dict[int, bytes] = {}
+    if missing:
+        documents = build_vendor_documents(missing, using=using)
+        built = {document["id"]: encode_json(document) for document in documents}
+        if cache is not None and _may_cache(using):
+            current = dict(Vendor.objects.using(using).filter(pk__in=missing).values_list("id", "change_seq"))
+            cache.set_many(
+                {
+                    _key(document["id"], document["change_seq"]): built[document["id"]]
+                    for document in documents
+                    if current.get(document["id"]) == document["change_seq"]
+                }
+            )
+    page = []
+    for (vendor_id, _), key in zip(versions, keys, strict=True):
+        encoded = found.get(key) or built.get(vendor_id)
+        if encoded is not None:
+            page.append(encoded)
+    return page
+
+
+def _may_cache(using: str) -> bool:
+    """Not from inside a transaction on SQLite: there a rolled-back transaction
+    gives its change numbers out again, so an uncommitted version could later
+    share a key with another. (PostgreSQL sequences never give a number twice.)"""
+    connection = connections[using]
+    return connection.vendor == "postgresql" or not connection.in_atomic_block

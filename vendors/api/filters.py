@@ -184,7 +184,7 @@ class VendorFilter(django_filters.FilterSet):
     def filter_queryset(self, queryset: QuerySet[Vendor]) -> QuerySet[Vendor]:
         """`queryset` is ignored: the directory selector is the list's scope
         (active vendors) and its filters."""
-        vendors = selectors.vendor_directory(filters=self.directory_filters(), viewer=self.viewer())
+        vendors = selectors.vendor_directory(filters=self.directory_filters(), viewer=self.viewer(), display=False)
         if self.form.cleaned_data.get("verified") is False:
             # The directory only narrows to verified vendors; an ERP may ask for the others.
             vendors = vendors.filter(verified=False)
