@@ -23,7 +23,7 @@ from engagements import selectors
 from engagements.api import org_serializers as s
 from engagements.models import ClientOrganization, Membership
 from kpo.api.errors import ErrorSerializer
-from kpo.api.pagination import SyncCursorPagination
+from kpo.api.pagination import BrowseCursorPagination
 
 FIELD_ERRORS = OpenApiResponse(
     OpenApiTypes.OBJECT,
@@ -47,19 +47,6 @@ def with_errors(responses: dict, *codes: int) -> dict:
             FIELD_ERRORS if code == 400 else OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[code]),
         )
     return documented
-
-
-class BrowseCursorPagination(SyncCursorPagination):
-    """The shared cursor pagination (page_size 1-200, newest first) without its
-    sync mode: organizations and users carry no change number, so `since` and
-    `updated_since` are not parameters here and are ignored."""
-
-    def paginate_queryset(self, queryset, request, view=None, tombstones=None):
-        self.sync = False
-        return super(SyncCursorPagination, self).paginate_queryset(queryset, request, view)
-
-    def get_paginated_response_schema(self, schema):
-        return super(SyncCursorPagination, self).get_paginated_response_schema(schema)
 
 
 class OrgApiView(GenericAPIView):

@@ -23,9 +23,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
+from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.views import APIView
 
 from engagements import rfp_selectors, rfp_services, selectors
 from engagements.api import rfp_serializers as s
@@ -40,6 +40,7 @@ from engagements.models import (
     Rfp,
     RfpInvitation,
 )
+from kpo.api.pagination import BrowseCursorPagination
 
 SEALED_MESSAGE = "The proposals are sealed until the deadline ({deadline}) or until every invited vendor has answered."
 
@@ -59,7 +60,7 @@ def _field_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
     return {api_settings.NON_FIELD_ERRORS_KEY: list(exc.messages)}
 
 
-class RfpApiView(APIView):
+class RfpApiView(GenericAPIView):
     def get_authenticate_header(self, request):
         # Without credentials the answer is 401, as DESIGN.md promises, even
         # while session authentication is the only scheme configured (DRF
@@ -151,11 +152,13 @@ class RfpListApi(RfpApiView):
     POST: invite vendors of a succeeded run's shortlist to propose."""
 
     serializer_class = s.RfpSerializer
+    pagination_class = BrowseCursorPagination  # newest first
 
     @extend_schema(operation_id="rfps_list", responses=s.RfpListSerializer(many=True))
     def get(self, request):
         _require_client_reader(request)
-        return Response(s.RfpListSerializer(_rfp_list(request), many=True).data)
+        page = self.paginate_queryset(_rfp_list(request))
+        return self.get_paginated_response(s.RfpListSerializer(page, many=True).data)
 
     @extend_schema(
         operation_id="rfps_create",
@@ -366,13 +369,14 @@ class InvitationListApi(RfpApiView):
     """The caller's firm's invitations, newest first."""
 
     serializer_class = s.VendorInvitationListSerializer
+    pagination_class = BrowseCursorPagination  # newest first
 
     @extend_schema(operation_id="invitations_list", responses=s.VendorInvitationListSerializer(many=True))
     def get(self, request):
         if _vendor_id(request) is None:
             raise PermissionDenied("Only members of a vendor firm have invitations.")
-        rows = _own_invitations(request).order_by("-created_at", "-id")
-        return Response(s.VendorInvitationListSerializer(rows, many=True).data)
+        page = self.paginate_queryset(_own_invitations(request))
+        return self.get_paginated_response(s.VendorInvitationListSerializer(page, many=True).data)
 
 
 class InvitationDetailApi(RfpApiView):

@@ -6,6 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,7 +24,7 @@ from kpo.api.etag import (
     not_modified,
     with_etag,
 )
-from kpo.api.pagination import SyncCursorPagination
+from kpo.api.pagination import BrowseCursorPagination, SyncCursorPagination
 from kpo.api.sync import SYNC_PARAMETERS, apply_sync_filters, is_sync_request, sync_tombstones
 from vendors.models import Vendor
 
@@ -160,16 +161,18 @@ class RequirementDetailApi(APIView):
         return self._update(request, pk, partial=True)
 
 
-class RequirementMatchRunsApi(APIView):
-    """POST starts a run (202 + Location); GET lists the requirement's runs."""
+class RequirementMatchRunsApi(GenericAPIView):
+    """POST starts a run (202 + Location); GET lists the requirement's runs, newest first."""
 
     serializer_class = MatchRunSerializer
+    pagination_class = BrowseCursorPagination
 
     @extend_schema(operation_id="requirements_match_runs_list", responses=MatchRunSerializer(many=True))
     def get(self, request, pk):
         requirement = get_object_or_404(selectors.requirement_queryset_for(user=request.user), pk=pk)
         run_list = selectors.match_run_queryset_for(user=request.user).filter(requirement=requirement)
-        return Response(MatchRunSerializer(run_list.prefetch_related("results__vendor"), many=True).data)
+        page = self.paginate_queryset(run_list.prefetch_related("results__vendor"))
+        return self.get_paginated_response(MatchRunSerializer(page, many=True).data)
 
     @extend_schema(operation_id="requirements_match_runs_create", request=None, responses={202: MatchRunSerializer})
     def post(self, request, pk):

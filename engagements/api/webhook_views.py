@@ -11,13 +11,13 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from engagements import selectors, webhooks
 from engagements.api import webhook_serializers as s
 from engagements.models import WebhookDelivery, WebhookEndpoint
 from kpo.api.errors import ErrorSerializer
+from kpo.api.pagination import BrowseCursorPagination
 
 ERROR_RESPONSES = {
     400: OpenApiResponse(OpenApiTypes.OBJECT, description='Validation failed: {"field": ["message", ...]}.'),
@@ -40,15 +40,6 @@ class Conflict(APIException):
     default_code = "conflict"
 
 
-class NewestFirstPagination(CursorPagination):
-    """Cursor pages on the id (unique and increasing), newest first."""
-
-    ordering = "-id"
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
-
-
 def _client_id(request, *, write: bool) -> int | None:
     """The caller's client organization id; None for staff reading everything.
     Anyone else (vendor members, users without an organization) gets 403."""
@@ -67,7 +58,7 @@ def _endpoints(request, *, write: bool = False) -> QuerySet[WebhookEndpoint]:
 
 
 class WebhookApiView(GenericAPIView):
-    pagination_class = NewestFirstPagination
+    pagination_class = BrowseCursorPagination  # newest first
 
     def endpoint(self, request, pk: int, *, write: bool = False) -> WebhookEndpoint:
         return get_object_or_404(_endpoints(request, write=write), pk=pk)

@@ -183,3 +183,29 @@ class SyncCursorPagination(CursorPagination):
             "description": "Sync mode only: pass it as `since` in the next sync once `next` is null.",
         }
         return response
+
+
+class BrowseCursorPagination(SyncCursorPagination):
+    """The shared cursor pagination (page_size 1-200, a 400 for a bad cursor)
+    without its sync mode, for lists whose rows carry no change number:
+    `since` and `updated_since` are not parameters there and are ignored.
+    `ordering` must be ONE unique field (default `-id`: newest first)."""
+
+    def paginate_queryset(self, queryset, request, view=None, tombstones=None):
+        self.sync = False
+        return super(SyncCursorPagination, self).paginate_queryset(queryset, request, view)
+
+    def get_paginated_response_schema(self, schema):
+        return super(SyncCursorPagination, self).get_paginated_response_schema(schema)
+
+
+class CodeCursorPagination(BrowseCursorPagination):
+    """Taxonomy lists, in code order (codes are unique)."""
+
+    ordering = "code"
+
+
+class CurrencyCursorPagination(BrowseCursorPagination):
+    """Exchange rates, in currency order (one rate per currency)."""
+
+    ordering = "currency"

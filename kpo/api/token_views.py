@@ -20,6 +20,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, Throttled, ValidationError
+from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -27,6 +28,7 @@ from rest_framework.views import APIView
 
 from kpo.api import tokens
 from kpo.api.errors import ErrorSerializer
+from kpo.api.pagination import BrowseCursorPagination
 from kpo.api.throttling import TokenCreateRateThrottle
 from kpo.api.token_serializers import TokenCreatedSerializer, TokenCreateSerializer, TokenSerializer
 from kpo.api_auth import ApiTokenAuthentication
@@ -95,8 +97,13 @@ class AuthTokenApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class AuthTokenListApi(APIView):
+class TokenPagination(BrowseCursorPagination):
+    ordering = "-created"  # newest first; the cursor handles equal times
+
+
+class AuthTokenListApi(GenericAPIView):
     serializer_class = TokenSerializer
+    pagination_class = TokenPagination
 
     @extend_schema(
         operation_id="auth_tokens_list",
@@ -104,7 +111,8 @@ class AuthTokenListApi(APIView):
         description="The caller's API tokens, newest first, expired ones included. Never the keys.",
     )
     def get(self, request):
-        return Response(TokenSerializer(tokens.api_token_list(user=request.user), many=True).data)
+        page = self.paginate_queryset(tokens.api_token_list(user=request.user))
+        return self.get_paginated_response(TokenSerializer(page, many=True).data)
 
 
 class AuthTokenDetailApi(APIView):

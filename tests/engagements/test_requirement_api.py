@@ -2,9 +2,12 @@
 input answered with field errors that change nothing."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from engagements.models import MatchRun, Requirement
+from tests.engagements.helpers import succeeded_run
 from tests.factories import RequirementFactory, RequirementSkillFactory
 
 pytestmark = pytest.mark.django_db
@@ -166,6 +169,25 @@ def test_match_runs_of_another_organization_are_404(owner, outsider, vendor_memb
     assert api(outsider).get(f"/api/v1/match-runs/{run.pk}/").status_code == 404
     assert api(vendor_member).get(f"/api/v1/match-runs/{run.pk}/").status_code == 404
     assert api(outsider).get(f"/api/v1/match-runs/{run.pk}/why-not/", {"vendor": 1}).status_code == 404
+
+
+def test_a_requirements_runs_are_listed_newest_first_in_cursor_pages_of_constant_cost(owner, outsider):
+    requirement = RequirementFactory(client=owner.membership.client)
+    runs = [succeeded_run(requirement, count=2) for _ in range(3)]
+    url = f"/api/v1/requirements/{requirement.pk}/match-runs/"
+    client = api(owner)
+
+    with CaptureQueriesContext(connection) as one:
+        client.get(url, {"page_size": 1})
+    with CaptureQueriesContext(connection) as three:
+        client.get(url, {"page_size": 3})
+    assert len(one.captured_queries) == len(three.captured_queries)
+    first = client.get(url, {"page_size": 2}).json()
+    assert [run["id"] for run in first["results"]] == [runs[2].pk, runs[1].pk]
+    assert all(len(run["results"]) == 2 for run in first["results"])
+    rest = client.get(first["next"]).json()
+    assert [run["id"] for run in rest["results"]] == [runs[0].pk] and rest["next"] is None
+    assert api(outsider).get(url).status_code == 404
 
 
 def test_the_match_run_has_the_contract_shape(owner):

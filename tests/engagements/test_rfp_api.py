@@ -401,7 +401,7 @@ def test_the_vendor_sees_its_invitation_without_budget_other_invitees_or_scores(
     text = response.content.decode()
     for secret in ("budget", "60.00", "Firm B", "Firm C", "criteria", "score", "match"):
         assert secret not in text
-    listing = api(bid.members[0]).get("/api/v1/invitations/").json()
+    listing = api(bid.members[0]).get("/api/v1/invitations/").json()["results"]
     assert [row["id"] for row in listing] == [bid.invitation(0)]
     assert api(bid.members[0]).get(f"/api/v1/invitations/{bid.invitation(0)}/proposal/").status_code == 404
 
@@ -441,7 +441,7 @@ def test_another_vendor_cannot_reach_a_vendors_invitation_proposal_or_attachment
     assert other.get(f"/api/v1/proposals/{submitted['id']}/attachment/").status_code == 404
     stranger = api(VendorMembershipFactory().user)  # a firm not invited at all
     assert stranger.get(f"{url}/").status_code == 404
-    assert stranger.get("/api/v1/invitations/").json() == []
+    assert stranger.get("/api/v1/invitations/").json()["results"] == []
     proposal = bid.proposal(0)
     assert (proposal.approach, proposal.revision) == (APPROACH_A, 1)
     assert RfpInvitation.objects.get(pk=bid.invitation(0)).status == "submitted"
@@ -470,7 +470,7 @@ def test_a_client_of_another_organization_gets_404(bid, outsider, media):
     submitted = bid.submit(0, approach=APPROACH_A, attachment=SimpleUploadedFile("plan.pdf", PDF))
     bid.open_bids()
     them = api(outsider)
-    assert them.get("/api/v1/rfps/").json() == []
+    assert them.get("/api/v1/rfps/").json()["results"] == []
     assert them.get(f"/api/v1/rfps/{bid.rfp_id}/").status_code == 404
     assert them.get(f"/api/v1/rfps/{bid.rfp_id}/proposals/").status_code == 404
     assert them.post(f"/api/v1/rfps/{bid.rfp_id}/award/", {"proposal": submitted["id"]}).status_code == 404
@@ -494,7 +494,7 @@ def test_staff_read_but_do_not_act(bid, staff_user):
     submitted = bid.submit(0, approach=APPROACH_A)
     bid.open_bids()
     staff = api(staff_user)
-    assert [row["id"] for row in staff.get("/api/v1/rfps/").json()] == [bid.rfp_id]
+    assert [row["id"] for row in staff.get("/api/v1/rfps/").json()["results"]] == [bid.rfp_id]
     assert staff.get(f"/api/v1/rfps/{bid.rfp_id}/").status_code == 200
     assert staff.get(f"/api/v1/rfps/{bid.rfp_id}/proposals/").status_code == 200
     assert staff.post(f"/api/v1/rfps/{bid.rfp_id}/award/", {"proposal": submitted["id"]}).status_code == 403
@@ -687,11 +687,11 @@ def test_the_rfp_list_query_count_does_not_grow_with_rows(owner, django_assert_n
     bid = Bid(owner)
     bid.create()
     with django_assert_num_queries(2):  # membership, RFPs with their counts
-        assert len(client.get("/api/v1/rfps/").json()) == 1
+        assert len(client.get("/api/v1/rfps/").json()["results"]) == 1
     for _ in range(4):
         Bid(owner).create()
     with django_assert_num_queries(2):
-        body = client.get("/api/v1/rfps/").json()
+        body = client.get("/api/v1/rfps/").json()["results"]
     assert len(body) == 5
     assert body[0]["invited_count"] == 3 and body[0]["answered_count"] == 0
 
@@ -734,7 +734,7 @@ def test_the_invitation_list_query_count_does_not_grow_with_rows(owner, django_a
     invitation = RfpInvitation.objects.filter(vendor=firm).first()
     api(member).put(f"/api/v1/invitations/{invitation.pk}/proposal/", {"approach": "draft"}, format="json")
     with django_assert_num_queries(2):  # membership, invitations with RFP, client and proposal
-        body = api(member).get("/api/v1/invitations/").json()
+        body = api(member).get("/api/v1/invitations/").json()["results"]
     assert len(body) == 5
     assert sum(1 for row in body if row["proposal"]) == 1
     assert json.dumps(body).count('"open_for_bids": true') == 5

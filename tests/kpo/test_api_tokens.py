@@ -115,7 +115,7 @@ def test_a_token_with_an_expiry_stops_working_when_it_passes(owner):
     # Kept, so its owner sees it expired and may revoke it.
     listed = APIClient()
     listed.force_authenticate(owner)
-    assert listed.get(TOKENS_URL).json()[0]["expired"] is True
+    assert listed.get(TOKENS_URL).json()["results"][0]["expired"] is True
 
 
 def test_a_request_without_credentials_is_challenged_with_401(owner):
@@ -138,7 +138,7 @@ def test_the_token_in_use_is_revoked_and_the_others_keep_working(owner):
     second = create_token(owner.username, name="BI").json()["token"]
     assert with_token(first).delete(TOKEN_URL).status_code == 204
     assert with_token(first).get(TOKENS_URL).status_code == 401
-    remaining = with_token(second).get(TOKENS_URL).json()
+    remaining = with_token(second).get(TOKENS_URL).json()["results"]
     assert [row["name"] for row in remaining] == ["BI"]
 
 
@@ -169,7 +169,7 @@ def test_last_use_is_recorded_at_most_once_a_minute(owner):
     ApiToken.objects.update(last_used_at=used_at - timedelta(minutes=2))
     client.get(TOKENS_URL)
     assert ApiToken.objects.get().last_used_at > used_at - timedelta(minutes=2)
-    listed = client.get(TOKENS_URL).json()
+    listed = client.get(TOKENS_URL).json()["results"]
     assert listed[0]["last_used_at"] is not None
 
 
@@ -183,7 +183,7 @@ def test_a_user_lists_their_tokens_without_keys_in_a_constant_number_of_queries(
     with django_assert_num_queries(1):
         response = client.get(TOKENS_URL)
     assert response.status_code == 200
-    rows = response.json()
+    rows = response.json()["results"]
     assert [row["name"] for row in rows] == ["System 3", "System 2", "System 1", "System 0"]
     assert set(rows[0]) == {"id", "name", "token_prefix", "created_at", "expires_at", "expired", "last_used_at"}
     text = response.content.decode()

@@ -42,14 +42,16 @@ def test_every_signed_in_user_reads_the_taxonomy_and_the_rates(signed_in_users):
     for user in signed_in_users:
         client = api(user)
         domains = client.get(DOMAINS)
-        skills = client.get(SKILLS)
+        skills = client.get(SKILLS, {"page_size": 200})
         certifications = client.get(CERTIFICATIONS)
-        rates = client.get(RATES)
+        rates = client.get(RATES, {"page_size": 200})
         assert {r.status_code for r in (domains, skills, certifications, rates)} == {200}, user
-    assert {row["code"] for row in domains.json()} == set(ExpertiseArea.objects.values_list("code", flat=True))
-    assert len(skills.json()) == Skill.objects.count()
-    assert any(row["code"] == "iso_27001" and row["is_security"] for row in certifications.json())
-    usd = next(row for row in rates.json() if row["currency"] == "USD")
+    assert {row["code"] for row in domains.json()["results"]} == set(
+        ExpertiseArea.objects.values_list("code", flat=True)
+    )
+    assert len(skills.json()["results"]) == Skill.objects.count()
+    assert any(row["code"] == "iso_27001" and row["is_security"] for row in certifications.json()["results"])
+    usd = next(row for row in rates.json()["results"] if row["currency"] == "USD")
     assert usd["rate_to_base"] == "1.00000000"
     assert usd["base_currency"] == "USD"
 
@@ -73,6 +75,24 @@ def test_each_list_is_one_query(owner, url, queries, django_assert_num_queries):
 
     with django_assert_num_queries(queries):
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(("url", "model", "field"), [(SKILLS, Skill, "code"), (RATES, ExchangeRate, "currency")])
+def test_lists_page_with_a_cursor_in_a_stable_order_like_every_list(owner, url, model, field):
+    client, seen = api(owner), []
+    response = client.get(url, {"page_size": 10})
+    while True:
+        assert response.status_code == 200
+        body = response.json()
+        assert set(body) == {"next", "previous", "results"}
+        assert len(body["results"]) <= 10
+        seen += [row[field] for row in body["results"]]
+        if not body["next"]:
+            break
+        response = client.get(body["next"])
+    assert seen == list(model.objects.order_by(field).values_list(field, flat=True))
+    assert client.get(url, {"page_size": 201}).status_code == 400
+    assert client.get(url, {"cursor": "garbage"}).status_code == 400
 
 
 def test_an_unknown_code_is_404(owner):

@@ -34,6 +34,7 @@ from kpo.api.etag import (
     not_modified,
     with_etag,
 )
+from kpo.api.pagination import CodeCursorPagination, CurrencyCursorPagination
 from kpo.api.sync import SYNC_PARAMETERS, apply_sync_filters, sync_tombstones
 from vendors.api import services
 from vendors.api.documents import vendor_document_json
@@ -221,7 +222,7 @@ class DomainListApi(generics.ListAPIView):
     serializer_class = ExpertiseAreaSerializer
     queryset = ExpertiseArea.objects.order_by("code")
     permission_classes = [IsAuthenticated]
-    pagination_class = None
+    pagination_class = CodeCursorPagination
 
     @extend_schema(operation_id="taxonomy_domains_list")
     def get(self, request, *args, **kwargs):
@@ -232,7 +233,7 @@ class SkillListApi(generics.ListCreateAPIView):
     serializer_class = SkillSerializer
     queryset = Skill.objects.select_related("domain").order_by("code")
     permission_classes = [IsAuthenticated, StaffWritesOnly]
-    pagination_class = None
+    pagination_class = CodeCursorPagination
 
     @extend_schema(operation_id="taxonomy_skills_list")
     def get(self, request, *args, **kwargs):
@@ -266,7 +267,7 @@ class CertificationListApi(generics.ListCreateAPIView):
     serializer_class = CertificationSerializer
     queryset = Certification.objects.order_by("code")
     permission_classes = [IsAuthenticated, StaffWritesOnly]
-    pagination_class = None
+    pagination_class = CodeCursorPagination
 
     @extend_schema(operation_id="taxonomy_certifications_list")
     def get(self, request, *args, **kwargs):
@@ -307,11 +308,12 @@ class ExchangeRateListApi(generics.GenericAPIView):
     serializer_class = ExchangeRateSerializer
     queryset = ExchangeRate.objects.order_by("currency")
     permission_classes = [IsAuthenticated, StaffWritesOnly]
-    pagination_class = None
+    pagination_class = CurrencyCursorPagination
 
     @extend_schema(operation_id="exchange_rates_list", responses={200: ExchangeRateSerializer(many=True), **_ERRORS})
     def get(self, request):
-        return Response(self.get_serializer(self.get_queryset(), many=True).data)
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(operation_id="exchange_rates_create", responses={201: ExchangeRateSerializer, **_ERRORS})
     def post(self, request):
