@@ -29,7 +29,29 @@ from rest_framework import exceptions
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
+# Where a request keeps the token check already made for it (by the Idempotency
+# middleware, before DRF authenticates in the view): (Authorization header, (user, token)).
+CHECKED = "_kpo_api_token_checked"
+
+
 class ApiTokenAuthentication(TokenAuthentication):
+    def authenticate(self, request):
+        checked = getattr(getattr(request, "_request", request), CHECKED, None)
+        if checked is not None and checked[0] == request.META.get("HTTP_AUTHORIZATION"):
+            return checked[1]
+        return super().authenticate(request)
+
+    def authenticate_header_of(self, request) -> tuple | None:
+        """For middleware (a Django HttpRequest): the (user, token) of the request's
+        `Authorization: Token` header, None without one; remembered on the request."""
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        parts = header.split()
+        if len(parts) != 2 or parts[0].lower() != "token":
+            return None
+        authenticated = self.authenticate_credentials(parts[1].encode())
+        setattr(request, CHECKED, (header, authenticated))
+        return authenticated
+
     def authenticate_credentials(self, token: bytes):
         invalid = exceptions.AuthenticationFailed("Invalid token.")
         try:

@@ -16,7 +16,8 @@ kept (the key is released so a retry runs again), nor are streamed ones.
 
 A middleware rather than a view mixin, so every POST under /api/ gets it,
 whoever wrote the view; it resolves the user itself (session or API token),
-since DRF authenticates only inside the view.
+since DRF authenticates only inside the view. The token check is the API's own
+(kpo.api_auth) and is left on the request, so the view does not repeat it.
 """
 
 from __future__ import annotations
@@ -48,21 +49,21 @@ def _error(status: int, detail: str, **headers) -> JsonResponse:
 
 def _user_of(request):
     """The session user, or the owner of a valid API token; None otherwise (the
-    view will then answer 401 itself)."""
+    view will then answer 401 itself). A token is checked by the API's own
+    scheme, which leaves the result on the request for the view to reuse: one
+    token lookup per request, and an expired token is refused, never deleted."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return user
-    header = request.META.get("HTTP_AUTHORIZATION", "").split()
-    if len(header) != 2 or header[0].lower() != "token":
-        return None
-    from knox.auth import TokenAuthentication
     from rest_framework.exceptions import AuthenticationFailed
 
+    from kpo.api_auth import ApiTokenAuthentication
+
     try:
-        user, _token = TokenAuthentication().authenticate_credentials(header[1].encode())
+        authenticated = ApiTokenAuthentication().authenticate_header_of(request)
     except AuthenticationFailed:
         return None
-    return user
+    return authenticated[0] if authenticated else None
 
 
 def _fingerprint(request, body: bytes) -> str:

@@ -10,12 +10,14 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from engagements.models import Requirement
+from kpo.api.tokens import api_token_create
 from kpo.idempotency import idempotency_purge
-from kpo.models import IdempotencyRecord
+from kpo.models import ApiToken, IdempotencyRecord
 from tests.engagements.test_requirement_api import valid_payload
 from tests.factories import ClientMembershipFactory
 
@@ -112,6 +114,29 @@ def test_gets_and_anonymous_posts_are_left_alone(owner, client):
     response = api(owner).get(URL, HTTP_IDEMPOTENCY_KEY="k")
     assert response.status_code == 200
     assert not IdempotencyRecord.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_keyed_post_with_a_token_looks_the_token_up_once(owner):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=owner).key}")
+    with CaptureQueriesContext(connection) as queries:
+        first = post(client, valid_payload(title="Once"))
+    assert first.status_code == 201
+    assert sum('FROM "kpo_apitoken"' in q["sql"] for q in queries.captured_queries) == 1
+    assert post(client, valid_payload(title="Once"))["Idempotent-Replayed"] == "true"
+
+
+@pytest.mark.django_db
+def test_a_keyed_post_with_an_expired_token_is_401_and_the_token_stays_listed(owner):
+    created = api_token_create(user=owner, expires_in_days=1)
+    ApiToken.objects.update(expiry=timezone.now() - timedelta(seconds=1))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {created.key}")
+    response = post(client, valid_payload(title="Late"))
+    assert response.status_code == 401
+    assert ApiToken.objects.filter(pk=created.token.pk).exists()
+    assert not Requirement.objects.exists() and not IdempotencyRecord.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
