@@ -609,3 +609,30 @@ def _notify_outcomes(rfp: Rfp) -> None:
             body % {"client": client_name, "link": link},
         )
     _notify_vendors_on_commit(messages)
+
+
+ATTACHMENT_DIRECTORY = "proposals"
+ORPHAN_GRACE = timedelta(hours=1)
+
+
+def proposal_attachments_sweep(*, grace: timedelta = ORPHAN_GRACE) -> int:
+    """Delete stored proposal files that no proposal names. A file is written
+    before its row commits, so a rolled-back save leaves one behind (Django has
+    no on-rollback hook); files younger than `grace` may still be committing and
+    are left for the next sweep. Returns how many files were deleted."""
+    storage = Proposal._meta.get_field("attachment").storage
+    if not storage.exists(ATTACHMENT_DIRECTORY):
+        return 0
+    referenced = set(Proposal.objects.exclude(attachment="").values_list("attachment", flat=True))
+    cutoff = timezone.now() - grace
+    deleted = 0
+    directories, _files = storage.listdir(ATTACHMENT_DIRECTORY)
+    for directory in directories:
+        _subdirectories, files = storage.listdir(f"{ATTACHMENT_DIRECTORY}/{directory}")
+        for name in files:
+            path = f"{ATTACHMENT_DIRECTORY}/{directory}/{name}"
+            if path in referenced or storage.get_modified_time(path) > cutoff:
+                continue
+            storage.delete(path)
+            deleted += 1
+    return deleted

@@ -61,3 +61,13 @@ def webhook_deliver(delivery_id: int) -> str:
 @shared_task(name="engagements.tasks.webhook_deliveries_sweep", ignore_result=True, soft_time_limit=50, time_limit=60)
 def webhook_deliveries_sweep() -> dict:
     return webhooks.webhook_deliveries_sweep()
+
+
+@shared_task(
+    name="engagements.tasks.proposal_attachments_sweep", ignore_result=True, soft_time_limit=300, time_limit=360
+)
+def proposal_attachments_sweep() -> int:
+    """Daily: delete proposal files left behind by rolled-back saves."""
+    from engagements.rfp_services import proposal_attachments_sweep as sweep
+
+    return sweep()

@@ -283,6 +283,8 @@ CELERY_BEAT_SCHEDULE = {
     "api-tokens-purge": {"task": "kpo.tasks.api_tokens_purge", "schedule": 86400.0},
     # Sends webhook deliveries that are due but whose message was lost or never given a countdown.
     "webhook-deliveries-sweep": {"task": "engagements.tasks.webhook_deliveries_sweep", "schedule": 60.0},
+    # Deletes proposal attachments no proposal names (left by rolled-back saves).
+    "proposal-attachments-sweep": {"task": "engagements.tasks.proposal_attachments_sweep", "schedule": 86400.0},
 }
 HEARTBEAT_MAX_AGE_SECONDS = env_int("HEARTBEAT_MAX_AGE_SECONDS", 300)
 

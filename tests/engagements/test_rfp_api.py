@@ -383,6 +383,37 @@ def test_a_bad_attachment_is_refused_and_nothing_is_saved(bid, media, settings, 
     assert stored_files(media) == []
 
 
+def test_the_sweep_deletes_files_a_rolled_back_save_left_and_keeps_the_rest(bid, media):
+    import os
+
+    from django.db import transaction
+
+    from engagements import rfp_services
+    from engagements.models import RfpInvitation
+
+    bid.create()
+    bid.submit(0, approach="Kept", attachment=SimpleUploadedFile("kept.pdf", PDF))
+    invitation = RfpInvitation.objects.get(pk=bid.invitation(1))
+    with pytest.raises(RuntimeError), transaction.atomic():
+        rfp_services.proposal_save(
+            invitation=invitation,
+            data=rfp_services.ProposalInput(approach="Lost"),
+            actor=bid.members[1],
+            submit=False,
+            attachment=SimpleUploadedFile("lost.pdf", PDF),
+        )
+        raise RuntimeError("the request failed after the file was written")
+    kept = media / Proposal.objects.get().attachment.name
+    (orphan,) = [path for path in stored_files(media) if path != kept]
+
+    assert rfp_services.proposal_attachments_sweep() == 0  # too young: it may still be committing
+    an_hour_ago = (timezone.now() - timedelta(hours=2)).timestamp()
+    for path in (kept, orphan):
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    assert rfp_services.proposal_attachments_sweep() == 1
+    assert stored_files(media) == [kept]
+
+
 # -- the vendor's view -----------------------------------------------------------------------
 
 
