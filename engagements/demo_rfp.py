@@ -41,6 +41,7 @@ def seed_demo_rfp(*, today: date | None = None) -> Rfp | None:
         requirement = source
         requirement.pk = None
         requirement._state.adding = True
+        requirement.change_seq = 0  # a new row: the database numbers it (SQLite checks uniqueness first)
         requirement.title = RFP_REQUIREMENT_TITLE
         requirement.description = (
             "Extend the branch dashboards to the 120 branches of the North-East region: data model, "
