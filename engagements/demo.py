@@ -110,7 +110,8 @@ COUNTRIES: dict[str, tuple[int, str, list[str], list[tuple[str, str]]]] = {
         ["ro", "en", "fr", "it"],
         [("Bucharest", "Europe/Bucharest"), ("Cluj-Napoca", "Europe/Bucharest"), ("Iași", "Europe/Bucharest")],
     ),
-    "BG": (42, "BGN", ["bg", "en"], [("Sofia", "Europe/Sofia"), ("Plovdiv", "Europe/Sofia")]),
+    # Bulgaria quotes in euro since 2026-01-01 (pycountry no longer lists BGN).
+    "BG": (42, "EUR", ["bg", "en"], [("Sofia", "Europe/Sofia"), ("Plovdiv", "Europe/Sofia")]),
     "CZ": (55, "CZK", ["cs", "en", "de"], [("Prague", "Europe/Prague"), ("Brno", "Europe/Prague")]),
     "PT": (55, "EUR", ["pt", "en", "es"], [("Lisbon", "Europe/Lisbon"), ("Porto", "Europe/Lisbon")]),
     "HU": (50, "HUF", ["hu", "en", "de"], [("Budapest", "Europe/Budapest"), ("Debrecen", "Europe/Budapest")]),

@@ -11,6 +11,9 @@ vendor CSV import (text/csv or multipart) may be API_IMPORT_MAX_BYTES.
 
 A request without Content-Length (chunked) reaches Django with an empty body
 under WSGI, so it cannot carry more than the header says.
+
+It also keeps an unknown /api/ URL a JSON 404 when DEBUG is on (the demo):
+Django then answers with its HTML debug page instead of handler404.
 """
 
 from __future__ import annotations
@@ -56,4 +59,8 @@ class ApiBodySizeLimitMiddleware:
                     {"detail": f"Request body too large: {length} bytes, at most {limit} bytes accepted."},
                     status=413,
                 )
+            response = self.get_response(request)
+            if response.status_code == 404 and response.get("Content-Type", "").startswith("text/html"):
+                return JsonResponse({"detail": "Not found."}, status=404)
+            return response
         return self.get_response(request)

@@ -40,7 +40,11 @@ the tombstones and the watermark: constant.
 from __future__ import annotations
 
 import heapq
+from base64 import b64decode
+from urllib.parse import parse_qs
 
+from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connections
 from django.http import HttpResponse
 from rest_framework.exceptions import NotFound, ValidationError
@@ -77,12 +81,37 @@ class SyncCursorPagination(CursorPagination):
     invalid_cursor_message = "Invalid cursor: follow the `next` or `previous` link as given."
 
     def decode_cursor(self, request):
-        """A cursor that does not decode is the client's mistake: 400 naming the
-        parameter, not DRF's 404 (which reads as "the list is gone")."""
+        """A cursor that is not one of ours is the client's mistake: 400 naming the
+        parameter (DRF answers 404, and accepts any base64 text that happens to
+        decode, positioning on whatever it holds)."""
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except NotFound:
-            raise ValidationError({self.cursor_query_param: [self.invalid_cursor_message]}) from None
+            cursor = None
+            valid = False
+        else:
+            valid = cursor is None or self._is_ours(request.query_params[self.cursor_query_param], cursor)
+        if not valid:
+            raise ValidationError({self.cursor_query_param: [self.invalid_cursor_message]})
+        return cursor
+
+    def _is_ours(self, encoded: str, cursor) -> bool:
+        try:
+            tokens = parse_qs(b64decode(encoded.encode("ascii"), validate=True).decode("ascii"), strict_parsing=True)
+        except ValueError:
+            return False
+        if set(tokens) - {"o", "r", "p"} or any(len(values) != 1 for values in tokens.values()):
+            return False
+        if tokens.get("r", ["0"])[0] not in ("0", "1") or cursor.offset >= self.offset_cutoff:
+            return False
+        if cursor.position is None:
+            return True
+        name = self.ordering[0].lstrip("-")
+        try:
+            self._model._meta.get_field(name).to_python(cursor.position)
+        except (AttributeError, FieldDoesNotExist, DjangoValidationError):
+            return False
+        return True
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
@@ -96,6 +125,7 @@ class SyncCursorPagination(CursorPagination):
 
     def paginate_queryset(self, queryset, request, view=None, tombstones=None):
         self.sync = is_sync_request(request)
+        self._model = queryset.model  # for checking a cursor's position (decode_cursor)
         if not self.sync:
             return super().paginate_queryset(queryset, request, view)
         self.request = request
@@ -193,6 +223,7 @@ class BrowseCursorPagination(SyncCursorPagination):
 
     def paginate_queryset(self, queryset, request, view=None, tombstones=None):
         self.sync = False
+        self._model = queryset.model
         return super(SyncCursorPagination, self).paginate_queryset(queryset, request, view)
 
     def get_paginated_response_schema(self, schema):

@@ -30,8 +30,10 @@ def test_the_docs_page_loads_its_assets_from_our_static_files(client):
         assert finders.find(asset) is not None, asset
 
 
+@pytest.mark.parametrize("debug", [False, True])
 @pytest.mark.parametrize("path", ["/api/v1/no-such-thing/", "/api/v1/engagements/-1/"])
-def test_an_unknown_api_url_answers_json_404(client, path):
+def test_an_unknown_api_url_answers_json_404(client, settings, path, debug):
+    settings.DEBUG = debug  # the demo runs with DEBUG on: Django's HTML debug page must not reach /api/
     response = client.get(path)
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"

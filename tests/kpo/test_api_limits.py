@@ -230,7 +230,10 @@ def test_a_missing_object_is_a_plain_404(owner):
 
 
 @pytest.mark.parametrize("url", [REQUIREMENTS_URL, "/api/v1/vendors/", "/api/v1/vendors/?ordering=rating"])
-@pytest.mark.parametrize("cursor", ["garbage", "bz0tMQ=="])
+# Not base64; o=-1; "not-a-cursor"; p=abc (the id is a number); x=1; r=2; o=1000000.
+@pytest.mark.parametrize(
+    "cursor", ["garbage", "bz0tMQ==", "bm90LWEtY3Vyc29y", "cD1hYmM=", "eD0x", "cj0y", "bz0xMDAwMDAw"]
+)
 def test_an_invalid_cursor_is_a_400_naming_the_parameter(owner, url, cursor):
     separator = "&" if "?" in url else "?"
     response = signed_in(owner).get(f"{url}{separator}cursor={cursor}")

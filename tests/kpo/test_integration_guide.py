@@ -38,13 +38,10 @@ from urllib.parse import quote
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.db.models import F
-from django.db.models.functions import Round
 
 from engagements.models import Engagement, EngagementStatus, Requirement
-from kpo.codes import currency_names
 from kpo.models import ApiToken
-from vendors.models import RateCard, Vendor
+from vendors.models import Vendor
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "integration.md"
@@ -499,20 +496,7 @@ def test_every_curl_of_the_guide_is_in_a_sh_block_with_the_answer_it_gets():
 def demo_server(transactional_db, django_db_serialized_rollback, live_server, celery_worker):
     """The `make demo` data set, committed for the live server and the worker."""
     call_command("seed_demo", vendors=DEMO_VENDORS, no_progress=True, verbosity=0)
-    _requote_lev_rates_in_euro()
     return live_server
-
-
-def _requote_lev_rates_in_euro() -> None:
-    """A workaround, a no-op once the demo data is fixed. Bulgaria adopted the euro
-    on 2026-01-01 and pycountry (26.2.16) no longer lists BGN, but the demo generator
-    still quotes Bulgarian vendors in BGN: their CSV rows fail validation, so the
-    demo export does not import back as the guide says (one vendor of the 300)."""
-    if "BGN" in currency_names():
-        return
-    RateCard.objects.filter(currency="BGN").update(
-        currency="EUR", hourly_rate=Round(F("hourly_rate") / Decimal("1.95583"), 2)
-    )
 
 
 def _database_url() -> str:
