@@ -141,6 +141,16 @@ class VendorFilter(django_filters.FilterSet):
         fields: list[str] = []
         form = VendorFilterForm
 
+    _form_class: type[forms.Form] | None = None
+
+    def get_form_class(self):
+        """Built once per process, not per request: the filters' form fields never
+        change, and each form instance deep-copies them anyway (Django forms do)."""
+        cls = type(self)
+        if cls.__dict__.get("_form_class") is None:
+            cls._form_class = super().get_form_class()
+        return cls._form_class
+
     def by_directory(self, queryset, name, value):
         return queryset  # all of them at once, in filter_queryset
 
