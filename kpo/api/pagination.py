@@ -106,6 +106,8 @@ class SyncCursorPagination(CursorPagination):
             return False
         if cursor.position is None:
             return True
+        if "\x00" in cursor.position:  # PostgreSQL refuses NUL in any text
+            return False
         name = self.ordering[0].lstrip("-")
         try:
             self._model._meta.get_field(name).to_python(cursor.position)

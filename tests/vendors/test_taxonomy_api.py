@@ -93,6 +93,7 @@ def test_lists_page_with_a_cursor_in_a_stable_order_like_every_list(owner, url, 
     assert seen == list(model.objects.order_by(field).values_list(field, flat=True))
     assert client.get(url, {"page_size": 201}).status_code == 400
     assert client.get(url, {"cursor": "garbage"}).status_code == 400
+    assert client.get(url, {"cursor": "cD1hJTAwYg=="}).status_code == 400  # p=a%00b: NUL, never a 500
 
 
 def test_an_unknown_code_is_404(owner):

@@ -750,6 +750,30 @@ def walk(client, url: str, params: dict) -> list[str]:
         response = client.get(body["next"])
 
 
+@pytest.mark.parametrize(
+    ("ordering", "position"),
+    [
+        ("name", ["a\u0000", 1]),
+        ("rate", ["NaN", "a", 1]),
+        ("rate", ["Infinity", "a", 1]),
+        ("reviews", [1, "1e999999", "a", 1]),
+        ("rating", [1e308 * 10, 1, "a", 1]),
+        ("rating", [4.5, 2**70, "a", 1]),
+        ("name", ["a", "1"]),
+        ("name", ["a"]),
+    ],
+)
+def test_a_forged_keyset_cursor_is_a_400_never_a_500(owner, ordering, position):
+    import base64
+    import json
+
+    make_vendor("Somebody")
+    cursor = base64.urlsafe_b64encode(json.dumps(position).encode()).decode()
+    response = api(owner).get(LIST, {"ordering": ordering, "cursor": cursor})
+    assert response.status_code == 400
+    assert list(response.json()) == ["cursor"]
+
+
 @pytest.mark.parametrize("ordering", ["rating", "reviews", "rate", "name", "-id", "change_seq"])
 def test_paging_through_ties_never_repeats_or_skips_a_vendor(owner, ordering):
     # Seven vendors share a rating, a review count and a rate; two have no rate at all.

@@ -10,7 +10,7 @@ from tests.engagements.helpers import DEMO_TODAY
 from vendors.api.documents import encode_json, vendor_documents, vendor_documents_postgresql
 from vendors.api.selectors import with_vendor_documents
 from vendors.api.serializers import VendorSerializer
-from vendors.models import Vendor
+from vendors.models import ExpertiseArea, Vendor
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +35,9 @@ def test_the_fast_document_equals_the_serializer_output_for_every_demo_vendor():
 
 def test_both_builders_agree_on_a_bare_vendor_and_on_awkward_text():
     bare = Vendor.objects.create(name="Bare", slug="bare", headquarters_country="IN")
+    # Two domains with one name: the order falls back to the code, in every builder.
+    twins = [ExpertiseArea.objects.create(code=code, name="Same Name") for code in ("zz-b", "zz-a")]
+    bare.domains.set(twins)
     awkward = Vendor.objects.create(
         name="Ångström “Quotes” & Co",
         slug="awkward",
@@ -47,3 +50,4 @@ def test_both_builders_agree_on_a_bare_vendor_and_on_awkward_text():
     for vendor, orm, sql in zip(vendors, from_orm, from_sql, strict=True):
         rendered = JSONRenderer().render(VendorSerializer(vendor).data)
         assert encode_json(orm) == encode_json(sql) == rendered
+    assert from_sql[0]["domains"] == ["zz-a", "zz-b"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import reduce
@@ -98,16 +99,27 @@ def _dump(key: SortKey, value):
     return str(value) if key.kind == "decimal" else value
 
 
+# Sort values the database can compare: no NaN or infinity, no text with NUL, and
+# decimals PostgreSQL's numeric accepts (converted rates carry ~30 decimal places).
+MAX_DECIMAL_DIGITS = 1000
+DECIMAL_EXPONENTS = range(-1000, 101)
+
+
 def _load(key: SortKey, raw):
     if raw is None:
         return None
-    if key.kind == "decimal":
-        return Decimal(str(raw))
-    if key.kind == "float" and isinstance(raw, int | float) and not isinstance(raw, bool):
-        return float(raw)
-    if key.kind == "int" and isinstance(raw, int) and not isinstance(raw, bool):
-        return raw
-    if key.kind == "str" and isinstance(raw, str):
+    if key.kind == "decimal" and isinstance(raw, str):
+        value = Decimal(raw)
+        parts = value.as_tuple()
+        if value.is_finite() and len(parts.digits) <= MAX_DECIMAL_DIGITS and parts.exponent in DECIMAL_EXPONENTS:
+            return value
+    elif key.kind == "float" and isinstance(raw, int | float) and not isinstance(raw, bool):
+        if math.isfinite(raw):
+            return float(raw)
+    elif key.kind == "int" and isinstance(raw, int) and not isinstance(raw, bool):
+        if -(2**63) <= raw < 2**63:
+            return raw
+    elif key.kind == "str" and isinstance(raw, str) and "\x00" not in raw:
         return raw
     raise ValueError(raw)
 

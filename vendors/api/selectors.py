@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 
-from vendors.models import DeliveryCenter, RateCard, Seniority, Vendor, VendorCertification, VendorSkill
+from vendors.models import (
+    DeliveryCenter,
+    ExpertiseArea,
+    RateCard,
+    Seniority,
+    Vendor,
+    VendorCertification,
+    VendorSkill,
+)
 
 # Rates in seniority order (junior, mid, senior, expert), not alphabetical.
 SENIORITY_RANK = Case(
@@ -19,7 +27,8 @@ def with_vendor_documents(vendors: QuerySet[Vendor]) -> QuerySet[Vendor]:
     """Drop whatever the queryset prefetched for other pages and prefetch what
     the API document shows, in a stable order: one query per relation."""
     return vendors.prefetch_related(None).prefetch_related(
-        "domains",
+        # Name, then code: two domains may share a name, and the order must not depend on the plan.
+        Prefetch("domains", queryset=ExpertiseArea.objects.order_by("name", "code")),
         "languages",
         Prefetch(
             "vendor_skills",
