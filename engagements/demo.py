@@ -40,6 +40,7 @@ from engagements.models import (
     Role,
     SelectionMethod,
 )
+from kpo.change_seq import document_touch_deferred
 from vendors.models import (
     Certification,
     DeliveryCenter,
@@ -887,15 +888,17 @@ def _insert_vendor_batch(specs: list[VendorSpec], *, lookups: dict, today: date,
             VendorCertification(vendor_id=vendor.pk, certification_id=certs[c], valid_until=v)
             for c, v in spec.certifications
         ]
-    for model, rows in (
-        (domain_through, domain_rows),
-        (VendorLanguage, language_rows),
-        (VendorSkill, skill_rows),
-        (RateCard, rate_rows),
-        (DeliveryCenter, center_rows),
-        (VendorCertification, cert_rows),
-    ):
-        model.objects.bulk_create(rows, batch_size=5000)
+    # New vendors, numbered when inserted: their parts need not touch them again.
+    with document_touch_deferred():
+        for model, rows in (
+            (domain_through, domain_rows),
+            (VendorLanguage, language_rows),
+            (VendorSkill, skill_rows),
+            (RateCard, rate_rows),
+            (DeliveryCenter, center_rows),
+            (VendorCertification, cert_rows),
+        ):
+            model.objects.bulk_create(rows, batch_size=5000)
     _insert_history(vendors, specs, lookups=lookups, today=today, report=report)
     report.vendors_created += len(vendors)
 

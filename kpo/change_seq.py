@@ -37,7 +37,9 @@ own claim is left out: its own uncommitted rows are visible to itself. Readers n
 block writers and writers never block each other (shared locks).
 """
 
-from django.db import migrations, router
+from contextlib import contextmanager
+
+from django.db import connections, migrations, router
 
 # High 16 bits of the advisory lock keys: "KP". The low 48 bits carry F.
 LOCK_NAMESPACE = 0x4B50
@@ -246,6 +248,30 @@ DOCUMENT_TAXONOMY = {
 }
 
 
+DEFER_SETTING = "kpo.defer_document_touch"
+
+
+@contextmanager
+def document_touch_deferred(using: str = "default"):
+    """Inside a transaction on PostgreSQL: writes of a document's parts leave the
+    parent row alone, so a bulk writer does not rewrite each vendor once per part
+    statement. The caller then writes every parent whose parts it changed AFTER
+    the last of them (that write takes the final change number). A parent created
+    in the same transaction needs nothing: no one sees it before the commit.
+    Elsewhere (SQLite) the triggers touch as always."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("document_touch_deferred() needs a transaction (transaction.atomic).")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, 'on', true)", [DEFER_SETTING])
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, 'off', true)", [DEFER_SETTING])
+
+
 def postgres_part_triggers(table: str) -> str:
     """Statement-level triggers (transition tables): a bulk write of parts
     touches each parent once per statement, not once per row."""
@@ -254,6 +280,9 @@ def postgres_part_triggers(table: str) -> str:
     return f"""
 CREATE OR REPLACE FUNCTION {table}_touch_parent() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('{DEFER_SETTING}', true) = 'on' THEN
+        RETURN NULL;  -- a bulk writer touches each parent once, after its last part (document_touch_deferred)
+    END IF;
     IF TG_OP = 'INSERT' THEN
         {touch} (SELECT {column} FROM new_rows);
     ELSIF TG_OP = 'DELETE' THEN

@@ -79,6 +79,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from kpo.change_seq import document_touch_deferred
 from kpo.codes import country_timezones
 from vendors.models import (
     Certification,
@@ -705,10 +706,6 @@ def _write(plan: _Plan, *, actor, now) -> None:
             for key, values in row.lists.get(table.column, {}).items():
                 plan.row_creates.setdefault(table.column, []).append(_new_row(table, vendor.pk, key, values))
         plan.domain_adds += [(vendor.pk, area) for area in sorted(row.domains or ())]
-    if plan.updates:
-        for vendor in plan.updates:
-            vendor.updated_at = now
-        _bulk_set(Vendor, plan.updates, sorted(plan.vendor_fields | {"updated_at"}))
     for table in TABLES:
         rows = plan.row_deletes.get(table.column)
         if rows:
@@ -732,6 +729,12 @@ def _write(plan: _Plan, *, actor, now) -> None:
         [through(vendor_id=vendor_id, expertisearea_id=area) for vendor_id, area in plan.domain_adds],
         batch_size=BATCH,
     )
+    if plan.updates:
+        # Last, after every part: this write takes each vendor's final change number
+        # (the part triggers are deferred for the whole import, see import_vendors).
+        for vendor in plan.updates:
+            vendor.updated_at = now
+        _bulk_set(Vendor, plan.updates, sorted(plan.vendor_fields | {"updated_at"}))
     records = (Vendor.history.bulk_history_create(created, batch_size=BATCH, **history) or []) + (
         Vendor.history.bulk_history_create(plan.updates, batch_size=BATCH, update=True, **history) or []
     )
@@ -807,7 +810,8 @@ def vendor_csv_import(
             progress("Writing", 0, len(rows))
         for vendor in plan.updates:
             vendor._history_user = actor
-        _write(plan, actor=actor, now=now)
+        with document_touch_deferred():
+            _write(plan, actor=actor, now=now)
         send_vendor_changed([vendor.pk for vendor in plan.updates], changed_at=now)
         if progress:
             progress("Writing", len(rows), len(rows))

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from kpo.change_seq import document_touch_deferred
 from vendors.models import Vendor, VendorLanguage
 from vendors.signals import send_vendor_changed
 
@@ -57,64 +58,66 @@ def vendor_profile_update(*, vendor: Vendor, data: dict, actor) -> bool:
     changed, `vendors.signals.vendor_changed` is sent inside the transaction (the
     shortlists that include the vendor are marked stale with the edit, or not at
     all). Returns whether anything changed."""
-    changed = False
-    for table in ROW_TABLES:
-        rows = data.get(table) or {}
-        for row in rows.get("delete", []):
-            _check_owner(row, vendor)
-            row._history_user = actor
-            row.delete()
-            changed = True
-    for table in ROW_TABLES:
-        rows = data.get(table) or {}
-        for row in rows.get("save", []):
-            if row.vendor_id is None:
-                row.vendor = vendor
-            _check_owner(row, vendor)
-            row._history_user = actor
-            row.save()
-            changed = True
+    # Each part write would touch the vendor row; the vendor.save() at the end does it once.
+    with document_touch_deferred():
+        changed = False
+        for table in ROW_TABLES:
+            rows = data.get(table) or {}
+            for row in rows.get("delete", []):
+                _check_owner(row, vendor)
+                row._history_user = actor
+                row.delete()
+                changed = True
+        for table in ROW_TABLES:
+            rows = data.get(table) or {}
+            for row in rows.get("save", []):
+                if row.vendor_id is None:
+                    row.vendor = vendor
+                _check_owner(row, vendor)
+                row._history_user = actor
+                row.save()
+                changed = True
 
-    # Absent means unchanged (a partial edit through the API); the web form always sends the list.
-    if "languages" in data:
-        wanted = set(data["languages"])
-        current = {language.code: language for language in vendor.languages.all()}
-        for code in sorted(current.keys() - wanted):
-            language = current[code]
-            language._history_user = actor
-            language.delete()
-            changed = True
-        for code in sorted(wanted - current.keys()):
-            language = VendorLanguage(vendor=vendor, code=code)
-            language._history_user = actor
-            language.save()
-            changed = True
+        # Absent means unchanged (a partial edit through the API); the web form always sends the list.
+        if "languages" in data:
+            wanted = set(data["languages"])
+            current = {language.code: language for language in vendor.languages.all()}
+            for code in sorted(current.keys() - wanted):
+                language = current[code]
+                language._history_user = actor
+                language.delete()
+                changed = True
+            for code in sorted(wanted - current.keys()):
+                language = VendorLanguage(vendor=vendor, code=code)
+                language._history_user = actor
+                language.save()
+                changed = True
 
-    if "domains" in data:
-        wanted_domains = {domain.pk for domain in data["domains"]}
-        if wanted_domains != set(vendor.domains.values_list("pk", flat=True)):
-            # Not one historical record per remove and add: vendor.save() below
-            # writes one, with the final set of domains.
-            vendor.skip_history_when_saving = True
-            try:
-                vendor.domains.set(data["domains"])
-            finally:
-                del vendor.skip_history_when_saving
-            changed = True
+        if "domains" in data:
+            wanted_domains = {domain.pk for domain in data["domains"]}
+            if wanted_domains != set(vendor.domains.values_list("pk", flat=True)):
+                # Not one historical record per remove and add: vendor.save() below
+                # writes one, with the final set of domains.
+                vendor.skip_history_when_saving = True
+                try:
+                    vendor.domains.set(data["domains"])
+                finally:
+                    del vendor.skip_history_when_saving
+                changed = True
 
-    # `fields` holds the profile fields; a staff edit through the API may add the
-    # staff-only ones (name, slug, verified, verified_at, is_active, rating, ...).
-    fields = data.get("fields", {})
-    stored = Vendor.objects.filter(pk=vendor.pk).values(*PROFILE_FIELDS, *fields).get()
-    if any(stored[name] != value for name, value in fields.items()):
-        changed = True
-    for name, value in fields.items():
-        setattr(vendor, name, value)
-    if changed:
-        # Also when only rows changed: `updated_at` tells syncing clients to fetch it again.
-        vendor._history_user = actor
-        vendor.save()
-        send_vendor_changed([vendor.pk])
+        # `fields` holds the profile fields; a staff edit through the API may add the
+        # staff-only ones (name, slug, verified, verified_at, is_active, rating, ...).
+        fields = data.get("fields", {})
+        stored = Vendor.objects.filter(pk=vendor.pk).values(*PROFILE_FIELDS, *fields).get()
+        if any(stored[name] != value for name, value in fields.items()):
+            changed = True
+        for name, value in fields.items():
+            setattr(vendor, name, value)
+        if changed:
+            # Also when only rows changed: `updated_at` tells syncing clients to fetch it again.
+            vendor._history_user = actor
+            vendor.save()
+            send_vendor_changed([vendor.pk])
     return changed
 
 
