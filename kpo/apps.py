@@ -10,10 +10,9 @@ def reinstall_sqlite_change_triggers(using: str = "default", **kwargs) -> None:
     from django.db import connections
 
     from kpo.change_seq import (
-        DOCUMENT_PARTS,
-        DOCUMENT_TAXONOMY,
         SQLITE_COUNTER,
         SYNCED_TABLES,
+        document_tables,
         sqlite_document_triggers,
         sqlite_table_triggers,
     )
@@ -33,12 +32,19 @@ def reinstall_sqlite_change_triggers(using: str = "default", **kwargs) -> None:
                 continue
             for statement in [*SQLITE_COUNTER, *sqlite_table_triggers(table)]:
                 cursor.execute(statement)
-        if {*DOCUMENT_PARTS, *DOCUMENT_TAXONOMY} <= tables and _applied(cursor, "vendors", DOCUMENT_TRIGGERS_MIGRATION):
-            for statement in sqlite_document_triggers():
-                cursor.execute(statement)
+        for parent, (app, migration) in DOCUMENT_TRIGGER_MIGRATIONS.items():
+            parts, links = document_tables(parent)
+            needed = {parent, *parts, *(name for taxonomy, link, _column in links for name in (taxonomy, link))}
+            if needed <= tables and _applied(cursor, app, migration):
+                for statement in sqlite_document_triggers(parent):
+                    cursor.execute(statement)
 
 
-DOCUMENT_TRIGGERS_MIGRATION = "0007_document_part_triggers"
+# The migration that installs each parent's document triggers (reinstalled only once it ran).
+DOCUMENT_TRIGGER_MIGRATIONS = {
+    "vendors_vendor": ("vendors", "0007_document_part_triggers"),
+    "engagements_requirement": ("engagements", "0007_requirement_document_triggers"),
+}
 
 
 def _applied(cursor, app: str, name: str) -> bool:

@@ -239,13 +239,52 @@ DOCUMENT_PARTS = {
     "vendors_ratecard": ("vendors_vendor", "vendor_id"),
     "vendors_deliverycenter": ("vendors_vendor", "vendor_id"),
     "vendors_vendorcertification": ("vendors_vendor", "vendor_id"),
+    "engagements_requirementskill": ("engagements_requirement", "requirement_id"),
+    "engagements_requirement_required_certifications": ("engagements_requirement", "requirement_id"),
 }
-# taxonomy table -> (columns the document shows, part table linking it, its column there)
+# taxonomy table -> (columns documents show, links: (table, column holding the taxonomy id)).
+# A link is a part table (its parent is touched) or a synced table itself.
 DOCUMENT_TAXONOMY = {
-    "vendors_expertisearea": (("code", "name"), "vendors_vendor_domains", "expertisearea_id"),  # name orders domains
-    "vendors_skill": (("code",), "vendors_vendorskill", "skill_id"),
-    "vendors_certification": (("code",), "vendors_vendorcertification", "certification_id"),
+    "vendors_expertisearea": (
+        ("code", "name"),  # the name orders a vendor's domains
+        (("vendors_vendor_domains", "expertisearea_id"), ("engagements_requirement", "domain_id")),
+    ),
+    "vendors_skill": (
+        ("code",),
+        (("vendors_vendorskill", "skill_id"), ("engagements_requirementskill", "skill_id")),
+    ),
+    "vendors_certification": (
+        ("code",),
+        (
+            ("vendors_vendorcertification", "certification_id"),
+            ("engagements_requirement_required_certifications", "certification_id"),
+        ),
+    ),
 }
+
+
+def _link_parent(link: str) -> str:
+    return DOCUMENT_PARTS[link][0] if link in DOCUMENT_PARTS else link
+
+
+def _touched_by_taxonomy(link: str, column: str, taxonomy_id: str) -> tuple[str, str]:
+    """(parent table, SQL selecting the ids of its rows that name the taxonomy row)."""
+    if link in DOCUMENT_PARTS:
+        parent, parent_column = DOCUMENT_PARTS[link]
+        return parent, f"SELECT {parent_column} FROM {link} WHERE {column} = {taxonomy_id}"
+    return link, f"SELECT id FROM {link} WHERE {column} = {taxonomy_id}"
+
+
+def document_tables(parent: str) -> tuple[list[str], list[tuple[str, str, str]]]:
+    """The part tables of `parent`, and its (taxonomy, link, column) triggers."""
+    parts = [part for part, (owner, _column) in DOCUMENT_PARTS.items() if owner == parent]
+    links = [
+        (taxonomy, link, column)
+        for taxonomy, (_columns, pairs) in DOCUMENT_TAXONOMY.items()
+        for link, column in pairs
+        if _link_parent(link) == parent
+    ]
+    return parts, links
 
 
 DEFER_SETTING = "kpo.defer_document_touch"
@@ -302,34 +341,40 @@ CREATE TRIGGER {table}_touch_parent_delete AFTER DELETE ON {table}
 """
 
 
-def postgres_taxonomy_trigger(table: str) -> str:
+def postgres_taxonomy_trigger(taxonomy: str, link: str, column: str) -> str:
     """Row-level (PostgreSQL allows no transition tables with a column list);
     taxonomy rows change rarely."""
-    columns, part, column = DOCUMENT_TAXONOMY[table]
-    parent, parent_column = DOCUMENT_PARTS[part]
+    columns, _links = DOCUMENT_TAXONOMY[taxonomy]
+    parent, ids = _touched_by_taxonomy(link, column, "NEW.id")
     changed = " OR ".join(f"OLD.{name} IS DISTINCT FROM NEW.{name}" for name in columns)
+    name = f"{taxonomy}_touch_{link}"
     return f"""
-CREATE OR REPLACE FUNCTION {table}_touch_documents() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE {parent} SET updated_at = {_POSTGRES_NOW}
-     WHERE id IN (SELECT {parent_column} FROM {part} WHERE {column} = NEW.id);
+    UPDATE {parent} SET updated_at = {_POSTGRES_NOW} WHERE id IN ({ids});
     RETURN NULL;
 END;
 $$;
-CREATE TRIGGER {table}_touch_documents AFTER UPDATE OF {", ".join(columns)} ON {table}
-    FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION {table}_touch_documents();
+CREATE TRIGGER {name} AFTER UPDATE OF {", ".join(columns)} ON {taxonomy}
+    FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION {name}();
 """
 
 
-def postgres_document_triggers_reverse() -> str:
+def postgres_document_triggers(parent: str) -> list[str]:
+    parts, links = document_tables(parent)
+    return [*[postgres_part_triggers(part) for part in parts], *[postgres_taxonomy_trigger(*link) for link in links]]
+
+
+def postgres_document_triggers_reverse(parent: str) -> str:
+    parts, links = document_tables(parent)
     statements = []
-    for table in DOCUMENT_PARTS:
+    for table in parts:
         statements += [f"DROP TRIGGER IF EXISTS {table}_touch_parent_{op} ON {table};" for op in _OPS]
         statements.append(f"DROP FUNCTION IF EXISTS {table}_touch_parent();")
-    for table in DOCUMENT_TAXONOMY:
+    for taxonomy, link, _column in links:
         statements += [
-            f"DROP TRIGGER IF EXISTS {table}_touch_documents ON {table};",
-            f"DROP FUNCTION IF EXISTS {table}_touch_documents();",
+            f"DROP TRIGGER IF EXISTS {taxonomy}_touch_{link} ON {taxonomy};",
+            f"DROP FUNCTION IF EXISTS {taxonomy}_touch_{link}();",
         ]
     return "\n".join(statements)
 
@@ -342,11 +387,13 @@ _POSTGRES_NOW = "greatest(updated_at, clock_timestamp())"
 _SQLITE_NOW = "max(updated_at, strftime('%Y-%m-%d %H:%M:%f', 'now'))"
 
 
-def sqlite_document_triggers() -> list[str]:
+def sqlite_document_triggers(parent: str) -> list[str]:
     """Row-level, idempotent (IF NOT EXISTS). Touching the parent fires its own
     change-number trigger (a different trigger, so SQLite runs it)."""
+    parts, links = document_tables(parent)
     statements = []
-    for table, (parent, column) in DOCUMENT_PARTS.items():
+    for table in parts:
+        _parent, column = DOCUMENT_PARTS[table]
         touch = f"UPDATE {parent} SET updated_at = {_SQLITE_NOW} WHERE id"
         rows = {"insert": f"= NEW.{column}", "update": f"IN (OLD.{column}, NEW.{column})", "delete": f"= OLD.{column}"}
         statements += [
@@ -355,22 +402,23 @@ def sqlite_document_triggers() -> list[str]:
 END"""
             for op in _OPS
         ]
-    for table, (columns, part, column) in DOCUMENT_TAXONOMY.items():
-        parent, parent_column = DOCUMENT_PARTS[part]
+    for taxonomy, link, column in links:
+        columns, _links = DOCUMENT_TAXONOMY[taxonomy]
+        _parent, ids = _touched_by_taxonomy(link, column, "NEW.id")
         changed = " OR ".join(f"OLD.{name} IS NOT NEW.{name}" for name in columns)
         statements.append(
-            f"""CREATE TRIGGER IF NOT EXISTS {table}_touch_documents AFTER UPDATE OF {", ".join(columns)} ON {table}
+            f"""CREATE TRIGGER IF NOT EXISTS {taxonomy}_touch_{link} AFTER UPDATE OF {", ".join(columns)} ON {taxonomy}
 WHEN {changed} BEGIN
-    UPDATE {parent} SET updated_at = {_SQLITE_NOW}
-     WHERE id IN (SELECT {parent_column} FROM {part} WHERE {column} = NEW.id);
+    UPDATE {parent} SET updated_at = {_SQLITE_NOW} WHERE id IN ({ids});
 END"""
         )
     return statements
 
 
-def sqlite_document_triggers_reverse() -> list[str]:
-    return [f"DROP TRIGGER IF EXISTS {table}_touch_parent_{op}" for table in DOCUMENT_PARTS for op in _OPS] + [
-        f"DROP TRIGGER IF EXISTS {table}_touch_documents" for table in DOCUMENT_TAXONOMY
+def sqlite_document_triggers_reverse(parent: str) -> list[str]:
+    parts, links = document_tables(parent)
+    return [f"DROP TRIGGER IF EXISTS {table}_touch_parent_{op}" for table in parts for op in _OPS] + [
+        f"DROP TRIGGER IF EXISTS {taxonomy}_touch_{link}" for taxonomy, link, _column in links
     ]
 
 
@@ -433,14 +481,13 @@ def counter_operation() -> RunSQLForVendor:
     )
 
 
-def document_triggers_operation() -> RunSQLForVendor:
+def document_triggers_operation(parent: str) -> RunSQLForVendor:
+    """The triggers advancing `parent` rows when their documents' parts change
+    (one migration per app: the tables must exist)."""
     return RunSQLForVendor(
-        forwards={
-            "postgresql": [
-                *[postgres_part_triggers(table) for table in DOCUMENT_PARTS],
-                *[postgres_taxonomy_trigger(table) for table in DOCUMENT_TAXONOMY],
-            ],
-            "sqlite": sqlite_document_triggers(),
+        forwards={"postgresql": postgres_document_triggers(parent), "sqlite": sqlite_document_triggers(parent)},
+        backwards={
+            "postgresql": [postgres_document_triggers_reverse(parent)],
+            "sqlite": sqlite_document_triggers_reverse(parent),
         },
-        backwards={"postgresql": [postgres_document_triggers_reverse()], "sqlite": sqlite_document_triggers_reverse()},
     )

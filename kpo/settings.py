@@ -308,8 +308,10 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Encoded vendor documents for API list pages, keyed by (id, change_seq): immutable
 # entries, so each process keeps its own in memory (no network hop on the hot path).
-# About 1.5 kB an entry; 0 turns the cache off (vendors/api/documents.py).
+# About 1.6 kB an entry; 0 turns the cache off (vendors/api/documents.py).
 VENDOR_DOCUMENT_CACHE_ENTRIES = env_int("VENDOR_DOCUMENT_CACHE_ENTRIES", 10000)
+if VENDOR_DOCUMENT_CACHE_ENTRIES < 0:
+    raise ImproperlyConfigured("VENDOR_DOCUMENT_CACHE_ENTRIES must be 0 (off) or more.")
 CACHES["vendor_documents"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "vendor-documents",

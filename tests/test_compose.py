@@ -410,3 +410,10 @@ def test_settings_load_with_the_compose_defaults(compose):
         "db_host": "postgres",
         "manifest": True,
     }
+
+
+def test_web_and_the_worker_share_the_media_volume(compose, services):
+    # The web app stores proposal attachments; the worker's daily sweep deletes orphans among them.
+    for name in ("web", "worker"):
+        assert "media:/app/media" in services[name]["volumes"], name
+    assert "media" in compose["volumes"]

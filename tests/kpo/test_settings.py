@@ -115,3 +115,9 @@ def test_a_negative_token_purge_delay_fails_fast():
     result = run_django(PROBE, DEBUG="true", API_TOKEN_PURGE_AFTER_DAYS="-1")
     assert result.returncode != 0
     assert "API_TOKEN_PURGE_AFTER_DAYS must be 0 or more" in result.stderr
+
+
+def test_a_negative_document_cache_size_fails_fast():
+    result = run_django(PROBE, DEBUG="true", VENDOR_DOCUMENT_CACHE_ENTRIES="-5")
+    assert result.returncode != 0
+    assert "VENDOR_DOCUMENT_CACHE_ENTRIES must be 0 (off) or more" in result.stderr

@@ -68,4 +68,56 @@ def probe() -> dict[str, bool]:
     before = seq()
     Skill.objects.filter(pk=skill.pk).update(description="Not shown in the document")
     results["a skill's description is not part of the document"] = seq() == before
+    results.update(_probe_requirement())
+    return results
+
+
+def _probe_requirement() -> dict[str, bool]:
+    """The same for a requirement: its skills and required certifications, and
+    the domain, skill and certification codes it names."""
+    from datetime import time
+
+    from engagements.models import ClientOrganization, Requirement, RequirementSkill
+    from vendors.models import Certification, ExpertiseArea, Skill
+
+    client = ClientOrganization.objects.create(
+        name="Probe Bank",
+        slug="probe-bank",
+        country="IT",
+        timezone="Europe/Rome",
+        currency="EUR",
+        working_hours_start=time(9),
+        working_hours_end=time(18),
+    )
+    area = ExpertiseArea.objects.order_by("-id").first()
+    requirement = Requirement.objects.create(
+        client=client,
+        title="Probe need",
+        domain=area,
+        budget_hourly_rate=Decimal("50"),
+        currency="EUR",
+        estimated_hours=100,
+        fte_needed=Decimal("1"),
+    )
+    skill = Skill.objects.order_by("-id").first()
+    certification = Certification.objects.order_by("-id").first()
+
+    def seq() -> int:
+        return Requirement.objects.get(pk=requirement.pk).change_seq
+
+    results: dict[str, bool] = {}
+
+    def check(name: str, write) -> None:
+        before = seq()
+        write()
+        results[f"requirement: {name}"] = seq() > before
+
+    check("skill added", lambda: RequirementSkill.objects.create(requirement=requirement, skill=skill))
+    check("skill weight updated", lambda: RequirementSkill.objects.filter(requirement=requirement).update(weight=2))
+    check("certification required (m2m)", lambda: requirement.required_certifications.add(certification))
+    check("skill code renamed", lambda: Skill.objects.filter(pk=skill.pk).update(code="probe-req-skill"))
+    check("certification code renamed", lambda: Certification.objects.filter(pk=certification.pk).update(code="pc2"))
+    check("domain code renamed", lambda: ExpertiseArea.objects.filter(pk=area.pk).update(code="probe-area"))
+    check("certification dropped (m2m)", lambda: requirement.required_certifications.remove(certification))
+    check("skill deleted", lambda: RequirementSkill.objects.filter(requirement=requirement).delete())
     return results

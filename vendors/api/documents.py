@@ -16,6 +16,7 @@ joined from bytes rather than rendered again."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -224,7 +225,10 @@ def vendor_documents_postgresql(ids: list[int], *, using: str = "default") -> li
                     {"country": country, "city": city, "timezone": zone, "headcount": headcount}
                     for country, city, zone, headcount in _json_rows(centres)
                 ],
-                certifications=[{"code": code, "valid_until": until} for code, until in _json_rows(certifications)],
+                certifications=[
+                    {"code": code, "valid_until": _DATE.to_representation(date.fromisoformat(until)) if until else None}
+                    for code, until in _json_rows(certifications)
+                ],
             )
         )
     return documents

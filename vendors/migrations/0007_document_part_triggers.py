@@ -13,4 +13,4 @@ class Migration(migrations.Migration):
         ("vendors", "0006_vendor_change_seq_external_id"),
     ]
 
-    operations = [document_triggers_operation()]
+    operations = [document_triggers_operation("vendors_vendor")]
