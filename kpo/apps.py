@@ -34,7 +34,7 @@ def reinstall_sqlite_change_triggers(using: str = "default", **kwargs) -> None:
                 cursor.execute(statement)
         for parent, (app, migration) in DOCUMENT_TRIGGER_MIGRATIONS.items():
             parts, links = document_tables(parent)
-            needed = {parent, *parts, *(name for taxonomy, link, _column in links for name in (taxonomy, link))}
+            needed = {parent, *parts, *(name for referenced, link, _column in links for name in (referenced, link))}
             if needed <= tables and _applied(cursor, app, migration):
                 for statement in sqlite_document_triggers(parent):
                     cursor.execute(statement)
@@ -44,6 +44,7 @@ def reinstall_sqlite_change_triggers(using: str = "default", **kwargs) -> None:
 DOCUMENT_TRIGGER_MIGRATIONS = {
     "vendors_vendor": ("vendors", "0007_document_part_triggers"),
     "engagements_requirement": ("engagements", "0007_requirement_document_triggers"),
+    "engagements_engagement": ("engagements", "0008_engagement_document_triggers"),
 }
 
 

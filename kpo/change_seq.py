@@ -242,9 +242,10 @@ DOCUMENT_PARTS = {
     "engagements_requirementskill": ("engagements_requirement", "requirement_id"),
     "engagements_requirement_required_certifications": ("engagements_requirement", "requirement_id"),
 }
-# taxonomy table -> (columns documents show, links: (table, column holding the taxonomy id)).
-# A link is a part table (its parent is touched) or a synced table itself.
-DOCUMENT_TAXONOMY = {
+# referenced table (taxonomy, or a vendor an engagement names) -> (columns the referring
+# documents show, links: (table, column holding the referenced id)). A link is a part
+# table (its parent is touched) or a synced table itself.
+DOCUMENT_REFERENCES = {
     "vendors_expertisearea": (
         ("code", "name"),  # the name orders a vendor's domains
         (("vendors_vendor_domains", "expertisearea_id"), ("engagements_requirement", "domain_id")),
@@ -260,6 +261,8 @@ DOCUMENT_TAXONOMY = {
             ("engagements_requirement_required_certifications", "certification_id"),
         ),
     ),
+    # An engagement shows its vendor as {id, slug, name}.
+    "vendors_vendor": (("name", "slug"), (("engagements_engagement", "vendor_id"),)),
 }
 
 
@@ -267,20 +270,20 @@ def _link_parent(link: str) -> str:
     return DOCUMENT_PARTS[link][0] if link in DOCUMENT_PARTS else link
 
 
-def _touched_by_taxonomy(link: str, column: str, taxonomy_id: str) -> tuple[str, str]:
-    """(parent table, SQL selecting the ids of its rows that name the taxonomy row)."""
+def _touched_by_reference(link: str, column: str, referenced_id: str) -> tuple[str, str]:
+    """(parent table, SQL selecting the ids of its rows that name the referenced row)."""
     if link in DOCUMENT_PARTS:
         parent, parent_column = DOCUMENT_PARTS[link]
-        return parent, f"SELECT {parent_column} FROM {link} WHERE {column} = {taxonomy_id}"
-    return link, f"SELECT id FROM {link} WHERE {column} = {taxonomy_id}"
+        return parent, f"SELECT {parent_column} FROM {link} WHERE {column} = {referenced_id}"
+    return link, f"SELECT id FROM {link} WHERE {column} = {referenced_id}"
 
 
 def document_tables(parent: str) -> tuple[list[str], list[tuple[str, str, str]]]:
-    """The part tables of `parent`, and its (taxonomy, link, column) triggers."""
+    """The part tables of `parent`, and its (referenced, link, column) triggers."""
     parts = [part for part, (owner, _column) in DOCUMENT_PARTS.items() if owner == parent]
     links = [
-        (taxonomy, link, column)
-        for taxonomy, (_columns, pairs) in DOCUMENT_TAXONOMY.items()
+        (referenced, link, column)
+        for referenced, (_columns, pairs) in DOCUMENT_REFERENCES.items()
         for link, column in pairs
         if _link_parent(link) == parent
     ]
@@ -341,13 +344,13 @@ CREATE TRIGGER {table}_touch_parent_delete AFTER DELETE ON {table}
 """
 
 
-def postgres_taxonomy_trigger(taxonomy: str, link: str, column: str) -> str:
+def postgres_reference_trigger(referenced: str, link: str, column: str) -> str:
     """Row-level (PostgreSQL allows no transition tables with a column list);
-    taxonomy rows change rarely."""
-    columns, _links = DOCUMENT_TAXONOMY[taxonomy]
-    parent, ids = _touched_by_taxonomy(link, column, "NEW.id")
+    referenced rows change rarely."""
+    columns, _links = DOCUMENT_REFERENCES[referenced]
+    parent, ids = _touched_by_reference(link, column, "NEW.id")
     changed = " OR ".join(f"OLD.{name} IS DISTINCT FROM NEW.{name}" for name in columns)
-    name = f"{taxonomy}_touch_{link}"
+    name = f"{referenced}_touch_{link}"
     return f"""
 CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -355,14 +358,14 @@ BEGIN
     RETURN NULL;
 END;
 $$;
-CREATE TRIGGER {name} AFTER UPDATE OF {", ".join(columns)} ON {taxonomy}
+CREATE TRIGGER {name} AFTER UPDATE OF {", ".join(columns)} ON {referenced}
     FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION {name}();
 """
 
 
 def postgres_document_triggers(parent: str) -> list[str]:
     parts, links = document_tables(parent)
-    return [*[postgres_part_triggers(part) for part in parts], *[postgres_taxonomy_trigger(*link) for link in links]]
+    return [*[postgres_part_triggers(part) for part in parts], *[postgres_reference_trigger(*link) for link in links]]
 
 
 def postgres_document_triggers_reverse(parent: str) -> str:
@@ -371,10 +374,10 @@ def postgres_document_triggers_reverse(parent: str) -> str:
     for table in parts:
         statements += [f"DROP TRIGGER IF EXISTS {table}_touch_parent_{op} ON {table};" for op in _OPS]
         statements.append(f"DROP FUNCTION IF EXISTS {table}_touch_parent();")
-    for taxonomy, link, _column in links:
+    for referenced, link, _column in links:
         statements += [
-            f"DROP TRIGGER IF EXISTS {taxonomy}_touch_{link} ON {taxonomy};",
-            f"DROP FUNCTION IF EXISTS {taxonomy}_touch_{link}();",
+            f"DROP TRIGGER IF EXISTS {referenced}_touch_{link} ON {referenced};",
+            f"DROP FUNCTION IF EXISTS {referenced}_touch_{link}();",
         ]
     return "\n".join(statements)
 
@@ -402,12 +405,12 @@ def sqlite_document_triggers(parent: str) -> list[str]:
 END"""
             for op in _OPS
         ]
-    for taxonomy, link, column in links:
-        columns, _links = DOCUMENT_TAXONOMY[taxonomy]
-        _parent, ids = _touched_by_taxonomy(link, column, "NEW.id")
+    for referenced, link, column in links:
+        columns, _links = DOCUMENT_REFERENCES[referenced]
+        _parent, ids = _touched_by_reference(link, column, "NEW.id")
         changed = " OR ".join(f"OLD.{name} IS NOT NEW.{name}" for name in columns)
         statements.append(
-            f"""CREATE TRIGGER IF NOT EXISTS {taxonomy}_touch_{link} AFTER UPDATE OF {", ".join(columns)} ON {taxonomy}
+            f"""CREATE TRIGGER IF NOT EXISTS {referenced}_touch_{link} AFTER UPDATE OF {", ".join(columns)} ON {referenced}
 WHEN {changed} BEGIN
     UPDATE {parent} SET updated_at = {_SQLITE_NOW} WHERE id IN ({ids});
 END"""
@@ -418,7 +421,7 @@ END"""
 def sqlite_document_triggers_reverse(parent: str) -> list[str]:
     parts, links = document_tables(parent)
     return [f"DROP TRIGGER IF EXISTS {table}_touch_parent_{op}" for table in parts for op in _OPS] + [
-        f"DROP TRIGGER IF EXISTS {taxonomy}_touch_{link}" for taxonomy, link, _column in links
+        f"DROP TRIGGER IF EXISTS {referenced}_touch_{link}" for referenced, link, _column in links
     ]
 
 

@@ -120,4 +120,40 @@ def _probe_requirement() -> dict[str, bool]:
     check("domain code renamed", lambda: ExpertiseArea.objects.filter(pk=area.pk).update(code="probe-area"))
     check("certification dropped (m2m)", lambda: requirement.required_certifications.remove(certification))
     check("skill deleted", lambda: RequirementSkill.objects.filter(requirement=requirement).delete())
+    results.update(_probe_engagement(requirement))
+    return results
+
+
+def _probe_engagement(requirement) -> dict[str, bool]:
+    """An engagement shows its vendor as {id, slug, name}: renaming the vendor
+    advances the engagement; a change it does not show does not."""
+    from datetime import date
+
+    from engagements.models import Engagement
+    from vendors.models import Vendor
+
+    vendor = Vendor.objects.create(name="Probe Partner", slug="probe-partner", headquarters_country="IN")
+    engagement = Engagement.objects.create(
+        requirement=requirement,
+        client=requirement.client,
+        vendor=vendor,
+        agreed_rate=Decimal("40"),
+        currency="EUR",
+        fte=Decimal("1"),
+        start_date=date(2027, 1, 4),
+    )
+
+    def seq() -> int:
+        return Engagement.objects.get(pk=engagement.pk).change_seq
+
+    results: dict[str, bool] = {}
+    before = seq()
+    Vendor.objects.filter(pk=vendor.pk).update(name="Probe Partner Renamed")
+    results["engagement: its vendor renamed"] = seq() > before
+    before = seq()
+    Vendor.objects.filter(pk=vendor.pk).update(slug="probe-partner-2")
+    results["engagement: its vendor's slug changed"] = seq() > before
+    before = seq()
+    Vendor.objects.filter(pk=vendor.pk).update(description="Not shown on the engagement")
+    results["engagement: a vendor field it does not show leaves it alone"] = seq() == before
     return results
