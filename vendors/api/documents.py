@@ -266,10 +266,11 @@ def _cache_enabled() -> bool:
 def vendor_document_json(versions: list[tuple[int, int]], *, using: str = "default") -> list[bytes]:
     """The encoded documents of a page, in page order, given each vendor's
     (id, change_seq) as the page query read it. Documents the cache lacks are
-    built in one batch (seven queries), then cached once a last query shows the
-    vendor did not change while they were read (under READ COMMITTED each query
-    sees the latest commits, so a document read across a concurrent commit may
-    mix two versions: it is served, as it would be uncached, but not kept).
+    built in one batch (one query on PostgreSQL, seven elsewhere), then cached
+    once a last query shows the vendor did not change while they were read (with
+    several queries under READ COMMITTED, a document read across a concurrent
+    commit may mix two versions: it is served, as it would be uncached, but not
+    kept).
     A vendor gone since the page query is left out."""
     cache = caches[DOCUMENT_CACHE] if _cache_enabled() else None
     keys = [_key(vendor_id, change_seq) for vendor_id, change_seq in versions]
