@@ -49,6 +49,7 @@ from django.db import connections
 from django.http import HttpResponse
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
@@ -178,18 +179,12 @@ class SyncCursorPagination(CursorPagination):
 
     def get_encoded_paginated_response(self, encoded_results: list[bytes]) -> HttpResponse:
         """The same page as get_paginated_response(), for results that are already
-        JSON (cached documents, vendors/api/documents.py): the envelope is
-        encoded and the results joined in, not rendered again."""
-        from vendors.api.documents import encode_json
-
-        envelope = self.get_paginated_response([]).data
-        members = [
-            b'"results":[' + b",".join(encoded_results) + b"]"
-            if name == "results"
-            else encode_json(name) + b":" + encode_json(value)
-            for name, value in envelope.items()
-        ]
-        return HttpResponse(b"{" + b",".join(members) + b"}", content_type="application/json")
+        JSON (cached documents, vendors/api/documents.py): the envelope is rendered
+        with no results and the encoded ones are spliced in, not rendered again.
+        `"results":[]` can only be the key: quotes inside JSON strings are escaped."""
+        envelope = JSONRenderer().render(self.get_paginated_response([]).data)
+        results = b'"results":[' + b",".join(encoded_results) + b"]"
+        return HttpResponse(envelope.replace(b'"results":[]', results, 1), content_type="application/json")
 
     def get_paginated_response_schema(self, schema):
         response = super().get_paginated_response_schema(schema)

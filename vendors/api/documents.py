@@ -1,10 +1,9 @@
 """The vendor document as plain dicts, for list pages: the same JSON as
-VendorSerializer's output (a test compares them on every vendor of the demo
-pool), built from six values() queries without model instances or DRF's
-per-field machinery (prefetching ~1,250 model instances and serializing them
-was most of a 50-vendor page's cost). VendorSerializer stays the
-contract: it validates input, documents the schema and shapes single objects.
-Scalar conversions reuse DRF's own fields, so formats cannot drift.
+VendorSerializer's output (tests compare them byte for byte on every vendor of
+the demo pool). On PostgreSQL one query builds a page's documents, shaped by
+DRF's own fields so formats cannot drift; elsewhere (the SQLite demo) the
+serializer itself does. VendorSerializer stays the contract: it validates
+input, documents the schema and shapes single objects.
 
 List pages serve documents from a cache keyed by (vendor id, change_seq): a
 change to any part of a vendor advances its change number (database triggers,
@@ -23,18 +22,11 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import connections
 from rest_framework import serializers
-from rest_framework.utils.encoders import JSONEncoder
+from rest_framework.renderers import JSONRenderer
 
-from vendors.api.selectors import SENIORITY_RANK
-from vendors.models import (
-    DeliveryCenter,
-    RateCard,
-    Seniority,
-    Vendor,
-    VendorCertification,
-    VendorLanguage,
-    VendorSkill,
-)
+from vendors.api.selectors import with_vendor_documents
+from vendors.api.serializers import VendorSerializer
+from vendors.models import Seniority, Vendor
 
 _DATETIME = serializers.DateTimeField()
 _DATE = serializers.DateField()
@@ -69,86 +61,12 @@ def _document(vendor: Vendor, *, languages, domains, skills, rates, centres, cer
     }
 
 
-def vendor_documents(vendors) -> list[dict]:
-    """Documents for a page of vendors loaded WITHOUT prefetches: the related rows
-    come from six values() queries (no model instances), in the serializer's order."""
-    vendors = list(vendors)
-    ids = [vendor.id for vendor in vendors]
-    related: dict[str, dict[int, list]] = {
-        name: {} for name in ("languages", "domains", "skills", "rates", "centres", "certs")
-    }
-
-    def collect(name: str, rows) -> None:
-        bucket = related[name]
-        for vendor_id, *values in rows:
-            bucket.setdefault(vendor_id, []).append(values)
-
-    collect("languages", VendorLanguage.objects.filter(vendor_id__in=ids).values_list("vendor_id", "code"))
-    collect(
-        "domains",
-        Vendor.domains.through.objects.filter(vendor_id__in=ids)
-        .order_by("expertisearea__name", "expertisearea__code")
-        .values_list("vendor_id", "expertisearea__code"),
-    )
-    collect(
-        "skills",
-        VendorSkill.objects.filter(vendor_id__in=ids)
-        .order_by("skill__code")
-        .values_list("vendor_id", "skill__code", "proficiency", "years_experience"),
-    )
-    collect(
-        "rates",
-        RateCard.objects.filter(vendor_id__in=ids)
-        .order_by(SENIORITY_RANK)
-        .values_list("vendor_id", "seniority", "hourly_rate", "currency"),
-    )
-    collect(
-        "centres",
-        DeliveryCenter.objects.filter(vendor_id__in=ids)
-        .order_by("country", "city")
-        .values_list("vendor_id", "country", "city", "timezone", "headcount"),
-    )
-    collect(
-        "certs",
-        VendorCertification.objects.filter(vendor_id__in=ids)
-        .order_by("certification__code")
-        .values_list("vendor_id", "certification__code", "valid_until"),
-    )
-    documents = []
-    for vendor in vendors:
-        get = lambda name, vendor_id=vendor.id: related[name].get(vendor_id, [])  # noqa: E731
-        documents.append(
-            _document(
-                vendor,
-                languages=sorted(code for (code,) in get("languages")),
-                domains=[code for (code,) in get("domains")],
-                skills=[
-                    {"skill": code, "proficiency": level, "years_experience": years}
-                    for code, level, years in get("skills")
-                ],
-                rates=[
-                    {"seniority": level, "hourly_rate": _RATE.to_representation(rate), "currency": currency}
-                    for level, rate, currency in get("rates")
-                ],
-                centres=[
-                    {"country": country, "city": city, "timezone": zone, "headcount": headcount}
-                    for country, city, zone, headcount in get("centres")
-                ],
-                certifications=[
-                    {"code": code, "valid_until": _DATE.to_representation(until) if until is not None else None}
-                    for code, until in get("certs")
-                ],
-            )
-        )
-    return documents
-
-
 # --- one query on PostgreSQL ----------------------------------------------------------
 
 # Every part of a page's documents in one statement: the vendor's columns, and each
 # relation as an array (codes) or JSON rows (parsed with Decimal for the rates), in the
-# same orders as vendor_documents() above. Values are then shaped by the same DRF
-# fields, so both builders give the same documents (tested on every demo vendor).
+# same orders as the serializer's prefetches (vendors/api/selectors.py). Values are then
+# shaped by the same DRF fields, so both give the same bytes (tested on every demo vendor).
 _DOCUMENTS_SQL = """
 SELECT v.id, v.slug, v.name, v.description, v.website, v.headquarters_country, v.available_fte,
        v.verified, v.is_active, v.rating, v.review_count, v.created_at, v.updated_at, v.change_seq,
@@ -200,7 +118,7 @@ def _json_rows(text: str | None) -> list:
 
 
 def vendor_documents_postgresql(ids: list[int], *, using: str = "default") -> list[dict]:
-    """vendor_documents() for the vendors `ids`, from one PostgreSQL query."""
+    """The documents of the vendors `ids` (any order), from one PostgreSQL query."""
     with connections[using].cursor() as cursor:
         cursor.execute(_DOCUMENTS_SQL, {"ids": list(ids), "seniorities": list(Seniority.values)})
         rows = cursor.fetchall()
@@ -236,23 +154,24 @@ def vendor_documents_postgresql(ids: list[int], *, using: str = "default") -> li
 
 def build_vendor_documents(ids: list[int], *, using: str = "default") -> list[dict]:
     """Documents for the vendors `ids` (any order): one query on PostgreSQL,
-    the seven-query ORM builder elsewhere."""
+    the serializer with its prefetches (seven queries) elsewhere."""
     if connections[using].vendor == "postgresql":
         return vendor_documents_postgresql(ids, using=using)
-    return vendor_documents(Vendor.objects.using(using).filter(pk__in=ids).order_by())
+    vendors = with_vendor_documents(Vendor.objects.using(using).filter(pk__in=ids).order_by())
+    return VendorSerializer(vendors, many=True).data
 
 
 # --- the document cache -----------------------------------------------------------------
 
 DOCUMENT_CACHE = "vendor_documents"  # a CACHES alias (kpo/settings.py)
 DOCUMENT_VERSION = 1  # part of every key: bump it when the document's shape changes
+_RENDERER = JSONRenderer()
 
 
-def encode_json(value) -> bytes:
-    """JSON as DRF's renderer writes it (UNICODE_JSON, COMPACT_JSON, and U+2028/9
-    escaped), so a page joined from cached bytes reads exactly like a rendered one."""
-    text = json.dumps(value, cls=JSONEncoder, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
+def encode_json(document: dict) -> bytes:
+    """A document's JSON exactly as the API's renderer writes it, so a page joined
+    from cached bytes reads like a rendered one."""
+    return _RENDERER.render(document)
 
 
 def _key(vendor_id: int, change_seq: int) -> str:
