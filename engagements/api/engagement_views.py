@@ -4,7 +4,8 @@ Each view is thin: an input serializer validates, one service of
 `engagements.services` writes, an output serializer shapes rows fetched here
 with everything they need. Service errors map to status codes in one place
 (`EngagementApiView.handle_exception`): EngagementError (the state does not
-allow it) -> 409 {"detail"}, Django ValidationError -> 400 with field errors.
+allow it) -> 409 {"detail"}; a Django ValidationError -> 400 with field errors
+(kpo.api.errors, for the whole API).
 
 Who sees what (DESIGN.md, security model): every lookup goes through
 `engagement_queryset_for`, scoped to the caller (the client organization's
@@ -19,7 +20,6 @@ services allow.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
@@ -27,7 +27,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
@@ -36,7 +36,7 @@ from engagements.api import engagement_serializers as s
 from engagements.api.caller import client_membership as _client_membership
 from engagements.api.caller import membership as _membership
 from engagements.api.caller import vendor_id as _vendor_id
-from engagements.api.rfp_views import Conflict, _field_errors
+from engagements.api.rfp_views import Conflict
 from engagements.models import (
     Engagement,
     EngagementEvent,
@@ -69,9 +69,6 @@ ERROR_DESCRIPTIONS = {
     403: "The caller's role may not do this (e.g. the wrong party of the engagement).",
     404: "No such engagement for the caller (another organization's or firm's reads the same).",
 }
-
-
-INVALID_CURSOR = OpenApiResponse(ErrorSerializer, description="The cursor is not one this list handed out.")
 
 
 def with_errors(responses: dict, *codes: int) -> dict:
@@ -141,7 +138,7 @@ def _require_party(request, engagement: Engagement, *parties: str) -> None:
 
 
 class EngagementApiView(GenericAPIView):
-    """EngagementError -> 409 {"detail"}; Django ValidationError -> 400 with field errors."""
+    """EngagementError -> 409 {"detail"} (a Django ValidationError is a 400 API-wide: kpo.api.errors)."""
 
     def get_authenticate_header(self, request):
         # Without credentials the answer is 401, as DESIGN.md promises, even while
@@ -152,8 +149,6 @@ class EngagementApiView(GenericAPIView):
     def handle_exception(self, exc):
         if isinstance(exc, services.EngagementError):
             exc = Conflict(str(exc))
-        elif isinstance(exc, DjangoValidationError):
-            exc = ValidationError(_field_errors(exc))
         return super().handle_exception(exc)
 
 
@@ -186,7 +181,7 @@ class EngagementListApi(EngagementApiView):
     @extend_schema(
         operation_id="engagements_list",
         parameters=SYNC_PARAMETERS,
-        responses=with_errors({200: s.EngagementSerializer(many=True), 404: INVALID_CURSOR}, 400, 401, 403),
+        responses=with_errors({200: s.EngagementSerializer(many=True)}, 400, 401, 403),
     )
     def get(self, request):
         if not request.user.is_staff and _membership(request) is None:

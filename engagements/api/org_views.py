@@ -9,19 +9,19 @@ create a user with its one membership, in one transaction, or nothing.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from engagements import selectors
 from engagements.api import org_serializers as s
-from engagements.models import ClientOrganization, Membership
+from engagements.api.caller import membership as caller_membership
+from engagements.models import ClientOrganization
+from engagements.org_services import client_create, client_update, user_create_with_membership
 from kpo.api.errors import ErrorSerializer
 from kpo.api.pagination import BrowseCursorPagination
 
@@ -34,9 +34,6 @@ ERROR_DESCRIPTIONS = {
     403: "Staff only (or, for reads, members of a client organization).",
     404: "No such organization for the caller.",
 }
-
-
-INVALID_CURSOR = OpenApiResponse(ErrorSerializer, description="The cursor is not one this list handed out.")
 
 
 def with_errors(responses: dict, *codes: int) -> dict:
@@ -61,52 +58,14 @@ def _require_staff(request, message: str) -> None:
         raise PermissionDenied(message)
 
 
-def _membership(request) -> Membership | None:
-    if not hasattr(request, "_org_membership"):
-        request._org_membership = selectors.membership_for(user=request.user)
-    return request._org_membership
-
-
 def client_queryset_for(request) -> QuerySet[ClientOrganization]:
     """Organizations the caller may read: staff all, a client member its own."""
     if request.user.is_staff:
         return ClientOrganization.objects.all()
-    membership = _membership(request)
+    membership = caller_membership(request)
     if membership is None or not membership.is_client:
         return ClientOrganization.objects.none()
     return ClientOrganization.objects.filter(pk=membership.client_id)
-
-
-# -- writes ------------------------------------------------------------------------------------
-
-
-def client_create(*, data: dict) -> ClientOrganization:
-    try:
-        with transaction.atomic():
-            return ClientOrganization.objects.create(**data)
-    except IntegrityError:
-        # Two creations racing for one slug: the loser reads as a validation error.
-        raise ValidationError({"slug": ["An organization with this slug exists."]}) from None
-
-
-def user_create_with_membership(*, data: dict):
-    """The user and its membership, or neither (a username taken by a concurrent
-    request reads as a validation error)."""
-    try:
-        with transaction.atomic():
-            user = get_user_model().objects.create_user(
-                username=data["username"],
-                email=data["email"],
-                password=data["password"],
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-            )
-            Membership.objects.create(
-                user=user, client=data.get("client"), vendor=data.get("vendor"), role=data["role"]
-            )
-    except IntegrityError:
-        raise ValidationError({"username": ["A user with this username exists."]}) from None
-    return user
 
 
 # -- views -------------------------------------------------------------------------------------
@@ -124,10 +83,10 @@ class ClientListApi(OrgApiView):
 
     @extend_schema(
         operation_id="clients_list",
-        responses=with_errors({200: s.ClientOrganizationSerializer(many=True), 404: INVALID_CURSOR}, 400, 401, 403),
+        responses=with_errors({200: s.ClientOrganizationSerializer(many=True)}, 400, 401, 403),
     )
     def get(self, request):
-        if not request.user.is_staff and not getattr(_membership(request), "is_client", False):
+        if not request.user.is_staff and not getattr(caller_membership(request), "is_client", False):
             raise PermissionDenied("Only staff and members of a client organization read organizations.")
         queryset = self.get_queryset()
         page = self.paginate_queryset(queryset)
@@ -167,10 +126,7 @@ class ClientDetailApi(OrgApiView):
         _require_staff(request, "Only staff change client organizations.")
         serializer = s.ClientOrganizationSerializer(organization, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            for field, value in serializer.validated_data.items():
-                setattr(organization, field, value)
-            organization.save()
+        organization = client_update(organization=organization, data=serializer.validated_data)
         return Response(s.ClientOrganizationSerializer(organization).data)
 
 
@@ -186,7 +142,7 @@ class UserListApi(OrgApiView):
 
     @extend_schema(
         operation_id="users_list",
-        responses=with_errors({200: s.UserSerializer(many=True), 404: INVALID_CURSOR}, 400, 401, 403),
+        responses=with_errors({200: s.UserSerializer(many=True)}, 400, 401, 403),
     )
     def get(self, request):
         _require_staff(request, "Only staff manage users.")

@@ -4,7 +4,7 @@ Each view is thin: an input serializer validates, one service of
 `engagements.rfp_services` writes, an output serializer shapes rows fetched by
 `engagements.rfp_selectors`. Service errors map to status codes in one place
 (`RfpApiView.handle_exception`): RfpError (the state does not allow it) -> 409
-{"detail"}, Django ValidationError -> 400 with field errors.
+{"detail"}; a Django ValidationError -> 400 with field errors (kpo.api.errors).
 
 Who sees what (DESIGN.md, security model): every object lookup goes through
 a queryset scoped to the caller, so an object of another organization is a
@@ -15,7 +15,6 @@ bids are open; the vendor reads its own proposal and invitation only.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
@@ -25,7 +24,6 @@ from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
 from engagements import rfp_selectors, rfp_services, selectors
 from engagements.api import rfp_serializers as s
@@ -51,15 +49,6 @@ class Conflict(APIException):
     default_code = "conflict"
 
 
-def _field_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
-    if hasattr(exc, "error_dict"):
-        return {
-            (api_settings.NON_FIELD_ERRORS_KEY if field == "__all__" else field): list(messages)
-            for field, messages in exc.message_dict.items()
-        }
-    return {api_settings.NON_FIELD_ERRORS_KEY: list(exc.messages)}
-
-
 class RfpApiView(GenericAPIView):
     def get_authenticate_header(self, request):
         # Without credentials the answer is 401, as DESIGN.md promises, even
@@ -70,8 +59,6 @@ class RfpApiView(GenericAPIView):
     def handle_exception(self, exc):
         if isinstance(exc, rfp_services.RfpError):
             exc = Conflict(str(exc))
-        elif isinstance(exc, DjangoValidationError):
-            exc = ValidationError(_field_errors(exc))
         return super().handle_exception(exc)
 
 

@@ -1,7 +1,8 @@
 """One error shape for the whole API.
 
 - Field errors keep DRF's shape: `{"field": ["message", ...]}`, nested the way
-  the input is nested, `non_field_errors` for the object as a whole.
+  the input is nested, `non_field_errors` for the object as a whole. A Django
+  ValidationError raised by a service becomes the same 400.
 - Every other error is `{"detail": "message"}`: 401, 403, 404 (always
   "Not found.": a different wording must never hint that an object of another
   organization exists), 405, 409, 413, 415, 429 (with Retry-After).
@@ -15,8 +16,11 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
@@ -32,7 +36,19 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+def field_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
+    """A service's ValidationError in the API's field-error shape."""
+    if hasattr(exc, "error_dict"):
+        return {
+            (api_settings.NON_FIELD_ERRORS_KEY if field == "__all__" else field): list(messages)
+            for field, messages in exc.message_dict.items()
+        }
+    return {api_settings.NON_FIELD_ERRORS_KEY: list(exc.messages)}
+
+
 def api_exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = ValidationError(field_errors(exc))
     response = drf_exception_handler(exc, context)
     if response is None:
         if settings.DEBUG:
