@@ -115,13 +115,25 @@ def parse_updated_since(request) -> datetime | None:
     return parsed
 
 
+EXTERNAL_ID_MAX_LENGTH = 100  # as the models' external_id columns
+
+
+def parse_external_id(request) -> str | None:
+    raw = request.query_params.get(EXTERNAL_ID_PARAM)
+    if raw is not None and ("\x00" in raw or len(raw) > EXTERNAL_ID_MAX_LENGTH):
+        raise ValidationError(
+            {EXTERNAL_ID_PARAM: [f"Give at most {EXTERNAL_ID_MAX_LENGTH} characters, without null characters."]}
+        )
+    return raw
+
+
 def apply_sync_filters(queryset: QuerySet, request) -> QuerySet:
     """Filter a list by `since`, `updated_since` and `external_id` (400 on a bad
     value). In sync mode the rows come in increasing change_seq order; the
     paginator adds the upper bound (the safe watermark) and the page limit."""
     since = parse_since(request)
     updated_since = parse_updated_since(request)
-    external_id = request.query_params.get(EXTERNAL_ID_PARAM)
+    external_id = parse_external_id(request)
     if external_id is not None:
         queryset = queryset.filter(external_id=external_id)
     if updated_since is not None:
@@ -145,7 +157,7 @@ def sync_tombstones(
         return None
     since = parse_since(request)
     updated_since = parse_updated_since(request)
-    external_id = request.query_params.get(EXTERNAL_ID_PARAM)
+    external_id = parse_external_id(request)
     tombstones = Tombstone.objects.filter(resource=resource)
     if client_id is not None:
         tombstones = tombstones.filter(client_id=client_id)
