@@ -115,6 +115,15 @@ def media(settings, tmp_path):
     return tmp_path
 
 
+def keys_of(document) -> set:
+    """Every key anywhere in a decoded JSON document."""
+    if isinstance(document, dict):
+        return set(document).union(*(keys_of(value) for value in document.values()))
+    if isinstance(document, list):
+        return set().union(*(keys_of(value) for value in document))
+    return set()
+
+
 def stored_files(root) -> list:
     return [path for path in root.rglob("*") if path.is_file()]
 
@@ -169,7 +178,11 @@ def test_the_flow_from_invitation_to_award(bid, media):
     assert "sealed" in sealed.json()["detail"]
     for response in (detail, sealed, client.get("/api/v1/rfps/")):
         text = response.content.decode()
-        assert "Alpha approach" not in text and "Bravo approach" not in text and "41.00" not in text
+        assert "Alpha approach" not in text and "Bravo approach" not in text
+        # Quoted, as DRF renders decimals: a bare 41.00 also matches a
+        # timestamp's seconds (…:03:41.003012Z).
+        assert '"41.00"' not in text and '"35.00"' not in text
+        assert not {"hourly_rate", "approach", "answers"} & keys_of(response.json())
     assert client.get(f"/api/v1/proposals/{proposal_a}/attachment/").status_code == 404
     scores = [{"criterion": c, "score": 4} for c in bid.criteria]
     assert client.put(f"/api/v1/proposals/{proposal_a}/scores/", {"scores": scores}, format="json").status_code == 409
