@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.cache import caches
@@ -152,6 +153,28 @@ def test_client_members_and_staff_list_vendors(owner, staff_user, firm, rival):
     # Newest first unless asked otherwise.
     assert names(api(owner).get(LIST)) == ["Rival Analytics", "Lumen Insight"]
     assert names(api(staff_user).get(LIST, {"ordering": "name"})) == ["Lumen Insight", "Rival Analytics"]
+
+
+def test_the_browsable_api_shows_the_same_page_as_json(client, owner, firm, rival):
+    """The list's JSON is spliced from cached bytes; a person asking for the
+    browsable API (a browser, or ?format=api) gets the same page rendered as HTML."""
+    as_json = api(owner).get(LIST, {"page_size": 1}).json()
+    client.force_login(owner)
+    page = client.get(LIST, {"page_size": 1, "format": "api"})
+    assert page.status_code == 200
+    assert page["Content-Type"].startswith("text/html")
+    shown = dict(page.context["response"].data)
+    # The next link keeps ?format=api, so a reader pages on in the browser.
+    assert parse_qs(urlsplit(shown.pop("next")).query) == {
+        **parse_qs(urlsplit(as_json.pop("next")).query),
+        "format": ["api"],
+    }
+    assert shown == as_json
+    body = page.content.decode()
+    assert "Rival Analytics" in body and "Lumen Insight" not in body  # one row: the newest
+    in_browser = client.get(LIST, HTTP_ACCEPT="text/html,application/xhtml+xml")
+    assert in_browser["Content-Type"].startswith("text/html")
+    assert client.get(LIST, HTTP_ACCEPT="application/json").json() == api(owner).get(LIST).json()
 
 
 def test_a_vendor_member_may_not_list_competitors(member):

@@ -13,6 +13,8 @@ selector reads, the serializer validates, one service writes.
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -21,6 +23,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from kpo.api.errors import ErrorSerializer
@@ -124,6 +127,9 @@ class VendorListApi(generics.GenericAPIView):
         )
         # The same JSON as the serializer (vendors/api/documents.py), joined from cached bytes: the hot path.
         documents = vendor_document_json([(vendor.id, vendor.change_seq) for vendor in page])
+        if not isinstance(request.accepted_renderer, JSONRenderer):
+            # A person reading the browsable API (?format=api): the same page, decoded.
+            return paginator.get_paginated_response(json.loads(b"[" + b",".join(documents) + b"]"))
         return paginator.get_encoded_paginated_response(documents)
 
     @extend_schema(
