@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
+from hypothesis import settings as hypothesis_settings
 
 from tests.factories import (
     ClientMembershipFactory,
@@ -16,6 +17,10 @@ from tests.factories import (
     VendorFactory,
     VendorMembershipFactory,
 )
+
+# No timed assertions: a property test never fails for being slow on a busy machine.
+hypothesis_settings.register_profile("kpo", deadline=None)
+hypothesis_settings.load_profile("kpo")
 
 
 def _require_services() -> list[str]:
