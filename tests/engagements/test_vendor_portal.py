@@ -82,7 +82,8 @@ def test_the_vendor_admin_accepts_a_proposed_engagement(client, vendor_admin, pr
         "Team ready on the 1st.",
     )
     html = client.get(detail_url(proposed)).content.decode()
-    assert "Engagement accepted" in html and vendor_admin.username in html
+    assert "Engagement accepted" in html
+    assert f"· {vendor_admin.username}</div>" in html  # the event names who accepted
 
 
 def test_the_vendor_editor_declines_with_a_reason(client, vendor_editor, proposed):
