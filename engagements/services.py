@@ -18,6 +18,7 @@ from engagements.models import (
     EngagementEvent,
     EngagementStatus,
     MatchResult,
+    MatchRunStatus,
     Membership,
     Milestone,
     MilestoneStatus,
@@ -87,6 +88,29 @@ def requirement_update(*, requirement: Requirement, data: dict) -> Requirement:
     if "required_certifications" in data:
         requirement.required_certifications.set(data["required_certifications"])
     return requirement
+
+
+class RequirementError(ValueError):
+    """A change the requirement's state does not allow (the API answers 409)."""
+
+
+def requirement_delete(*, requirement: Requirement) -> None:
+    """Deletes a requirement with its match runs and their results (a sync client
+    gets a "deleted" tombstone). One that vendors took part in stays: with an
+    engagement or a request for proposal it can only be cancelled. Never while a
+    run is pending or running (the worker would lose its row mid-run).
+
+    The caller holds the row locked (kpo.api.etag.lock_for_write): a run or an
+    engagement created meanwhile waits for this transaction and then fails."""
+    if requirement.engagements.exists():
+        raise RequirementError(_("This requirement has engagements: set its status to cancelled instead."))
+    if requirement.rfps.exists():
+        raise RequirementError(
+            _("Vendors were invited to propose on this requirement: set its status to cancelled instead.")
+        )
+    if requirement.match_runs.filter(status__in=[MatchRunStatus.PENDING, MatchRunStatus.RUNNING]).exists():
+        raise RequirementError(_("A match run of this requirement is still in progress: delete it once the run ends."))
+    requirement.delete()
 
 
 # -- engagements -------------------------------------------------------------------

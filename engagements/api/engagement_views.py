@@ -36,7 +36,6 @@ from engagements.api import engagement_serializers as s
 from engagements.api.caller import client_membership as _client_membership
 from engagements.api.caller import membership as _membership
 from engagements.api.caller import vendor_id as _vendor_id
-from engagements.api.rfp_views import Conflict
 from engagements.models import (
     Engagement,
     EngagementEvent,
@@ -44,7 +43,7 @@ from engagements.models import (
     MatchResult,
     Milestone,
 )
-from kpo.api.errors import ErrorSerializer
+from kpo.api.errors import Conflict, ErrorSerializer
 from kpo.api.etag import (
     ETAG_HEADER,
     IF_MATCH_PARAMETER,

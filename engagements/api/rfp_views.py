@@ -20,8 +20,7 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
-from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
@@ -38,15 +37,10 @@ from engagements.models import (
     Rfp,
     RfpInvitation,
 )
+from kpo.api.errors import Conflict
 from kpo.api.pagination import BrowseCursorPagination
 
 SEALED_MESSAGE = "The proposals are sealed until the deadline ({deadline}) or until every invited vendor has answered."
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state."
-    default_code = "conflict"
 
 
 class RfpApiView(GenericAPIView):

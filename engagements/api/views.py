@@ -14,6 +14,7 @@ from engagements import selectors, services
 from engagements.api.serializers import MatchRunSerializer, RequirementSerializer
 from engagements.matching import runs
 from engagements.models import Requirement
+from kpo.api.errors import Conflict, ErrorSerializer
 from kpo.api.etag import (
     ETAG_HEADER,
     IF_MATCH_PARAMETER,
@@ -159,6 +160,30 @@ class RequirementDetailApi(APIView):
     )
     def patch(self, request, pk):
         return self._update(request, pk, partial=True)
+
+    @extend_schema(
+        operation_id="requirements_destroy",
+        parameters=[IF_MATCH_PARAMETER],
+        responses={
+            204: OpenApiResponse(description="Deleted, with its match runs; a sync lists a `deleted` tombstone."),
+            404: OpenApiResponse(ErrorSerializer, description="Not found (or not your organization's)."),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="It has an engagement or a request for proposal (cancel it instead), or a run in progress.",
+            ),
+            412: PRECONDITION_FAILED_RESPONSE,
+        },
+    )
+    def delete(self, request, pk):
+        self.get_object(request, pk)  # 404 outside the caller's organization
+        with transaction.atomic():
+            requirement = lock_for_write(selectors.requirement_queryset_for(user=request.user), pk)
+            check_if_match(request, requirement, REQUIREMENT_RESOURCE)
+            try:
+                services.requirement_delete(requirement=requirement)
+            except services.RequirementError as exc:
+                raise Conflict(str(exc)) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class RequirementMatchRunsApi(GenericAPIView):

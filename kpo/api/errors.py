@@ -18,7 +18,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -34,6 +34,14 @@ class ErrorSerializer(serializers.Serializer):
     """The shape of every error that is not a field error (for the schema)."""
 
     detail = serializers.CharField()
+
+
+class Conflict(APIException):
+    """409: the object's state does not allow the request (a service's own error, reworded for the API)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state."
+    default_code = "conflict"
 
 
 def field_errors(exc: DjangoValidationError) -> dict[str, list[str]]:

@@ -1,13 +1,17 @@
 """Requirements through the API: scoped to the caller's organization, and bad
 input answered with field errors that change nothing."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from engagements.models import MatchRun, Requirement
-from tests.engagements.helpers import succeeded_run
+from engagements import rfp_services
+from engagements.models import MatchResult, MatchRun, Requirement
+from tests.engagements.helpers import engagement_for, requirement_for, succeeded_run
 from tests.factories import RequirementFactory, RequirementSkillFactory
 
 pytestmark = pytest.mark.django_db
@@ -207,3 +211,80 @@ def test_the_match_run_has_the_contract_shape(owner):
         "error",
         "results",
     }
+
+
+# -- delete -------------------------------------------------------------------------------
+
+
+def test_a_manager_deletes_a_requirement_with_its_runs_and_a_sync_sees_the_tombstone(owner, outsider):
+    requirement = requirement_for(owner)
+    run = succeeded_run(requirement)
+    other = requirement_for(outsider)
+    client = api(owner)
+    since = client.get("/api/v1/requirements/?since=0").json()["last_change_seq"]
+
+    response = client.delete(f"/api/v1/requirements/{requirement.pk}/")
+
+    assert response.status_code == 204
+    assert not Requirement.objects.filter(pk=requirement.pk).exists()
+    assert not MatchRun.objects.filter(pk=run.pk).exists()
+    assert not MatchResult.objects.filter(run_id=run.pk).exists()
+    assert client.get(f"/api/v1/requirements/{requirement.pk}/").status_code == 404
+    assert client.delete(f"/api/v1/requirements/{requirement.pk}/").status_code == 404
+    assert client.get(f"/api/v1/match-runs/{run.pk}/").status_code == 404
+    sync = client.get(f"/api/v1/requirements/?since={since}").json()
+    assert sync["results"] == []
+    assert [(row["resource"], row["id"], row["reason"]) for row in sync["deleted"]] == [
+        ("requirement", requirement.pk, "deleted")
+    ]
+    # Another organization's sync never learns of it.
+    assert api(outsider).get(f"/api/v1/requirements/?since={since}").json()["deleted"] == []
+    assert Requirement.objects.filter(pk=other.pk).exists()
+
+
+def test_only_the_owning_organization_or_staff_delete_a_requirement(owner, outsider, vendor_member, staff_user):
+    requirement = requirement_for(owner)
+    assert api(outsider).delete(f"/api/v1/requirements/{requirement.pk}/").status_code == 404
+    assert api(vendor_member).delete(f"/api/v1/requirements/{requirement.pk}/").status_code == 404
+    assert APIClient().delete(f"/api/v1/requirements/{requirement.pk}/").status_code == 401
+    assert Requirement.objects.filter(pk=requirement.pk).exists()
+    assert api(staff_user).delete(f"/api/v1/requirements/{requirement.pk}/").status_code == 204
+    assert not Requirement.objects.filter(pk=requirement.pk).exists()
+
+
+def test_a_delete_with_a_stale_if_match_is_refused(owner):
+    requirement = requirement_for(owner)
+    client = api(owner)
+    etag = client.get(f"/api/v1/requirements/{requirement.pk}/")["ETag"]
+    assert (
+        client.patch(f"/api/v1/requirements/{requirement.pk}/", {"title": "Renamed"}, format="json").status_code == 200
+    )
+
+    assert client.delete(f"/api/v1/requirements/{requirement.pk}/", HTTP_IF_MATCH=etag).status_code == 412
+    assert Requirement.objects.filter(pk=requirement.pk).exists()
+    fresh = client.get(f"/api/v1/requirements/{requirement.pk}/")["ETag"]
+    assert client.delete(f"/api/v1/requirements/{requirement.pk}/", HTTP_IF_MATCH=fresh).status_code == 204
+
+
+@pytest.mark.parametrize("in_use", ["engagement", "rfp", "pending_run", "running_run"])
+def test_a_requirement_vendors_took_part_in_or_a_run_is_working_on_is_not_deleted(owner, in_use):
+    requirement = requirement_for(owner)
+    run = succeeded_run(requirement)
+    if in_use == "engagement":
+        engagement_for(run.results.first())
+    elif in_use == "rfp":
+        rfp_services.rfp_create(
+            run=run,
+            vendor_ids=[run.results.first().vendor_id],
+            deadline=timezone.now() + timedelta(days=7),
+            created_by=owner,
+        )
+    else:
+        MatchRun.objects.create(requirement=requirement, status=in_use.removesuffix("_run"))
+    before = (Requirement.objects.count(), MatchRun.objects.count(), MatchResult.objects.count())
+
+    response = api(owner).delete(f"/api/v1/requirements/{requirement.pk}/")
+
+    assert response.status_code == 409
+    assert response.json()["detail"]
+    assert (Requirement.objects.count(), MatchRun.objects.count(), MatchResult.objects.count()) == before
