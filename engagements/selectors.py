@@ -307,19 +307,28 @@ def match_result_for_client(*, client: ClientOrganization) -> QuerySet[MatchResu
     )
 
 
-def vendor_lookup(*, query: str, limit: int = 8) -> list[Vendor]:
-    """Vendors matching a why-not search: an exact id, slug or name wins;
-    otherwise names containing the text (at most `limit`)."""
+def why_not_vendors(*, run: MatchRun, user) -> QuerySet[Vendor]:
+    """The vendors a caller may ask "why not?" about in a run: every vendor for
+    staff; for a client, the directory's (the active ones) and any this run's
+    shortlist names, so a deactivated vendor is never revealed by its answer."""
+    if user.is_staff:
+        return Vendor.objects.all()
+    return Vendor.objects.filter(Q(is_active=True) | Q(pk__in=run.results.values("vendor_id")))
+
+
+def vendor_lookup(*, query: str, among: QuerySet[Vendor], limit: int = 8) -> list[Vendor]:
+    """Vendors (of `among`) matching a why-not search: an exact id, slug or name
+    wins; otherwise names containing the text (at most `limit`)."""
     query = query.strip()
     if not query:
         return []
     exact = Q(slug=query) | Q(name__iexact=query)
     if query.isdigit():
         exact |= Q(pk=int(query))
-    found = list(Vendor.objects.filter(exact).order_by("name", "id")[:limit])
+    found = list(among.filter(exact).order_by("name", "id")[:limit])
     if found:
         return found
-    return list(Vendor.objects.filter(name__icontains=query).order_by("name", "id")[:limit])
+    return list(among.filter(name__icontains=query).order_by("name", "id")[:limit])
 
 
 def pareto_front(points: Sequence[tuple[float | None, float]]) -> set[int]:

@@ -536,7 +536,7 @@ def match_run_why_not(request, pk: int, run_pk: int):
     query = request.GET.get("vendor", "").strip()[:200]
     context = {"requirement": run.requirement, "run": run, "query": query, "vendor_pages": vendor_pages_available()}
     if query:
-        vendors = selectors.vendor_lookup(query=query)
+        vendors = selectors.vendor_lookup(query=query, among=selectors.why_not_vendors(run=run, user=request.user))
         if len(vendors) == 1:
             vendor = vendors[0]
             answer = runs.match_run_why_not(run=run, vendor=vendor)

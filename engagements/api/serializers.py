@@ -243,10 +243,11 @@ class MatchRunSerializer(serializers.ModelSerializer):
             "finished_at",
             "error",
             "results",
+            "summary",
             "parameters",
             "stale_since",
         ]
-        read_only_fields = ["stale_since"]
+        read_only_fields = ["summary", "stale_since"]
 
     def get_parameters(self, run) -> dict:
         p = run.parameters or {}

@@ -27,7 +27,6 @@ from kpo.api.etag import (
 )
 from kpo.api.pagination import BrowseCursorPagination, SyncCursorPagination
 from kpo.api.sync import SYNC_PARAMETERS, apply_sync_filters, is_sync_request, sync_tombstones
-from vendors.models import Vendor
 
 REQUIREMENT_RESOURCE = "requirement"
 
@@ -237,7 +236,7 @@ class MatchRunWhyNotApi(APIView):
         if not key:
             raise ValidationError({"vendor": ["Give a vendor id or slug."]})
         lookup = {"pk": int(key)} if key.isdigit() else {"slug": key}
-        vendor = Vendor.objects.filter(**lookup).first()
+        vendor = selectors.why_not_vendors(run=run, user=request.user).filter(**lookup).first()
         if vendor is None:
             raise NotFound("No such vendor.")
         return Response(runs.match_run_why_not(run=run, vendor=vendor))

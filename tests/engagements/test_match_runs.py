@@ -21,6 +21,8 @@ from engagements.models import (
     Requirement,
     RequirementSkill,
 )
+from tests.engagements.helpers import requirement_for, succeeded_run
+from tests.factories import VendorFactory
 from vendors.models import ExpertiseArea, Skill, Vendor
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -300,3 +302,25 @@ def test_why_not_explains_ranked_excluded_and_unlisted_vendors(pool, settings):
 
     assert api.get(f"/api/v1/match-runs/{run.pk}/why-not/").status_code == 400
     assert api.get(f"/api/v1/match-runs/{run.pk}/why-not/", {"vendor": "no-such-vendor"}).status_code == 404
+
+
+def test_why_not_treats_a_deactivated_vendor_as_the_directory_does(owner, staff_user):
+    listed = VendorFactory()
+    run = succeeded_run(requirement_for(owner), vendors=[listed])
+    hidden = VendorFactory(is_active=False)
+    Vendor.objects.filter(pk=listed.pk).update(is_active=False)  # deactivated after the run
+    url = f"/api/v1/match-runs/{run.pk}/why-not/"
+    client = APIClient()
+    client.force_authenticate(owner)
+    # Never revealed to a client: 404 by id and by slug, like its directory page.
+    assert client.get(url, {"vendor": hidden.pk}).status_code == 404
+    assert client.get(url, {"vendor": hidden.slug}).status_code == 404
+    assert client.get(f"/api/v1/vendors/{hidden.pk}/").status_code == 404
+    # One the run's shortlist names is no secret.
+    assert client.get(url, {"vendor": listed.pk}).json()["status"] == "ranked"
+    client.force_authenticate(staff_user)
+    assert client.get(url, {"vendor": hidden.pk}).json() == {
+        "vendor": hidden.pk,
+        "status": "excluded",
+        "reason": "inactive",
+    }

@@ -286,6 +286,17 @@ def test_why_not_handles_unknown_and_ambiguous_names(client, manager):
     assert "alpha-analytics" in html and "alpha-advisory" in html
 
 
+def test_why_not_never_reveals_a_deactivated_vendor_the_run_does_not_list(client, manager):
+    listed = VendorFactory(name="Gamma Listed", slug="gamma-listed")
+    run = succeeded_run(requirement_for(manager), vendors=[listed])
+    VendorFactory(name="Gamma Hidden", slug="gamma-hidden", is_active=False)
+    Vendor.objects.filter(pk=listed.pk).update(is_active=False)  # deactivated after the run
+    assert "No vendor matches" in why_not(client, run, "gamma-hidden").content.decode()
+    html = why_not(client, run, "Gamma").content.decode()
+    assert "Gamma Hidden" not in html
+    assert "Gamma Listed" in html and "is on the shortlist" in html  # the only match: answered
+
+
 def test_why_not_without_javascript_renders_a_whole_page(client, manager):
     run = succeeded_run(requirement_for(manager), count=1)
     html = why_not(client, run, run.results.get().vendor.slug, htmx=False).content.decode()

@@ -211,6 +211,11 @@ def test_the_match_run_has_the_contract_shape(owner):
         "error",
         "results",
     }
+    # Beyond the contract, as the README lists: the outcome in a sentence, and what the run used.
+    finished = succeeded_run(run.requirement, count=2)
+    body = api(owner).get(f"/api/v1/match-runs/{finished.pk}/").json()
+    assert body["summary"] == finished.summary and "2 of 4" in body["summary"]
+    assert body["parameters"]["selection_method"] == "balanced"
 
 
 # -- delete -------------------------------------------------------------------------------
