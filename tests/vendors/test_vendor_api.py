@@ -613,7 +613,7 @@ def test_put_of_a_fetched_document_round_trips(member, firm):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("verified", True), ("is_active", False), ("rating", "5.00"), ("name", "Lumen Prime"), ("slug", "lumen-prime")],
+    [("verified", True), ("is_active", False), ("name", "Lumen Prime"), ("slug", "lumen-prime")],
 )
 def test_staff_only_fields_are_read_only_for_members(member, firm, field, value):
     before = snapshot(firm)
@@ -623,6 +623,28 @@ def test_staff_only_fields_are_read_only_for_members(member, firm, field, value)
     assert response.status_code == 400
     assert response.json() == {field: ["This field is read-only: only KPO Match staff can change it."]}
     assert snapshot(firm) == before
+
+
+@pytest.mark.parametrize("who", ["member", "staff_user"])
+def test_nobody_sets_the_rating_it_comes_from_reviews(request, who, firm):
+    Vendor.objects.filter(pk=firm.pk).update(rating=Decimal("4.20"), review_count=3)
+    client = api(request.getfixturevalue(who))
+    before = snapshot(firm)
+
+    for value in ("5.00", None):
+        response = client.patch(detail(firm), {"rating": value, "description": "x"}, format="json")
+        assert response.status_code == 400
+        assert response.json() == {"rating": ["This field is derived from the vendor's reviews: it cannot be set."]}
+    assert snapshot(firm) == before
+    created = api(request.getfixturevalue("staff_user")).post(
+        LIST, {"name": "Rated Firm", "headquarters_country": "IN", "rating": "4.00"}, format="json"
+    )
+    assert created.status_code == 400 and "rating" in created.json()
+    assert not Vendor.objects.filter(name="Rated Firm").exists()
+    # Sent back unchanged (a fetched document), it is accepted.
+    response = client.patch(detail(firm), {"rating": "4.20", "description": "Same rating."}, format="json")
+    assert response.status_code == 200, response.content
+    assert (response.json()["rating"], response.json()["description"]) == ("4.20", "Same rating.")
 
 
 def test_a_member_may_send_staff_fields_back_unchanged(member, firm):
@@ -639,13 +661,11 @@ def test_a_member_may_send_staff_fields_back_unchanged(member, firm):
 
 
 def test_staff_verify_and_rename_a_vendor(staff_user, firm):
-    response = api(staff_user).patch(
-        detail(firm), {"verified": True, "name": "Lumen Insight Ltd", "rating": "4.50"}, format="json"
-    )
+    response = api(staff_user).patch(detail(firm), {"verified": True, "name": "Lumen Insight Ltd"}, format="json")
 
     assert response.status_code == 200, response.content
     firm.refresh_from_db()
-    assert (firm.verified, firm.name, firm.rating) == (True, "Lumen Insight Ltd", Decimal("4.50"))
+    assert (firm.verified, firm.name) == (True, "Lumen Insight Ltd")
     assert firm.verified_at is not None
     assert firm.history.first().history_user == staff_user
 

@@ -48,8 +48,12 @@ MAX_SKILLS, MAX_CENTRES, MAX_CERTIFICATIONS = 200, 50, 50
 PROFILE_FIELDS = ("description", "website", "headquarters_country", "available_fte")
 PROFILE_LISTS = ("languages", "domains", "skills", "rates", "delivery_centers", "certifications")
 # Only KPO Match staff change these; for anyone else they are read-only.
-STAFF_FIELDS = ("name", "slug", "verified", "is_active", "rating", "external_id")
+STAFF_FIELDS = ("name", "slug", "verified", "is_active", "external_id")
 READ_ONLY_MESSAGE = "This field is read-only: only KPO Match staff can change it."
+# Derived from the vendor's reviews (engagements.services.review_create): nobody sets
+# them, but a fetched document sent back with them unchanged is accepted (PUT round trips).
+DERIVED_FIELDS = ("rating",)
+DERIVED_MESSAGE = "This field is derived from the vendor's reviews: it cannot be set."
 
 
 def _django_messages(exc: DjangoValidationError) -> list[str]:
@@ -257,6 +261,15 @@ class VendorSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         ):
             if source in attrs:
                 attrs[name] = attrs.pop(source)
+        derived = {
+            name: [DERIVED_MESSAGE]
+            for name in DERIVED_FIELDS
+            if name in attrs and attrs[name] != (getattr(self.instance, name) if self.instance is not None else None)
+        }
+        if derived:
+            raise serializers.ValidationError(derived)
+        for name in DERIVED_FIELDS:
+            attrs.pop(name, None)
         if not self._is_staff:
             errors = {
                 name: [READ_ONLY_MESSAGE]
