@@ -83,6 +83,12 @@ def _replay(record: IdempotencyRecord) -> HttpResponse:
     return response
 
 
+def _must_not_store(response: HttpResponse) -> bool:
+    """`Cache-Control: no-store` marks an answer holding a secret shown once (a new
+    API token's key): it is never written down, so the key is not replayed."""
+    return "no-store" in response.get("Cache-Control", "").lower()
+
+
 class IdempotencyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -110,7 +116,7 @@ class IdempotencyMiddleware:
         except Exception:
             IdempotencyRecord.objects.filter(pk=record.pk).delete()
             raise
-        if response.status_code >= 500 or response.streaming:
+        if response.status_code >= 500 or response.streaming or _must_not_store(response):
             IdempotencyRecord.objects.filter(pk=record.pk).delete()
             return response
         IdempotencyRecord.objects.filter(pk=record.pk).update(

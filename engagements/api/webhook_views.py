@@ -23,9 +23,7 @@ ERROR_RESPONSES = {
     400: OpenApiResponse(OpenApiTypes.OBJECT, description='Validation failed: {"field": ["message", ...]}.'),
     401: OpenApiResponse(ErrorSerializer, description="No or invalid credentials."),
     403: OpenApiResponse(ErrorSerializer, description="Only procurement managers of a client organization."),
-    404: OpenApiResponse(
-        ErrorSerializer, description="No such endpoint or delivery for the caller, or a cursor this list never gave."
-    ),
+    404: OpenApiResponse(ErrorSerializer, description="No such endpoint or delivery for the caller."),
     409: OpenApiResponse(ErrorSerializer, description="The endpoint is disabled: enable it first."),
 }
 

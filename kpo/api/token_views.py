@@ -84,7 +84,10 @@ class AuthTokenApi(APIView):
         )
         # A successful sign-in: axes clears the failure count, last_login is recorded.
         user_logged_in.send(sender=user.__class__, request=http_request, user=user)
-        return Response(TokenCreatedSerializer(created).data, status=status.HTTP_201_CREATED)
+        response = Response(TokenCreatedSerializer(created).data, status=status.HTTP_201_CREATED)
+        # The key is shown this once: no cache, proxy or Idempotency-Key record keeps it.
+        response["Cache-Control"] = "no-store"
+        return response
 
     @extend_schema(
         operation_id="auth_token_revoke_current",

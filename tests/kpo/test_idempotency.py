@@ -163,3 +163,23 @@ def test_concurrent_requests_with_one_key_create_one_object():
     assert len({r.content for r in responses}) == 1
     assert sum(r.has_header("Idempotent-Replayed") for r in responses) == 3
     assert Requirement.objects.filter(title="Raced").count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_a_new_api_token_is_never_kept_for_a_replay(owner, signed_in):
+    """A token's key is stored hashed only: an Idempotency-Key (even on a request
+    that carries credentials, which this endpoint does not need) keeps no copy."""
+    client = APIClient()
+    if signed_in:
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=owner).key}")
+    body = {"username": owner.username, "password": "correct horse battery staple", "name": "nightly"}
+    first = client.post("/api/v1/auth/token/", body, format="json", HTTP_IDEMPOTENCY_KEY="token-1")
+    second = client.post("/api/v1/auth/token/", body, format="json", HTTP_IDEMPOTENCY_KEY="token-1")
+
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert first["Cache-Control"] == "no-store"
+    assert first.json()["token"] != second.json()["token"]
+    assert not second.has_header("Idempotent-Replayed")
+    assert not IdempotencyRecord.objects.exists()
+    assert ApiToken.objects.filter(user=owner, name="nightly").count() == 2
