@@ -3,6 +3,7 @@ Serializers validate and shape; services write."""
 
 from decimal import Decimal
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from engagements.matching.scoring import COMPONENTS, resolve_weights
@@ -190,11 +191,60 @@ class MoneySerializer(serializers.Serializer):
     currency = serializers.CharField()
 
 
+# The shapes of a result's stored JSON (engagements/matching/scoring.py, Scorer.explain),
+# for the schema only: the values are served as stored.
+ComponentsSchema = type(
+    "MatchComponentsSerializer",
+    (serializers.Serializer,),
+    {name: serializers.FloatField(help_text="0-100") for name in COMPONENTS},
+)
+
+
+class SkillMatchSerializer(serializers.Serializer):
+    skill = serializers.CharField(help_text="Skill code.")
+    proficiency = serializers.IntegerField(help_text="The vendor's, 0 when it lacks the skill.")
+    years_experience = serializers.IntegerField()
+    min_proficiency = serializers.IntegerField()
+    must_have = serializers.BooleanField()
+
+
+MATCH_FLAG_CODES = ("ip_security", "communication", "quality")
+MATCH_FLAG_CAUSES = ("overlap", "language")
+
+
+class MatchFlagSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=MATCH_FLAG_CODES)
+    message = serializers.CharField()
+    cause = serializers.ChoiceField(choices=MATCH_FLAG_CAUSES, required=False, help_text="communication only")
+    overlap_hours = serializers.FloatField(required=False, help_text="communication (overlap) only")
+    review_count = serializers.IntegerField(required=False, help_text="quality only")
+    verified = serializers.BooleanField(required=False, help_text="quality only")
+
+
+@extend_schema_field(ComponentsSchema)
+class _ComponentsField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field(SkillMatchSerializer(many=True))
+class _SkillMatchesField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field(MatchFlagSerializer(many=True))
+class _FlagsField(serializers.JSONField):
+    pass
+
+
 class MatchResultSerializer(serializers.ModelSerializer):
     vendor = VendorRefSerializer()
     score = serializers.FloatField()
+    components = _ComponentsField(read_only=True)
     estimated_cost = serializers.SerializerMethodField()
     estimated_savings = serializers.SerializerMethodField()
+    matched_skills = _SkillMatchesField(read_only=True)
+    missing_skills = _SkillMatchesField(read_only=True)
+    flags = _FlagsField(read_only=True)
 
     class Meta:
         model = MatchResult
@@ -213,9 +263,11 @@ class MatchResultSerializer(serializers.ModelSerializer):
     def _money(self, amount, currency):
         return None if amount is None else {"amount": str(amount), "currency": currency}
 
+    @extend_schema_field(MoneySerializer(allow_null=True))
     def get_estimated_cost(self, result) -> dict | None:
         return self._money(result.estimated_cost, result.currency)
 
+    @extend_schema_field(MoneySerializer(allow_null=True))
     def get_estimated_savings(self, result) -> dict | None:
         return self._money(result.estimated_savings, result.currency)
 

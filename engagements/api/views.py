@@ -31,6 +31,27 @@ from kpo.api.sync import SYNC_PARAMETERS, apply_sync_filters, is_sync_request, s
 REQUIREMENT_RESOURCE = "requirement"
 
 
+_ERRORS = {
+    400: OpenApiResponse(
+        OpenApiTypes.OBJECT, description='Invalid input: {"field": ["message", ...]}; nothing changed.'
+    ),
+    401: OpenApiResponse(ErrorSerializer, description="No valid credentials."),
+    403: OpenApiResponse(ErrorSerializer, description="Your role may not do this."),
+    404: OpenApiResponse(ErrorSerializer, description="Not found (or not your organization's)."),
+}
+LOCATION_HEADER = OpenApiParameter(
+    "Location",
+    str,
+    OpenApiParameter.HEADER,
+    response=[202],
+    description="The new run, to poll: /api/v1/match-runs/{id}/.",
+)
+
+
+def _errors(*codes: int) -> dict:
+    return {code: _ERRORS[code] for code in codes}
+
+
 def _requirement_tombstones(request):
     """Tombstones of requirements the caller could see: staff all, a client
     manager their organization's, anyone else none. None outside sync mode."""
@@ -63,7 +84,9 @@ class RequirementListApi(APIView):
     pagination_class = SyncCursorPagination
 
     @extend_schema(
-        operation_id="requirements_list", parameters=SYNC_PARAMETERS, responses=RequirementSerializer(many=True)
+        operation_id="requirements_list",
+        parameters=SYNC_PARAMETERS,
+        responses={200: RequirementSerializer(many=True), **_errors(400, 401)},
     )
     def get(self, request):
         queryset = apply_sync_filters(selectors.requirement_queryset_for(user=request.user), request)
@@ -74,7 +97,7 @@ class RequirementListApi(APIView):
     @extend_schema(
         operation_id="requirements_create",
         request=RequirementSerializer,
-        responses={201: RequirementSerializer},
+        responses={201: RequirementSerializer, **_errors(400, 401, 403)},
         parameters=[ETAG_HEADER],
     )
     def post(self, request):
@@ -114,7 +137,11 @@ class RequirementDetailApi(APIView):
     @extend_schema(
         operation_id="requirements_retrieve",
         parameters=[IF_NONE_MATCH_PARAMETER, ETAG_HEADER],
-        responses={200: RequirementSerializer, 304: OpenApiResponse(description="Not modified since the ETag.")},
+        responses={
+            200: RequirementSerializer,
+            304: OpenApiResponse(description="Not modified since the ETag."),
+            **_errors(401, 404),
+        },
     )
     def get(self, request, pk):
         requirement = self.get_object(request, pk)
@@ -146,7 +173,7 @@ class RequirementDetailApi(APIView):
         operation_id="requirements_update",
         request=RequirementSerializer,
         parameters=[IF_MATCH_PARAMETER, ETAG_HEADER],
-        responses={200: RequirementSerializer, 412: PRECONDITION_FAILED_RESPONSE},
+        responses={200: RequirementSerializer, 412: PRECONDITION_FAILED_RESPONSE, **_errors(400, 401, 404)},
     )
     def put(self, request, pk):
         return self._update(request, pk, partial=False)
@@ -155,7 +182,7 @@ class RequirementDetailApi(APIView):
         operation_id="requirements_partial_update",
         request=RequirementSerializer,
         parameters=[IF_MATCH_PARAMETER, ETAG_HEADER],
-        responses={200: RequirementSerializer, 412: PRECONDITION_FAILED_RESPONSE},
+        responses={200: RequirementSerializer, 412: PRECONDITION_FAILED_RESPONSE, **_errors(400, 401, 404)},
     )
     def patch(self, request, pk):
         return self._update(request, pk, partial=True)
@@ -165,7 +192,7 @@ class RequirementDetailApi(APIView):
         parameters=[IF_MATCH_PARAMETER],
         responses={
             204: OpenApiResponse(description="Deleted, with its match runs; a sync lists a `deleted` tombstone."),
-            404: OpenApiResponse(ErrorSerializer, description="Not found (or not your organization's)."),
+            **_errors(401, 404),
             409: OpenApiResponse(
                 ErrorSerializer,
                 description="It has an engagement or a request for proposal (cancel it instead), or a run in progress.",
@@ -191,14 +218,26 @@ class RequirementMatchRunsApi(GenericAPIView):
     serializer_class = MatchRunSerializer
     pagination_class = BrowseCursorPagination
 
-    @extend_schema(operation_id="requirements_match_runs_list", responses=MatchRunSerializer(many=True))
+    @extend_schema(
+        operation_id="requirements_match_runs_list",
+        responses={200: MatchRunSerializer(many=True), **_errors(400, 401, 404)},
+    )
     def get(self, request, pk):
         requirement = get_object_or_404(selectors.requirement_queryset_for(user=request.user), pk=pk)
         run_list = selectors.match_run_queryset_for(user=request.user).filter(requirement=requirement)
         page = self.paginate_queryset(run_list.prefetch_related("results__vendor"))
         return self.get_paginated_response(MatchRunSerializer(page, many=True).data)
 
-    @extend_schema(operation_id="requirements_match_runs_create", request=None, responses={202: MatchRunSerializer})
+    @extend_schema(
+        operation_id="requirements_match_runs_create",
+        request=None,
+        parameters=[LOCATION_HEADER],
+        responses={
+            202: OpenApiResponse(MatchRunSerializer, description="Queued: poll the run at its Location."),
+            **_errors(401, 404),
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="The requirement cannot be matched: what to fix."),
+        },
+    )
     def post(self, request, pk):
         requirement = get_object_or_404(selectors.requirement_queryset_for(user=request.user), pk=pk)
         problems = runs.requirement_match_problems(requirement)
@@ -216,7 +255,7 @@ class RequirementMatchRunsApi(GenericAPIView):
 class MatchRunDetailApi(APIView):
     serializer_class = MatchRunSerializer
 
-    @extend_schema(operation_id="match_runs_retrieve", responses=MatchRunSerializer)
+    @extend_schema(operation_id="match_runs_retrieve", responses={200: MatchRunSerializer, **_errors(401, 404)})
     def get(self, request, pk):
         run = get_object_or_404(selectors.match_run_queryset_for(user=request.user), pk=pk)
         return Response(MatchRunSerializer(selectors.match_run_with_results(run=run)).data)
@@ -228,7 +267,15 @@ class MatchRunWhyNotApi(APIView):
     @extend_schema(
         operation_id="match_runs_why_not",
         parameters=[OpenApiParameter("vendor", str, required=True, description="Vendor id or slug.")],
-        responses=OpenApiTypes.OBJECT,
+        responses={
+            200: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="`{vendor, status}` and by status: ranked (rank, score, explanation), below_shortlist "
+                "(score, cutoff_score, explanation), excluded (reason code) or unknown (message: the run has not "
+                "started).",
+            ),
+            **_errors(400, 401, 404),
+        },
     )
     def get(self, request, pk):
         run = get_object_or_404(selectors.match_run_queryset_for(user=request.user), pk=pk)

@@ -6,6 +6,7 @@ import time
 from datetime import date, timedelta
 from decimal import Decimal
 
+import jsonschema
 import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -23,6 +24,7 @@ from engagements.models import (
 )
 from tests.engagements.helpers import requirement_for, succeeded_run
 from tests.factories import VendorFactory
+from tests.openapi import assert_matches_component
 from vendors.models import ExpertiseArea, Skill, Vendor
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -324,3 +326,26 @@ def test_why_not_treats_a_deactivated_vendor_as_the_directory_does(owner, staff_
         "status": "excluded",
         "reason": "inactive",
     }
+
+
+def test_a_scored_run_matches_its_documented_schema(pool, settings):
+    """Every result field is typed in the OpenAPI schema (money, components,
+    skills, flags): a real run's answer must fit it exactly."""
+    settings.MATCH_TOP_K = 10
+    run = MatchRun.objects.create(requirement=pool)
+    runs.match_run_execute(run_id=run.pk, task_id="t")
+    manager = Membership.objects.get(client=pool.client).user
+    api = APIClient()
+    api.force_authenticate(manager)
+
+    body = api.get(f"/api/v1/match-runs/{run.pk}/").json()
+
+    assert body["status"] == "succeeded" and len(body["results"]) == 10
+    assert any(result["flags"] for result in body["results"])  # the flags' shapes are checked too
+    assert any(result["missing_skills"] for result in body["results"]) or any(
+        result["matched_skills"] for result in body["results"]
+    )
+    assert_matches_component(body, "MatchRun")
+    broken = {**body, "results": [{**body["results"][0], "estimated_cost": {"amount": 1}}]}
+    with pytest.raises(jsonschema.ValidationError):
+        assert_matches_component(broken, "MatchRun")
