@@ -32,7 +32,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast, Coalesce, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -247,7 +247,9 @@ def _rate_converted(seniority: str, factors: dict[str, Decimal]) -> Subquery:
     return Subquery(
         RateCard.objects.filter(vendor=OuterRef("pk"), seniority=seniority)
         .order_by()
-        .annotate(converted=ExpressionWrapper(F("hourly_rate") * _factor_case(factors), output_field=_MONEY))
+        # Rounded to the field's 8 places in SQL, so the value a keyset cursor carries
+        # is the one the database compares (SQLite's floats would otherwise keep more).
+        .annotate(converted=Round(F("hourly_rate") * _factor_case(factors), 8, output_field=_MONEY))
         .values("converted")[:1],
         output_field=_MONEY,
     )

@@ -804,6 +804,11 @@ def walk(client, url: str, params: dict) -> list[str]:
         ("rating", [4.5, 2**70, "a", 1]),
         ("name", ["a", "1"]),
         ("name", ["a"]),
+        ("name", {"before": ["a\u0000", 1]}),
+        ("name", {"before": ["a", 1], "after": ["a", 1]}),
+        ("name", {"after": ["a", 1]}),
+        ("rate", {"before": ["NaN", "a", 1]}),
+        ("name", {"before": "a"}),
     ],
 )
 def test_a_forged_keyset_cursor_is_a_400_never_a_500(owner, ordering, position):
@@ -831,6 +836,53 @@ def test_paging_through_ties_never_repeats_or_skips_a_vendor(owner, ordering):
 
     assert paged == everything
     assert sorted(paged) == sorted(Vendor.objects.values_list("name", flat=True))
+
+
+def pages(client, url: str, params: dict | None, link: str) -> list[list[str]]:
+    """The names page by page, following `link` (next or previous) to its end."""
+    seen, response = [], client.get(url, params)
+    while True:
+        assert response.status_code == 200, response.content
+        body = response.json()
+        seen.append([row["name"] for row in body["results"]])
+        if not body[link]:
+            return seen
+        response = client.get(body[link])
+
+
+@pytest.mark.parametrize("ordering", ["rating", "reviews", "rate", "name", "relevance"])
+def test_previous_pages_back_through_ties_to_the_first_page(owner, ordering):
+    for index in range(7):
+        make_vendor(f"Tied {index}", rating=Decimal("4.00"), review_count=5)
+    make_vendor("Unpriced A", rate=None)
+    make_vendor("Unpriced B", rate=None, rating=Decimal("4.90"), review_count=40)
+    client = api(owner)
+    params = {"ordering": ordering, "page_size": 2, **({"q": "tied"} if ordering == "relevance" else {})}
+
+    forward = pages(client, LIST, params, "next")
+    first = client.get(LIST, params).json()
+    assert first["previous"] is None
+    last = client.get(LIST, params)
+    while last.json()["next"]:
+        last = client.get(last.json()["next"])
+    backward = pages(client, last.json()["previous"], None, "previous")
+
+    assert len(forward) >= 4
+    assert backward == forward[-2::-1]  # the same pages, met in reverse, down to the first
+    everything = [name for page in forward for name in page]
+    assert len(everything) == len(set(everything))
+    # A page reached backwards links forward again to the page after it.
+    second = client.get(client.get(forward_link(client, params, 2)).json()["previous"]).json()
+    assert [row["name"] for row in second["results"]] == forward[1]
+    assert [row["name"] for row in client.get(second["next"]).json()["results"]] == forward[2]
+
+
+def forward_link(client, params: dict, pages_ahead: int) -> str:
+    """The `next` link after `pages_ahead` pages."""
+    body = client.get(LIST, params).json()
+    for _ in range(pages_ahead - 1):
+        body = client.get(body["next"]).json()
+    return body["next"]
 
 
 def test_vendors_without_the_rate_come_last_when_ordered_by_rate(owner):

@@ -7,7 +7,8 @@ DRF's cursor positions on the first ordering field only, so it cannot page
 row's whole sort key (each sort ends with the unique id), and the next page is
 the rows strictly after that key: no row repeats or goes missing, whatever the
 ties. Null keys (no rate for the seniority, no text rank) sort last, as on the
-directory page. These cursors go forward only (`previous` is null).
+directory page. `previous` pages back the same way: its cursor holds the first
+row's key, and the rows strictly before it are read in reverse order.
 """
 
 from __future__ import annotations
@@ -69,6 +70,14 @@ def _order_expression(key: SortKey):
     return expression.asc(nulls_last=True) if key.nullable else expression.asc()
 
 
+def _reverse_order_expression(key: SortKey):
+    """The opposite order, nulls first (they come last going forward)."""
+    expression = F(key.field)
+    if key.descending:
+        return expression.asc(nulls_first=True) if key.nullable else expression.asc()
+    return expression.desc(nulls_first=True) if key.nullable else expression.desc()
+
+
 def _after(key: SortKey, value) -> Q | None:
     """Rows strictly after `value` on this key alone (None: no row can be)."""
     if value is None:
@@ -77,20 +86,32 @@ def _after(key: SortKey, value) -> Q | None:
     return after | Q(**{f"{key.field}__isnull": True}) if key.nullable else after
 
 
+def _before(key: SortKey, value) -> Q | None:
+    """Rows strictly before `value` on this key alone (None: no row can be)."""
+    if value is None:
+        return Q(**{f"{key.field}__isnull": False}) if key.nullable else None  # every value precedes a null
+    return Q(**{f"{key.field}__{'gt' if key.descending else 'lt'}": value})
+
+
 def _equal(key: SortKey, value) -> Q:
     return Q(**{f"{key.field}__isnull": True}) if value is None else Q(**{key.field: value})
 
 
-def keyset_after(keys: tuple[SortKey, ...], values: list) -> Q:
+def keyset_after(keys: tuple[SortKey, ...], values: list, *, beyond=_after) -> Q:
     """(k1 after v1) OR (k1 = v1 AND k2 after v2) OR ... : lexicographic order."""
     arms = []
     for index, key in enumerate(keys):
-        after = _after(key, values[index])
+        after = beyond(key, values[index])
         if after is None:
             continue
         equal = [_equal(keys[j], values[j]) for j in range(index)]
         arms.append(reduce(and_, [*equal, after]))
     return reduce(or_, arms) if arms else Q(pk__in=[])
+
+
+def keyset_before(keys: tuple[SortKey, ...], values: list) -> Q:
+    """The rows strictly before the key, in the same lexicographic order."""
+    return keyset_after(keys, values, beyond=_before)
 
 
 def _dump(key: SortKey, value):
@@ -128,7 +149,7 @@ class VendorCursorPagination(SyncCursorPagination):
     """`sort` (from the filter set) picks the directory's order; without it the
     shared cursor pages by `-id` (or the unique `ordering` asked for)."""
 
-    invalid_cursor = "Invalid cursor: follow the `next` link as given."
+    invalid_cursor = "Invalid cursor: follow the `next` or `previous` link as given."
 
     def paginate_queryset(self, queryset, request, view=None, tombstones=None, sort: str = "", ordering: str = ""):
         self.keyset = None
@@ -144,40 +165,59 @@ class VendorCursorPagination(SyncCursorPagination):
         if sort == selectors.Sort.RELEVANCE and "rank" not in queryset.query.annotations:
             keys = SORT_KEYS[selectors.Sort.NAME]
         self.keyset = keys
-        queryset = queryset.order_by(*[_order_expression(key) for key in keys])
         raw = request.query_params.get(self.cursor_query_param)
-        if raw:
-            queryset = queryset.filter(keyset_after(keys, self._decode(raw, keys)))
-        rows = list(queryset[: self.page_size + 1])
-        self.has_next = len(rows) > self.page_size
-        self.page = rows[: self.page_size]
+        backwards, values = self._decode(raw, keys) if raw else (False, None)
+        if backwards:
+            # The page before the cursor: read backwards from it, then put in order.
+            queryset = queryset.filter(keyset_before(keys, values))
+            rows = list(queryset.order_by(*[_reverse_order_expression(key) for key in keys])[: self.page_size + 1])
+            self.has_previous = len(rows) > self.page_size
+            self.page = rows[: self.page_size][::-1]
+            self.has_next = True  # the cursor's own row follows this page
+        else:
+            if values is not None:
+                queryset = queryset.filter(keyset_after(keys, values))
+            rows = list(queryset.order_by(*[_order_expression(key) for key in keys])[: self.page_size + 1])
+            self.has_next = len(rows) > self.page_size
+            self.page = rows[: self.page_size]
+            self.has_previous = values is not None  # the cursor's own row came before this page
         return self.page
 
-    def _decode(self, raw: str, keys: tuple[SortKey, ...]) -> list:
+    def _decode(self, raw: str, keys: tuple[SortKey, ...]) -> tuple[bool, list]:
+        """(backwards, the key): a forward cursor is the key's list of values, a
+        backward one `{"before": [...]}`."""
         try:
-            values = json.loads(base64.urlsafe_b64decode(raw.encode()).decode())
+            decoded = json.loads(base64.urlsafe_b64decode(raw.encode()).decode())
+            backwards = isinstance(decoded, dict)
+            values = decoded.get("before") if backwards and len(decoded) == 1 else decoded
             if not isinstance(values, list) or len(values) != len(keys):
                 raise ValueError(values)
-            return [_load(key, value) for key, value in zip(keys, values, strict=True)]
-        except (ValueError, TypeError, InvalidOperation, UnicodeDecodeError):
+            return backwards, [_load(key, value) for key, value in zip(keys, values, strict=True)]
+        except (ValueError, TypeError, InvalidOperation, UnicodeDecodeError, RecursionError):
             raise ValidationError({self.cursor_query_param: [self.invalid_cursor]}) from None
 
-    def _encode(self, row) -> str:
+    def _encode(self, row, *, backwards: bool = False) -> str:
         values = [_dump(key, getattr(row, key.field)) for key in self.keyset]
-        return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+        cursor = {"before": values} if backwards else values
+        return base64.urlsafe_b64encode(json.dumps(cursor).encode()).decode()
 
     def get_next_link(self):
         if self.keyset is None:
             return super().get_next_link()
-        if not self.has_next:
+        if not self.has_next or not self.page:
             return None
         url = self.request.build_absolute_uri()
         return replace_query_param(url, self.cursor_query_param, self._encode(self.page[-1]))
 
     def get_previous_link(self):
-        return None if self.keyset is not None else super().get_previous_link()
+        if self.keyset is None:
+            return super().get_previous_link()
+        if not self.has_previous or not self.page:
+            return None
+        url = self.request.build_absolute_uri()
+        return replace_query_param(url, self.cursor_query_param, self._encode(self.page[0], backwards=True))
 
     def get_paginated_response(self, data):
         if self.keyset is None:
             return super().get_paginated_response(data)
-        return Response({"next": self.get_next_link(), "previous": None, "results": data})
+        return Response({"next": self.get_next_link(), "previous": self.get_previous_link(), "results": data})
