@@ -100,8 +100,24 @@ def requirement_delete(*, requirement: Requirement) -> None:
     engagement or a request for proposal it can only be cancelled. Never while a
     run is pending or running (the worker would lose its row mid-run).
 
-    The caller holds the row locked (kpo.api.etag.lock_for_write): a run or an
-    engagement created meanwhile waits for this transaction and then fails."""
+    The row is locked first: a run or an engagement created meanwhile waits for
+    this transaction, then fails on the missing requirement."""
+    with transaction.atomic():
+        requirement = Requirement.objects.select_for_update().get(pk=requirement.pk)
+        _requirement_deletable(requirement)
+        requirement.delete()
+
+
+def requirement_delete_problem(*, requirement: Requirement) -> str | None:
+    """Why the requirement cannot be deleted now (None: it can), for a confirmation page."""
+    try:
+        _requirement_deletable(requirement)
+    except RequirementError as exc:
+        return str(exc)
+    return None
+
+
+def _requirement_deletable(requirement: Requirement) -> None:
     if requirement.engagements.exists():
         raise RequirementError(_("This requirement has engagements: set its status to cancelled instead."))
     if requirement.rfps.exists():
@@ -110,7 +126,6 @@ def requirement_delete(*, requirement: Requirement) -> None:
         )
     if requirement.match_runs.filter(status__in=[MatchRunStatus.PENDING, MatchRunStatus.RUNNING]).exists():
         raise RequirementError(_("A match run of this requirement is still in progress: delete it once the run ends."))
-    requirement.delete()
 
 
 # -- engagements -------------------------------------------------------------------

@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.requirement_create, name="create"),
     path("<int:pk>/", views.requirement_detail, name="detail"),
     path("<int:pk>/edit/", views.requirement_edit, name="edit"),
+    path("<int:pk>/delete/", views.requirement_delete, name="delete"),
     path("<int:pk>/runs/", views.match_run_start, name="run_start"),
     path("<int:pk>/runs/<int:run_pk>/", views.match_run_detail, name="run"),
     path("<int:pk>/runs/<int:run_pk>/status/", views.match_run_status, name="run_status"),

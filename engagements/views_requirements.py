@@ -200,6 +200,25 @@ def requirement_edit(request, pk: int):
 
 
 @client_manager_required
+@require_http_methods(["GET", "POST"])
+def requirement_delete(request, pk: int):
+    """GET: what deleting takes with it, or why it cannot be deleted. POST: delete."""
+    requirement = _requirement_or_404(request, pk)
+    problem = services.requirement_delete_problem(requirement=requirement)
+    if request.method == "POST" and problem is None:
+        try:
+            services.requirement_delete(requirement=requirement)
+        except services.RequirementError as exc:  # changed since the check above
+            problem = str(exc)
+        else:
+            messages.success(request, _("Requirement “%(title)s” deleted.") % {"title": requirement.title})
+            return redirect("requirements:list")
+    context = {"requirement": requirement, "problem": problem, "run_count": requirement.match_runs.count()}
+    status = 409 if request.method == "POST" and problem else 200
+    return render(request, "engagements/requirement_delete.html", context, status=status)
+
+
+@client_manager_required
 @require_GET
 def requirement_detail(request, pk: int):
     requirement = _requirement_or_404(request, pk)

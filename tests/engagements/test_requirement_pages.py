@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from engagements.models import Requirement, RequirementSkill
-from tests.engagements.helpers import requirement_for, succeeded_run
+from engagements.models import MatchRun, Requirement, RequirementSkill
+from tests.engagements.helpers import engagement_for, requirement_for, succeeded_run
 from tests.factories import (
     ClientMembershipFactory,
     RequirementFactory,
@@ -70,6 +70,7 @@ def page_urls(requirement) -> list[str]:
         reverse("requirements:create"),
         reverse("requirements:detail", args=[requirement.pk]),
         reverse("requirements:edit", args=[requirement.pk]),
+        reverse("requirements:delete", args=[requirement.pk]),
     ]
 
 
@@ -361,3 +362,51 @@ def test_the_api_services_still_create_requirements(owner):
         "fte_needed": "1",
     }
     assert api.post("/api/v1/requirements/", payload, format="json").status_code == 201
+
+
+# -- delete --------------------------------------------------------------------------------
+
+
+def test_a_manager_deletes_a_requirement_after_confirming(client, manager):
+    requirement = requirement_for(manager)
+    run = succeeded_run(requirement)
+    detail = client.get(reverse("requirements:detail", args=[requirement.pk])).content.decode()
+    delete_url = reverse("requirements:delete", args=[requirement.pk])
+    assert f'href="{delete_url}"' in detail
+
+    confirm = client.get(delete_url)
+    assert confirm.status_code == 200
+    assert "its 1 match run will be deleted" in confirm.content.decode()
+    assert Requirement.objects.filter(pk=requirement.pk).exists()  # a GET deletes nothing
+
+    response = client.post(delete_url, follow=True)
+    assert response.redirect_chain == [(reverse("requirements:list"), 302)]
+    assert f"Requirement “{requirement.title}” deleted." in response.content.decode()
+    assert not Requirement.objects.filter(pk=requirement.pk).exists()
+    assert not MatchRun.objects.filter(pk=run.pk).exists()
+    never_run = requirement_for(manager)
+    text = client.get(reverse("requirements:delete", args=[never_run.pk])).content.decode()
+    assert "The requirement will be deleted, for good." in text and "0 match runs" not in text
+
+
+def test_a_requirement_with_an_engagement_is_not_deleted_and_the_page_says_why(client, manager):
+    requirement = requirement_for(manager)
+    engagement_for(succeeded_run(requirement).results.first())
+    delete_url = reverse("requirements:delete", args=[requirement.pk])
+
+    confirm = client.get(delete_url).content.decode()
+    assert "set its status to cancelled instead" in confirm
+    assert "Delete the requirement" not in confirm  # no button to press
+    response = client.post(delete_url)
+    assert response.status_code == 409
+    assert "set its status to cancelled instead" in response.content.decode()
+    assert Requirement.objects.filter(pk=requirement.pk).exists()
+
+
+def test_another_organizations_requirement_cannot_be_deleted(client, owner, outsider):
+    requirement = requirement_for(owner)
+    client.force_login(outsider)
+    delete_url = reverse("requirements:delete", args=[requirement.pk])
+    assert client.get(delete_url).status_code == 404
+    assert client.post(delete_url).status_code == 404
+    assert Requirement.objects.filter(pk=requirement.pk).exists()
