@@ -100,10 +100,13 @@ def requirement_delete(*, requirement: Requirement) -> None:
     engagement or a request for proposal it can only be cancelled. Never while a
     run is pending or running (the worker would lose its row mid-run).
 
-    The row is locked first: a run or an engagement created meanwhile waits for
-    this transaction, then fails on the missing requirement."""
+    The row is locked first: a run created meanwhile waits for this transaction
+    (match_run_create locks the requirement too). Deleting what is already gone
+    does nothing."""
     with transaction.atomic():
-        requirement = Requirement.objects.select_for_update().get(pk=requirement.pk)
+        requirement = Requirement.objects.select_for_update().filter(pk=requirement.pk).first()
+        if requirement is None:
+            return
         _requirement_deletable(requirement)
         requirement.delete()
 

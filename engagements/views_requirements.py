@@ -9,7 +9,7 @@ import csv
 
 from django.contrib import messages
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.formats import number_format
@@ -280,7 +280,10 @@ def match_run_start(request, pk: int):
             for problem in field_problems:
                 messages.error(request, problem)
         return redirect("requirements:detail", pk=requirement.pk)
-    run = runs.match_run_create(requirement=requirement, requested_by=request.user)
+    try:
+        run = runs.match_run_create(requirement=requirement, requested_by=request.user)
+    except Requirement.DoesNotExist:
+        raise Http404 from None  # deleted while this request waited
     return redirect("requirements:run", pk=requirement.pk, run_pk=run.pk)
 
 

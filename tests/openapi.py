@@ -11,12 +11,15 @@ from drf_spectacular.generators import SchemaGenerator
 
 
 def _json_schema(node):
-    """OpenAPI 3.0 to JSON Schema: `nullable: true` becomes "or null"."""
+    """OpenAPI 3.0 to JSON Schema: `nullable: true` becomes "or null", and an
+    object with listed properties admits no others (an undocumented key fails)."""
     if isinstance(node, list):
         return [_json_schema(item) for item in node]
     if not isinstance(node, dict):
         return node
     converted = {key: _json_schema(value) for key, value in node.items() if key != "nullable"}
+    if "properties" in converted:
+        converted.setdefault("additionalProperties", False)
     if node.get("nullable"):
         return {"anyOf": [converted, {"type": "null"}]}
     return converted

@@ -189,6 +189,9 @@ class RequirementDetailApi(APIView):
 
     @extend_schema(
         operation_id="requirements_destroy",
+        description="Delete a requirement with its match runs (procurement managers of its organization, staff). "
+        "One vendors took part in (an engagement or a request for proposal) is kept: set its status to "
+        "cancelled instead. Honours If-Match.",
         parameters=[IF_MATCH_PARAMETER],
         responses={
             204: OpenApiResponse(description="Deleted, with its match runs; a sync lists a `deleted` tombstone."),
@@ -243,7 +246,10 @@ class RequirementMatchRunsApi(GenericAPIView):
         problems = runs.requirement_match_problems(requirement)
         if problems:
             raise ValidationError(problems)
-        run = runs.match_run_create(requirement=requirement, requested_by=request.user)
+        try:
+            run = runs.match_run_create(requirement=requirement, requested_by=request.user)
+        except Requirement.DoesNotExist:
+            raise NotFound from None  # deleted while this request waited
         run.refresh_from_db()
         response = Response(
             MatchRunSerializer(selectors.match_run_with_results(run=run)).data, status=status.HTTP_202_ACCEPTED

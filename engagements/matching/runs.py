@@ -172,8 +172,12 @@ def requirement_match_problems(requirement: Requirement) -> dict[str, list[str]]
 
 
 def match_run_create(*, requirement: Requirement, requested_by=None) -> MatchRun:
-    """Create a pending run; the task is sent once the transaction commits."""
+    """Create a pending run; the task is sent once the transaction commits.
+    Raises Requirement.DoesNotExist when the requirement was deleted meanwhile
+    (its row is locked here, so a concurrent delete is waited for, not raced)."""
     with transaction.atomic():
+        if not Requirement.objects.select_for_update().filter(pk=requirement.pk).exists():
+            raise Requirement.DoesNotExist("The requirement was deleted.")
         run = MatchRun.objects.create(requirement=requirement, requested_by=requested_by)
         transaction.on_commit(lambda: match_run_dispatch(run_id=run.pk))
     return run

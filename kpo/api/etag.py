@@ -38,6 +38,7 @@ GET also honours `If-None-Match` through `not_modified()` (304 without a body).
 from __future__ import annotations
 
 from django.db.models import Model, QuerySet
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
@@ -121,5 +122,9 @@ def not_modified(request, obj: Model, resource: str) -> Response | None:
 def lock_for_write(queryset: QuerySet, pk) -> Model:
     """The row locked until the end of the surrounding transaction.
     `of=("self",)`: scoped querysets may join nullable relations, which
-    PostgreSQL cannot lock."""
-    return queryset.select_for_update(of=("self",)).get(pk=pk)
+    PostgreSQL cannot lock. 404 when the row went meanwhile (a concurrent
+    DELETE committed while this request waited for its lock)."""
+    try:
+        return queryset.select_for_update(of=("self",)).get(pk=pk)
+    except queryset.model.DoesNotExist:
+        raise Http404 from None

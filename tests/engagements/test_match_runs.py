@@ -349,3 +349,6 @@ def test_a_scored_run_matches_its_documented_schema(pool, settings):
     broken = {**body, "results": [{**body["results"][0], "estimated_cost": {"amount": 1}}]}
     with pytest.raises(jsonschema.ValidationError):
         assert_matches_component(broken, "MatchRun")
+    undocumented = {**body, "results": [{**body["results"][0], "explanation": {}}]}
+    with pytest.raises(jsonschema.ValidationError):
+        assert_matches_component(undocumented, "MatchRun")

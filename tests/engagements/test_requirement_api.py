@@ -1,18 +1,20 @@
 """Requirements through the API: scoped to the caller's organization, and bad
 input answered with field errors that change nothing."""
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from engagements import rfp_services
+from engagements import rfp_services, services
 from engagements.models import MatchResult, MatchRun, Requirement
 from tests.engagements.helpers import engagement_for, requirement_for, succeeded_run
-from tests.factories import RequirementFactory, RequirementSkillFactory
+from tests.factories import ClientMembershipFactory, RequirementFactory, RequirementSkillFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -293,3 +295,57 @@ def test_a_requirement_vendors_took_part_in_or_a_run_is_working_on_is_not_delete
     assert response.status_code == 409
     assert response.json()["detail"]
     assert (Requirement.objects.count(), MatchRun.objects.count(), MatchResult.objects.count()) == before
+
+
+def _waiting_for_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize(
+    ("method", "path", "expected"),
+    [("delete", "", 404), ("patch", "", 404), ("post", "match-runs/", 404)],
+)
+def test_a_request_that_waited_for_a_delete_answers_404_not_500(method, path, expected):
+    """A DELETE holds the requirement's row; a second DELETE (a retry), a PATCH or a
+    new run waiting on that lock finds the row gone: 404, and nothing half-written."""
+    owner = ClientMembershipFactory().user
+    requirement = requirement_for(owner)
+    holding, release, answers = threading.Event(), threading.Event(), []
+
+    def first_delete():
+        try:
+            with transaction.atomic():
+                services.requirement_delete(requirement=requirement)
+                holding.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    def second_request():
+        try:
+            body = {"title": "Too late"} if method == "patch" else None
+            answers.append(
+                getattr(api(owner), method)(f"/api/v1/requirements/{requirement.pk}/{path}", body, format="json")
+            )
+        finally:
+            connection.close()
+
+    deleter = threading.Thread(target=first_delete)
+    deleter.start()
+    assert holding.wait(30)
+    waiter = threading.Thread(target=second_request)
+    waiter.start()
+    deadline = time.monotonic() + 30
+    while not _waiting_for_a_lock() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _waiting_for_a_lock(), "the second request never waited for the row"
+    release.set()
+    deleter.join(30)
+    waiter.join(30)
+
+    assert [response.status_code for response in answers] == [expected]
+    assert not Requirement.objects.filter(pk=requirement.pk).exists()
+    assert not MatchRun.objects.exists()

@@ -38,7 +38,7 @@ from engagements.models import (
     WebhookEvent,
 )
 from tests.engagements.helpers import requirement_for, succeeded_run
-from tests.engagements.test_rfp_api import Bid
+from tests.engagements.test_rfp_api import Bid, keys_of
 from tests.factories import (
     ClientMembershipFactory,
     ClientOrganizationFactory,
@@ -273,7 +273,7 @@ def test_a_submitted_proposal_and_its_award_reach_the_client_without_the_sealed_
     )
     # Quoted, as decimals are rendered: a bare 40.00 also matches a timestamp's seconds.
     assert '"40.00"' not in json.dumps(delivery.payload) and "Alpha" not in json.dumps(delivery.payload)
-    assert not {"hourly_rate", "approach", "answers"} & set(data)
+    assert not {"hourly_rate", "approach", "answers"} & keys_of(delivery.payload)
 
     bid.open_bids()
     response = api(owner).post(f"/api/v1/rfps/{bid.rfp_id}/award/", {"proposal": proposal.pk}, format="json")

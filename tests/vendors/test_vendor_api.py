@@ -877,6 +877,21 @@ def test_previous_pages_back_through_ties_to_the_first_page(owner, ordering):
     assert [row["name"] for row in client.get(second["next"]).json()["results"]] == forward[2]
 
 
+def test_a_previous_link_whose_rows_all_went_serves_the_first_page(owner):
+    for index in range(6):
+        make_vendor(f"Firm {index}")
+    client = api(owner)
+    params = {"ordering": "name", "page_size": 2}
+    third = client.get(forward_link(client, params, 2)).json()
+    # Everything before the third page is switched off meanwhile.
+    Vendor.objects.filter(name__in=["Firm 0", "Firm 1", "Firm 2", "Firm 3"]).update(is_active=False)
+
+    body = client.get(third["previous"]).json()
+
+    assert [row["name"] for row in body["results"]] == ["Firm 4", "Firm 5"]
+    assert body["previous"] is None and body["next"] is None
+
+
 def forward_link(client, params: dict, pages_ahead: int) -> str:
     """The `next` link after `pages_ahead` pages."""
     body = client.get(LIST, params).json()

@@ -169,12 +169,14 @@ class VendorCursorPagination(SyncCursorPagination):
         backwards, values = self._decode(raw, keys) if raw else (False, None)
         if backwards:
             # The page before the cursor: read backwards from it, then put in order.
-            queryset = queryset.filter(keyset_before(keys, values))
-            rows = list(queryset.order_by(*[_reverse_order_expression(key) for key in keys])[: self.page_size + 1])
+            before = queryset.filter(keyset_before(keys, values))
+            rows = list(before.order_by(*[_reverse_order_expression(key) for key in keys])[: self.page_size + 1])
             self.has_previous = len(rows) > self.page_size
             self.page = rows[: self.page_size][::-1]
             self.has_next = True  # the cursor's own row follows this page
-        else:
+            if not self.page:  # everything before it went meanwhile: the first page is the one before
+                values = None
+        if not backwards or values is None:
             if values is not None:
                 queryset = queryset.filter(keyset_after(keys, values))
             rows = list(queryset.order_by(*[_order_expression(key) for key in keys])[: self.page_size + 1])

@@ -164,6 +164,8 @@ class VendorSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         max_value=Decimal("5"),
         allow_null=True,
         required=False,
+        help_text="Mean of the vendor's reviews (null before the first). Derived: a new value is refused (400); "
+        "the current one sent back is accepted.",
     )
 
     class Meta:
