@@ -822,13 +822,17 @@ def test_a_forged_keyset_cursor_is_a_400_never_a_500(owner, ordering, position):
     assert list(response.json()) == ["cursor"]
 
 
-@pytest.mark.parametrize("ordering", ["rating", "reviews", "rate", "name", "-id", "change_seq"])
-def test_paging_through_ties_never_repeats_or_skips_a_vendor(owner, ordering):
-    # Seven vendors share a rating, a review count and a rate; two have no rate at all.
+@pytest.fixture
+def ties():
+    """Seven vendors share a rating, a review count and a rate; two have no rate at all."""
     for index in range(7):
         make_vendor(f"Tied {index}", rating=Decimal("4.00"), review_count=5)
     make_vendor("Unpriced A", rate=None)
     make_vendor("Unpriced B", rate=None, rating=Decimal("4.90"), review_count=40)
+
+
+@pytest.mark.parametrize("ordering", ["rating", "reviews", "rate", "name", "-id", "change_seq"])
+def test_paging_through_ties_never_repeats_or_skips_a_vendor(owner, ties, ordering):
     client = api(owner)
 
     everything = names(client.get(LIST, {"ordering": ordering, "page_size": 200}))
@@ -851,11 +855,7 @@ def pages(client, url: str, params: dict | None, link: str) -> list[list[str]]:
 
 
 @pytest.mark.parametrize("ordering", ["rating", "reviews", "rate", "name", "relevance"])
-def test_previous_pages_back_through_ties_to_the_first_page(owner, ordering):
-    for index in range(7):
-        make_vendor(f"Tied {index}", rating=Decimal("4.00"), review_count=5)
-    make_vendor("Unpriced A", rate=None)
-    make_vendor("Unpriced B", rate=None, rating=Decimal("4.90"), review_count=40)
+def test_previous_pages_back_through_ties_to_the_first_page(owner, ties, ordering):
     client = api(owner)
     params = {"ordering": ordering, "page_size": 2, **({"q": "tied"} if ordering == "relevance" else {})}
 
