@@ -230,7 +230,8 @@ def engagement_propose(
     if agreed_rate <= 0 or fte <= 0:
         raise EngagementError(_("The rate and the FTE must be positive."))
     # Serialize proposals for one requirement, so two clicks cannot both pass the check below.
-    Requirement.objects.select_for_update().filter(pk=requirement.pk).first()
+    if Requirement.objects.select_for_update().filter(pk=requirement.pk).first() is None:
+        raise Requirement.DoesNotExist("The requirement was deleted.")  # while this waited for its lock
     if Engagement.objects.filter(
         requirement=requirement, vendor_id=result.vendor_id, status__in=OPEN_ENGAGEMENT_STATES
     ).exists():

@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ from engagements.forms import (
     ReviewForm,
     default_start_date,
 )
-from engagements.models import Engagement, EngagementStatus, Milestone
+from engagements.models import Engagement, EngagementStatus, Milestone, Requirement
 from engagements.views_requirements import vendor_pages_available
 from kpo.permissions import client_manager_required, viewer_client
 
@@ -70,6 +71,8 @@ def engagement_propose(request, result_pk: int):
                 engagement = services.engagement_propose(result=result, proposed_by=request.user, **form.cleaned_data)
             except services.EngagementError as exc:
                 form.add_error(None, str(exc))
+            except Requirement.DoesNotExist:
+                raise Http404 from None  # deleted while this request waited for it
             else:
                 messages.success(request, _("Engagement proposed to %(vendor)s.") % {"vendor": result.vendor.name})
                 return redirect("engagements:detail", pk=engagement.pk)

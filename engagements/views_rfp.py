@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from engagements import rfp_selectors, rfp_services, selectors
 from engagements.forms_rfp import CriterionFormSet, ReasonForm, RfpCreateForm, ScoreForm
-from engagements.models import MatchRunStatus, Proposal, ProposalStatus, Rfp
+from engagements.models import MatchRunStatus, Proposal, ProposalStatus, Requirement, Rfp
 from kpo.permissions import client_manager_required, viewer_client
 
 DEFAULT_INVITEES = 3
@@ -105,6 +105,8 @@ def rfp_create(request, pk: int, run_pk: int):
                     )
                 except rfp_services.RfpError as exc:
                     form.add_error(None, str(exc))
+                except Requirement.DoesNotExist:
+                    raise Http404 from None  # deleted while this request waited for it
                 except ValidationError as exc:
                     _add_service_errors(form, exc)
                 else:

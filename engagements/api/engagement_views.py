@@ -42,6 +42,7 @@ from engagements.models import (
     EngagementStatus,
     MatchResult,
     Milestone,
+    Requirement,
 )
 from kpo.api.errors import Conflict, ErrorSerializer
 from kpo.api.etag import (
@@ -148,6 +149,8 @@ class EngagementApiView(GenericAPIView):
     def handle_exception(self, exc):
         if isinstance(exc, services.EngagementError):
             exc = Conflict(str(exc))
+        elif isinstance(exc, Requirement.DoesNotExist):  # deleted while this request waited for it
+            exc = NotFound()
         return super().handle_exception(exc)
 
 

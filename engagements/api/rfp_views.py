@@ -34,6 +34,7 @@ from engagements.models import (
     Membership,
     Proposal,
     ProposalStatus,
+    Requirement,
     Rfp,
     RfpInvitation,
 )
@@ -53,6 +54,8 @@ class RfpApiView(GenericAPIView):
     def handle_exception(self, exc):
         if isinstance(exc, rfp_services.RfpError):
             exc = Conflict(str(exc))
+        elif isinstance(exc, Requirement.DoesNotExist):  # deleted while this request waited for it
+            exc = NotFound()
         return super().handle_exception(exc)
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from engagements import rfp_services, services
-from engagements.models import MatchResult, MatchRun, Requirement
+from engagements.models import Engagement, MatchResult, MatchRun, Requirement, Rfp
 from tests.engagements.helpers import engagement_for, requirement_for, succeeded_run
 from tests.factories import ClientMembershipFactory, RequirementFactory, RequirementSkillFactory
 
@@ -304,15 +304,37 @@ def _waiting_for_a_lock() -> bool:
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-@pytest.mark.parametrize(
-    ("method", "path", "expected"),
-    [("delete", "", 404), ("patch", "", 404), ("post", "match-runs/", 404)],
-)
-def test_a_request_that_waited_for_a_delete_answers_404_not_500(method, path, expected):
-    """A DELETE holds the requirement's row; a second DELETE (a retry), a PATCH or a
-    new run waiting on that lock finds the row gone: 404, and nothing half-written."""
+@pytest.mark.parametrize("second", ["delete", "patch", "match_run", "engagement", "rfp"])
+def test_a_request_that_waited_for_a_delete_answers_404_not_500(second):
+    """A DELETE holds the requirement's row; a second DELETE (a retry), a PATCH, a
+    new run, an engagement or an RFP waiting on that lock finds the requirement
+    gone: 404, and nothing half-written."""
     owner = ClientMembershipFactory().user
     requirement = requirement_for(owner)
+    run = succeeded_run(requirement, count=1)
+    result = run.results.get()
+    url = f"/api/v1/requirements/{requirement.pk}/"
+    request = {
+        "delete": ("delete", url, None),
+        "patch": ("patch", url, {"title": "Too late"}),
+        "match_run": ("post", f"{url}match-runs/", None),
+        "engagement": (
+            "post",
+            "/api/v1/engagements/",
+            {
+                "match_result": result.pk,
+                "agreed_rate": "30.00",
+                "currency": requirement.currency,
+                "fte": "1.0",
+                "start_date": "2027-03-01",
+            },
+        ),
+        "rfp": (
+            "post",
+            "/api/v1/rfps/",
+            {"match_run": run.pk, "vendors": [result.vendor_id], "deadline": "2027-03-01T12:00:00Z"},
+        ),
+    }[second]
     holding, release, answers = threading.Event(), threading.Event(), []
 
     def first_delete():
@@ -326,10 +348,8 @@ def test_a_request_that_waited_for_a_delete_answers_404_not_500(method, path, ex
 
     def second_request():
         try:
-            body = {"title": "Too late"} if method == "patch" else None
-            answers.append(
-                getattr(api(owner), method)(f"/api/v1/requirements/{requirement.pk}/{path}", body, format="json")
-            )
+            method, path, body = request
+            answers.append(getattr(api(owner), method)(path, body, format="json"))
         finally:
             connection.close()
 
@@ -346,6 +366,7 @@ def test_a_request_that_waited_for_a_delete_answers_404_not_500(method, path, ex
     deleter.join(30)
     waiter.join(30)
 
-    assert [response.status_code for response in answers] == [expected]
+    assert [response.status_code for response in answers] == [404], [r.content for r in answers]
     assert not Requirement.objects.filter(pk=requirement.pk).exists()
     assert not MatchRun.objects.exists()
+    assert not Engagement.objects.exists() and not Rfp.objects.exists()
