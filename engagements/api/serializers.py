@@ -221,30 +221,22 @@ class MatchFlagSerializer(serializers.Serializer):
     verified = serializers.BooleanField(required=False, help_text="quality only")
 
 
-@extend_schema_field(ComponentsSchema)
-class _ComponentsField(serializers.JSONField):
-    pass
-
-
-@extend_schema_field(SkillMatchSerializer(many=True))
-class _SkillMatchesField(serializers.JSONField):
-    pass
-
-
-@extend_schema_field(MatchFlagSerializer(many=True))
-class _FlagsField(serializers.JSONField):
-    pass
+def _stored_json(schema) -> serializers.JSONField:
+    """A stored JSON value served as it is, documented in the schema as `schema`
+    (on a subclass of its own: the schema override is set on the class)."""
+    field_class = type("StoredJSONField", (serializers.JSONField,), {})
+    return extend_schema_field(schema)(field_class)(read_only=True)
 
 
 class MatchResultSerializer(serializers.ModelSerializer):
     vendor = VendorRefSerializer()
     score = serializers.FloatField()
-    components = _ComponentsField(read_only=True)
+    components = _stored_json(ComponentsSchema)
     estimated_cost = serializers.SerializerMethodField()
     estimated_savings = serializers.SerializerMethodField()
-    matched_skills = _SkillMatchesField(read_only=True)
-    missing_skills = _SkillMatchesField(read_only=True)
-    flags = _FlagsField(read_only=True)
+    matched_skills = _stored_json(SkillMatchSerializer(many=True))
+    missing_skills = _stored_json(SkillMatchSerializer(many=True))
+    flags = _stored_json(MatchFlagSerializer(many=True))
 
     class Meta:
         model = MatchResult

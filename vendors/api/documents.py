@@ -33,32 +33,13 @@ _DATE = serializers.DateField()
 _FTE = serializers.DecimalField(max_digits=7, decimal_places=1)
 _RATING = serializers.DecimalField(max_digits=3, decimal_places=2)
 _RATE = serializers.DecimalField(max_digits=10, decimal_places=2)
-
-
-def _document(vendor: Vendor, *, languages, domains, skills, rates, centres, certifications) -> dict:
-    return {
-        "id": vendor.id,
-        "slug": vendor.slug,
-        "name": vendor.name,
-        "description": vendor.description,
-        "website": vendor.website,
-        "headquarters_country": vendor.headquarters_country,
-        "languages": languages,
-        "domains": domains,
-        "skills": skills,
-        "rates": rates,
-        "delivery_centers": centres,
-        "certifications": certifications,
-        "available_fte": _FTE.to_representation(vendor.available_fte),
-        "verified": vendor.verified,
-        "is_active": vendor.is_active,
-        "rating": _RATING.to_representation(vendor.rating) if vendor.rating is not None else None,
-        "review_count": vendor.review_count,
-        "created_at": _DATETIME.to_representation(vendor.created_at),
-        "updated_at": _DATETIME.to_representation(vendor.updated_at),
-        "change_seq": vendor.change_seq,
-        "external_id": vendor.external_id,
-    }
+# How DRF writes the vendor's own columns that are not JSON as they are.
+_FORMATS = {
+    "available_fte": _FTE.to_representation,
+    "rating": lambda rating: _RATING.to_representation(rating) if rating is not None else None,
+    "created_at": _DATETIME.to_representation,
+    "updated_at": _DATETIME.to_representation,
+}
 
 
 # --- one query on PostgreSQL ----------------------------------------------------------
@@ -89,28 +70,24 @@ SELECT v.id, v.slug, v.name, v.description, v.website, v.headquarters_country, v
 """
 
 
-class _Row:
-    __slots__ = _SCALARS = (
-        "id",
-        "slug",
-        "name",
-        "description",
-        "website",
-        "headquarters_country",
-        "available_fte",
-        "verified",
-        "is_active",
-        "rating",
-        "review_count",
-        "created_at",
-        "updated_at",
-        "change_seq",
-        "external_id",
-    )
-
-    def __init__(self, values) -> None:
-        for name, value in zip(self._SCALARS, values, strict=True):
-            setattr(self, name, value)
+# The vendor columns _DOCUMENTS_SQL selects first, in its order.
+_COLUMNS = (
+    "id",
+    "slug",
+    "name",
+    "description",
+    "website",
+    "headquarters_country",
+    "available_fte",
+    "verified",
+    "is_active",
+    "rating",
+    "review_count",
+    "created_at",
+    "updated_at",
+    "change_seq",
+    "external_id",
+)
 
 
 def _json_rows(text: str | None) -> list:
@@ -122,34 +99,39 @@ def vendor_documents_postgresql(ids: list[int], *, using: str = "default") -> li
     with connections[using].cursor() as cursor:
         cursor.execute(_DOCUMENTS_SQL, {"ids": list(ids), "seniorities": list(Seniority.values)})
         rows = cursor.fetchall()
-    count = len(_Row._SCALARS)
-    documents = []
-    for row in rows:
-        languages, domains, skills, rates, centres, certifications = row[count:]
-        documents.append(
-            _document(
-                _Row(row[:count]),
-                languages=languages,
-                domains=domains,
-                skills=[
-                    {"skill": code, "proficiency": level, "years_experience": years}
-                    for code, level, years in _json_rows(skills)
-                ],
-                rates=[
-                    {"seniority": level, "hourly_rate": _RATE.to_representation(rate), "currency": currency}
-                    for level, rate, currency in _json_rows(rates)
-                ],
-                centres=[
-                    {"country": country, "city": city, "timezone": zone, "headcount": headcount}
-                    for country, city, zone, headcount in _json_rows(centres)
-                ],
-                certifications=[
-                    {"code": code, "valid_until": _DATE.to_representation(date.fromisoformat(until)) if until else None}
-                    for code, until in _json_rows(certifications)
-                ],
-            )
-        )
-    return documents
+    return [_document(row) for row in rows]
+
+
+def _document(row: tuple) -> dict:
+    """One row of _DOCUMENTS_SQL as the document, keys in the serializer's order."""
+    count = len(_COLUMNS)
+    languages, domains, skills, rates, centres, certifications = row[count:]
+    values = {
+        **{name: _FORMATS.get(name, _same)(value) for name, value in zip(_COLUMNS, row[:count], strict=True)},
+        "languages": languages,
+        "domains": domains,
+        "skills": [
+            {"skill": code, "proficiency": level, "years_experience": years}
+            for code, level, years in _json_rows(skills)
+        ],
+        "rates": [
+            {"seniority": level, "hourly_rate": _RATE.to_representation(rate), "currency": currency}
+            for level, rate, currency in _json_rows(rates)
+        ],
+        "delivery_centers": [
+            {"country": country, "city": city, "timezone": zone, "headcount": headcount}
+            for country, city, zone, headcount in _json_rows(centres)
+        ],
+        "certifications": [
+            {"code": code, "valid_until": _DATE.to_representation(date.fromisoformat(until)) if until else None}
+            for code, until in _json_rows(certifications)
+        ],
+    }
+    return {name: values[name] for name in VendorSerializer.Meta.fields}
+
+
+def _same(value):
+    return value
 
 
 def build_vendor_documents(ids: list[int], *, using: str = "default") -> list[dict]:

@@ -167,23 +167,28 @@ class VendorCursorPagination(SyncCursorPagination):
         self.keyset = keys
         raw = request.query_params.get(self.cursor_query_param)
         backwards, values = self._decode(raw, keys) if raw else (False, None)
-        if backwards:
-            # The page before the cursor: read backwards from it, then put in order.
-            before = queryset.filter(keyset_before(keys, values))
-            rows = list(before.order_by(*[_reverse_order_expression(key) for key in keys])[: self.page_size + 1])
-            self.has_previous = len(rows) > self.page_size
-            self.page = rows[: self.page_size][::-1]
-            self.has_next = True  # the cursor's own row follows this page
-            if not self.page:  # everything before it went meanwhile: the first page is the one before
-                values = None
-        if not backwards or values is None:
-            if values is not None:
-                queryset = queryset.filter(keyset_after(keys, values))
-            rows = list(queryset.order_by(*[_order_expression(key) for key in keys])[: self.page_size + 1])
-            self.has_next = len(rows) > self.page_size
-            self.page = rows[: self.page_size]
-            self.has_previous = values is not None  # the cursor's own row came before this page
+        if backwards and self._read_before(queryset, values):
+            return self.page
+        # Forward from the cursor, or the first page (also when all rows before a
+        # `previous` cursor went meanwhile).
+        values = None if backwards else values
+        if values is not None:
+            queryset = queryset.filter(keyset_after(keys, values))
+        rows = list(queryset.order_by(*[_order_expression(key) for key in keys])[: self.page_size + 1])
+        self.has_next = len(rows) > self.page_size
+        self.page = rows[: self.page_size]
+        self.has_previous = values is not None  # the cursor's own row came before this page
         return self.page
+
+    def _read_before(self, queryset, values: list) -> bool:
+        """The page before the cursor: read backwards from it, then put in order.
+        False when no row is before it any more."""
+        before = queryset.filter(keyset_before(self.keyset, values))
+        rows = list(before.order_by(*[_reverse_order_expression(key) for key in self.keyset])[: self.page_size + 1])
+        self.has_previous = len(rows) > self.page_size
+        self.page = rows[: self.page_size][::-1]
+        self.has_next = True  # the cursor's own row follows this page
+        return bool(self.page)
 
     def _decode(self, raw: str, keys: tuple[SortKey, ...]) -> tuple[bool, list]:
         """(backwards, the key): a forward cursor is the key's list of values, a
