@@ -204,18 +204,23 @@ def requirement_edit(request, pk: int):
 def requirement_delete(request, pk: int):
     """GET: what deleting takes with it, or why it cannot be deleted. POST: delete."""
     requirement = _requirement_or_404(request, pk)
-    problem = services.requirement_delete_problem(requirement=requirement)
-    if request.method == "POST" and problem is None:
+    if request.method == "POST":
         try:
             services.requirement_delete(requirement=requirement)
-        except services.RequirementError as exc:  # changed since the check above
+        except services.RequirementError as exc:
             problem = str(exc)
         else:
             messages.success(request, _("Requirement “%(title)s” deleted.") % {"title": requirement.title})
             return redirect("requirements:list")
+    else:
+        problem = services.requirement_delete_problem(requirement=requirement)
     context = {"requirement": requirement, "problem": problem, "run_count": requirement.match_runs.count()}
-    status = 409 if request.method == "POST" and problem else 200
-    return render(request, "engagements/requirement_delete.html", context, status=status)
+    return render(
+        request,
+        "engagements/requirement_delete.html",
+        context,
+        status=409 if problem and request.method == "POST" else 200,
+    )
 
 
 @client_manager_required
