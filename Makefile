@@ -1,21 +1,28 @@
 # KPO Match. `make demo` runs the demo (SQLite, embedded tasks); `make test` runs the tests
-# (PostgreSQL + Redis + a real Celery worker + Chromium).
+# (their own throwaway PostgreSQL and Redis, a real Celery worker, Chromium). Both install
+# the system packages they need first (scripts/bootstrap.sh: apt-get as root or with sudo).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 VENDORS ?= 300
+START := $(shell date +%s)
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kpo_bench
 # The demo always runs on SQLite with the embedded task mode, whatever the shell exports.
 DEMO_ENV := env -u DATABASE_URL -u CELERY_BROKER_URL DEBUG=true
 
-.PHONY: demo install install-dev test test-fast lint format services bench-seed bench-matching bench-api api-fuzz vendor-assets migrate clean help
+# Runs a command with the test services (tests/harness): throwaway PostgreSQL and Redis unless
+# DATABASE_URL / CELERY_BROKER_URL name servers to use, and a preflight check first.
+HARNESS := $(BIN)/python -m tests.harness
+
+.PHONY: demo bootstrap install install-dev test test-suite test-fast pytest lint format bench-seed bench-matching bench-api api-fuzz vendor-assets clean help
 
 help:
 	@echo "make demo        virtualenv + install + migrate + demo data + serve on http://127.0.0.1:$(PORT)"
-	@echo "make test        the whole test suite against PostgreSQL, Redis, a real worker and Chromium"
-	@echo "make services    start local PostgreSQL and Redis if they are not running"
+	@echo "make test        the whole suite: own throwaway PostgreSQL and Redis, a real worker, Chromium"
+	@echo "make pytest ARGS='tests/kpo -k health'   pytest alone, with the test services"
+	@echo "make bootstrap   install the system packages the tests need (apt-get; make test runs it)"
 	@echo "make lint        ruff lint and format check"
 	@echo "make bench-seed  seed 100,000 vendors into PostgreSQL and print the time"
 	@echo "make bench-matching  time a worst-case match run over 100,000 vendors (BENCH_VENDORS=N)"
@@ -23,6 +30,7 @@ help:
 	@echo "make bench-api   load-test GET /api/v1/vendors/ under gunicorn against a one-query reference (wrk)"
 
 $(BIN)/python:
+	@PYTHON=$(PYTHON) bash scripts/bootstrap.sh demo
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
@@ -37,23 +45,41 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+bootstrap:
+	@PYTHON=$(PYTHON) bash scripts/bootstrap.sh test
+
 demo: install
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEMO_ENV) $(BIN)/python manage.py seed_demo --vendors $(VENDORS)
+	@echo
+	@echo "KPO Match demo: open http://127.0.0.1:$(PORT)/ and sign in with a login above (Ctrl-C stops it)."
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: install-dev
+test: bootstrap
+	@$(MAKE) --no-print-directory install-dev
+	@$(HARNESS) -- $(MAKE) --no-print-directory test-suite
+	@echo "== make test finished in $$(( $$(date +%s) - $(START) )) s"
+
+# What `make test` runs once the services are up (inside the harness).
+test-suite:
 	DATABASE_URL=sqlite://:memory: $(BIN)/python manage.py makemigrations --check --dry-run --settings=kpo.settings_test
 	$(BIN)/pytest -m "not reliability"
 	$(BIN)/pytest -m reliability
 	bash scripts/api_fuzz.sh
 
-# Schemathesis against /api/schema/ on a live gunicorn with a token: no 5xx, no schema violation.
-api-fuzz: install-dev
-	bash scripts/api_fuzz.sh
+# pytest alone with the test services: make pytest ARGS="tests/kpo/test_health.py -x"
+pytest: bootstrap
+	@$(MAKE) --no-print-directory install-dev
+	@$(HARNESS) $(if $(findstring e2e,$(ARGS)),,--no-browser) -- $(BIN)/pytest $(ARGS)
 
-test-fast: install-dev
-	$(BIN)/pytest -m "not e2e and not reliability" -x
+# Schemathesis against /api/schema/ on a live gunicorn with a token: no 5xx, no schema violation.
+api-fuzz: bootstrap
+	@$(MAKE) --no-print-directory install-dev
+	@$(HARNESS) --no-browser -- bash scripts/api_fuzz.sh
+
+test-fast: bootstrap
+	@$(MAKE) --no-print-directory install-dev
+	@$(HARNESS) --no-browser -- $(BIN)/pytest -m "not e2e and not reliability" -x
 
 lint: install-dev
 	$(BIN)/ruff check .
@@ -62,12 +88,6 @@ lint: install-dev
 format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
-
-services:
-	@pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
-	@for i in $$(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done; pg_isready -h 127.0.0.1 -p 5432
-	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
-	@for i in $$(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done; redis-cli -h 127.0.0.1 -p 6379 ping
 
 bench-seed: install
 	psql "$(dir $(BENCH_DATABASE_URL))postgres" -qc "DROP DATABASE IF EXISTS $(notdir $(BENCH_DATABASE_URL))" -c "CREATE DATABASE $(notdir $(BENCH_DATABASE_URL))"
@@ -96,4 +116,4 @@ vendor-assets:
 	cp node_modules/axe-core/axe.min.js tests/e2e/vendor/axe.min.js  # test-only: injected by the accessibility tests
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles artifacts .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .build db.sqlite3 staticfiles artifacts .pytest_cache .ruff_cache .hypothesis

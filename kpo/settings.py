@@ -266,7 +266,12 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 660)
 CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
 if CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must exceed CELERY_TASK_TIME_LIMIT.")
+# A prefix for every key this app writes to Redis (broker queues and cache), so one Redis can
+# serve several apps or test runs without their keys meeting; empty by default.
+REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+if REDIS_KEY_PREFIX:
+    CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = REDIS_KEY_PREFIX
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
@@ -301,7 +306,7 @@ if REDIS_CACHE_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_CACHE_URL,
-            "KEY_PREFIX": "kpo-cache",
+            "KEY_PREFIX": f"{REDIS_KEY_PREFIX}kpo-cache",
             # A stalled Redis must not hang requests (the throttles then let requests through).
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }

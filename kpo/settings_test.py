@@ -1,13 +1,13 @@
-"""Settings for the test suite: the real services CI runs, with test-only secrets.
+"""Settings for the test suite: the real services, with test-only secrets.
 
-Tests talk to a real PostgreSQL and a real Redis (see tests/conftest.py, which
-fails the run early with a clear message when either is unreachable).
+Tests talk to a real PostgreSQL and a real Redis: the throwaway ones `make test`
+starts (tests/harness), or the servers DATABASE_URL and CELERY_BROKER_URL name.
+There is no default server: tests/conftest.py stops a run that has none, so a
+hand-run pytest never lands on a PostgreSQL or Redis that belongs to someone else.
 """
 
 import os
 
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kpo")
-os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789abcdef")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
@@ -22,5 +22,10 @@ for _scope in ("API_THROTTLE_USER", "API_THROTTLE_ANON", "API_THROTTLE_TOKEN_CRE
     os.environ.setdefault(_scope, "100000/min")
 
 from kpo.settings import *  # noqa: E402,F403
+
+# A test database name of this run's own (tests/harness sets the id): on a server the caller
+# gives, the run creates and drops only its own database, never one that was already there.
+if os.environ.get("KPO_TEST_RUN_ID"):
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.environ['KPO_TEST_RUN_ID']}"}  # noqa: F405
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Schemathesis against the OpenAPI schema on a live gunicorn, with an API token:
 # zero 5xx responses and zero responses that violate the schema, or this exits
-# non-zero. Run by `make api-fuzz` (and CI). Uses its own PostgreSQL database
-# with a small demo data set; the token belongs to the demo procurement manager.
+# non-zero. Run by `make test` and `make api-fuzz` inside the test harness
+# (tests/harness), whose PostgreSQL and Redis it uses: a database of its own with a
+# small demo data set, dropped at the end; the token belongs to the demo procurement manager.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
-DB_NAME=${FUZZ_DB_NAME:-kpo_fuzz}
-PGURL=${FUZZ_PG_URL:-postgres://postgres@127.0.0.1:5432}
-PORT=${FUZZ_PORT:-18931}
+: "${DATABASE_URL:?run it through the test harness: make api-fuzz}"
+: "${CELERY_BROKER_URL:?run it through the test harness: make api-fuzz}"
+PGURL=${DATABASE_URL%/*}
+DB_NAME=kpo_fuzz_${KPO_TEST_RUN_ID:-$$}
+PORT=${FUZZ_PORT:-$("$BIN/python" -c 'from tests.harness.services import free_port; print(free_port())')}
 EXAMPLES=${FUZZ_MAX_EXAMPLES:-20}
 export DATABASE_URL="$PGURL/$DB_NAME"
-export CELERY_BROKER_URL=${FUZZ_BROKER_URL:-redis://127.0.0.1:6379/14}
+export REDIS_KEY_PREFIX="${REDIS_KEY_PREFIX:-}fuzz:"
 export DEBUG=false SECRET_KEY=fuzz-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz ALLOWED_HOSTS=127.0.0.1
 export SECURE_SSL_REDIRECT=false SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false SECURE_HSTS_SECONDS=0
 export STATICFILES_MANIFEST=false API_THROTTLE_USER=1000000/min API_THROTTLE_ANON=1000000/min
@@ -19,7 +22,13 @@ export WEBHOOK_ALLOW_PRIVATE_URLS=false EMAIL_BACKEND=django.core.mail.backends.
 SERVER_LOG=${FUZZ_SERVER_LOG:-artifacts/api-fuzz-server.log}
 mkdir -p "$(dirname "$SERVER_LOG")"
 
-psql "$PGURL/postgres" -qc "DROP DATABASE IF EXISTS $DB_NAME" -c "CREATE DATABASE $DB_NAME"
+psql "$PGURL/postgres" -qc "CREATE DATABASE $DB_NAME"
+SERVER=
+cleanup() {
+  [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
+  psql "$PGURL/postgres" -qc "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)" || true
+}
+trap cleanup EXIT
 "$BIN/python" manage.py migrate --noinput -v0
 "$BIN/python" manage.py seed_demo --vendors 40 --no-progress -v0
 TOKEN=$("$BIN/python" manage.py shell -v0 -c "
@@ -30,7 +39,6 @@ print(key)")
 
 "$BIN/python" -m gunicorn kpo.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 --log-level warning >"$SERVER_LOG" 2>&1 &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.5; done
 
 # Revoking the token in use would leave the rest of the run unauthenticated, so DELETEs

@@ -1,10 +1,10 @@
 """Shared fixtures. Tests run against the real services: PostgreSQL, Redis and a
-real Celery worker. A missing service fails the run at once (it is never skipped)."""
+real Celery worker. A missing or unusable service fails the run at once, before any
+test (tests/harness/preflight.py); nothing is skipped."""
 
 from __future__ import annotations
 
 import os
-from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
@@ -17,6 +17,8 @@ from tests.factories import (
     VendorFactory,
     VendorMembershipFactory,
 )
+from tests.harness import preflight
+from tests.harness.services import database_url
 
 # No timed assertions: a property test never fails for being slow on a busy machine.
 hypothesis_settings.register_profile("kpo", deadline=None)
@@ -24,35 +26,22 @@ hypothesis_settings.load_profile("kpo")
 
 
 def _require_services() -> list[str]:
-    problems = []
     engine = settings.DATABASES["default"]["ENGINE"]
-    if "postgresql" not in engine and os.environ.get("KPO_TEST_ALLOW_SQLITE") != "1":
-        problems.append(f"DATABASE_URL must point to PostgreSQL for the test suite (engine is {engine}).")
-    elif "postgresql" in engine:
-        import psycopg2
-
-        db = settings.DATABASES["default"]
-        try:
-            psycopg2.connect(
-                dbname="postgres",
-                user=db["USER"],
-                password=db["PASSWORD"],
-                host=db["HOST"],
-                port=db["PORT"] or 5432,
-                connect_timeout=3,
-            ).close()
-        except psycopg2.OperationalError as exc:
-            problems.append(f"PostgreSQL is not reachable at {db['HOST']}:{db['PORT']}: {exc}".strip())
+    problems = []
+    if "postgresql" in engine:
+        problems += preflight.check_postgresql(database_url(settings.DATABASES["default"]))
+    elif os.environ.get("KPO_TEST_ALLOW_SQLITE") != "1":
+        problems.append(
+            "DATABASE_URL does not name a PostgreSQL server: run the tests with `make test` or "
+            "`make pytest ARGS=...`, which start their own PostgreSQL and Redis, or set DATABASE_URL."
+        )
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        problems.append("CELERY_BROKER_URL must point to Redis for the test suite (tasks would run eagerly).")
+        problems.append(
+            "CELERY_BROKER_URL does not name a Redis server (tasks would run eagerly): run the tests with "
+            "`make test` or `make pytest ARGS=...`, or set CELERY_BROKER_URL."
+        )
     else:
-        import redis
-
-        url = settings.CELERY_BROKER_URL
-        try:
-            redis.Redis.from_url(url, socket_connect_timeout=3).ping()
-        except redis.exceptions.RedisError as exc:
-            problems.append(f"Redis is not reachable at {urlparse(url).netloc}: {exc}")
+        problems += preflight.check_redis(settings.CELERY_BROKER_URL)
     return problems
 
 

@@ -27,15 +27,8 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.harness.preflight import CHROMIUM, CHROMIUM_ARGS
+
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 DEMO_TODAY = date(2026, 11, 27)
 ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
@@ -55,7 +48,7 @@ def browser(django_db_setup):
     Depends on `django_db_setup` so the test database is created before the event
     loop starts and dropped after it stops."""
     if not CHROMIUM.exists():
-        pytest.fail(f"Chromium is required for the e2e tests but {CHROMIUM} does not exist (apt-get install chromium).")
+        pytest.fail(f"Chromium is required for the e2e tests but {CHROMIUM} does not exist (make bootstrap).")
     from django.db import connections
     from playwright.sync_api import sync_playwright
 

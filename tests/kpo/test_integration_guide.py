@@ -33,7 +33,6 @@ import textwrap
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.core.management import call_command
@@ -41,6 +40,7 @@ from django.db import connection
 
 from engagements.models import Engagement, EngagementStatus, Requirement
 from kpo.models import ApiToken
+from tests.harness.services import database_url
 from vendors.models import Vendor
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -499,14 +499,6 @@ def demo_server(transactional_db, django_db_serialized_rollback, live_server, ce
     return live_server
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def test_every_example_of_the_guide_runs_and_gets_the_answer_it_shows(demo_server, tmp_path):
     lines = GUIDE.read_text().splitlines()
     commands = guide_commands(lines)
@@ -528,7 +520,7 @@ def test_every_example_of_the_guide_runs_and_gets_the_answer_it_shows(demo_serve
         "KPO_TRACE": str(trace),
         "KPO_PYTHON": sys.executable,
         "KPO_PROJECT": str(ROOT),
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(connection.settings_dict),
         "DJANGO_SETTINGS_MODULE": "kpo.settings_test",
     }
     result = subprocess.run(

@@ -1,6 +1,7 @@
 """A real Celery worker in its own process (prefork pool), so it can be killed
 and can watch its broker restart. These tests run after the rest of the suite
-(`make test` runs the `reliability` marker last): they restart Redis."""
+(`make test` runs the `reliability` marker last). A test that stops or restarts a
+server starts its own for that (`private_broker`): never the run's, never the machine's."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+
+from tests.harness.services import RedisServer, database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 LOGS = ROOT / "artifacts" / "logs"
@@ -99,18 +102,17 @@ def worker_process(transactional_db, django_db_serialized_rollback, request):
         for queue in ("default", "matching"):
             with contextlib.suppress(Exception):  # the queue may not exist yet
                 conn.default_channel.queue_purge(queue)
-    db = connection.settings_dict
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "kpo.settings_test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": database_url(connection.settings_dict),
         # Many small ranges: a run lasts long enough to be killed in the middle.
         "MATCH_STREAM_SIZE": "40",
     }
     started: list[WorkerProcess] = []
 
-    def start(name: str = "reliability") -> WorkerProcess:
-        worker = WorkerProcess(name, env)
+    def start(name: str = "reliability", *, broker_url: str | None = None) -> WorkerProcess:
+        worker = WorkerProcess(name, {**env, "CELERY_BROKER_URL": broker_url} if broker_url else env)
         started.append(worker)
         worker.wait_ready()
         return worker
@@ -119,3 +121,27 @@ def worker_process(transactional_db, django_db_serialized_rollback, request):
     for worker in started:
         worker.stop()
     connection.close()
+
+
+@pytest.fixture
+def private_broker():
+    """A Redis of this test's own, which it may stop and restart; this process sends through it too.
+
+    (Celery reads CELERY_BROKER_URL from the environment before its configuration, so the
+    write URL is the one to point elsewhere; the pools are dropped so the next send reconnects.)"""
+    from kpo.celery import app
+
+    server = RedisServer().start()
+
+    def reset_pools() -> None:
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    app.conf.broker_write_url = server.url
+    reset_pools()
+    try:
+        yield server
+    finally:
+        app.conf.broker_write_url = None
+        reset_pools()
+        server.stop()

@@ -4,9 +4,8 @@ A worker child killed with SIGKILL mid-run: acks_late + reject_on_worker_lost
 put the message back, the same task id takes the run over, and it completes
 once, without duplicate results. Killed every time: the attempt counter fails
 the run instead of looping. Redis restarted: the worker reconnects and keeps
-consuming."""
+consuming (a Redis of the test's own: tests/harness/services.py)."""
 
-import subprocess
 import time
 from datetime import date
 from decimal import Decimal
@@ -97,37 +96,12 @@ def test_a_run_killed_every_time_fails_after_the_attempt_limit(worker_process, r
     assert not run.results.exists()
 
 
-def redis_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ["redis-cli", "-h", "127.0.0.1", "-p", "6379", *args], capture_output=True, text=True, timeout=10
-    )
-
-
-def test_the_worker_keeps_consuming_after_redis_restarts(worker_process, requirement):
-    worker_process("redis-restart")
+def test_the_worker_keeps_consuming_after_redis_restarts(worker_process, private_broker, requirement):
+    worker_process("redis-restart", broker_url=private_broker.url)
     first = runs.match_run_create(requirement=requirement)
     wait(lambda: MatchRun.objects.filter(pk=first.pk, status="succeeded").exists(), timeout=120, what="first run")
 
-    redis_cli("shutdown", "nosave")
-    wait(lambda: redis_cli("ping").returncode != 0, timeout=15, what="redis stopped")
-    subprocess.run(
-        [
-            "redis-server",
-            "--daemonize",
-            "yes",
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            "6379",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        check=True,
-        timeout=15,
-    )
-    wait(lambda: redis_cli("ping").stdout.strip() == "PONG", timeout=15, what="redis back")
+    private_broker.restart()
 
     second = runs.match_run_create(requirement=requirement)
     finished = wait(
