@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import secrets
 import signal
@@ -28,6 +29,7 @@ from tests.harness import preflight
 from tests.harness.services import PostgresCluster, RedisServer, ServiceError
 
 PREFLIGHT_FAILED = 3
+PR_SET_PDEATHSIG = 1
 
 
 class Stopped(Exception):
@@ -38,6 +40,11 @@ class Stopped(Exception):
 
 def _raise_stopped(signum, frame):
     raise Stopped(signum)
+
+
+def _die_with_parent() -> None:
+    """In the command's process: SIGTERM when the harness dies, even by SIGKILL (Linux)."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _delete_prefixed_keys(url: str, prefix: str) -> int:
@@ -98,7 +105,7 @@ def main(argv: list[str]) -> int:
             f"Redis {_describe(env['CELERY_BROKER_URL'], started)}, key prefix {env['REDIS_KEY_PREFIX']}",
             flush=True,
         )
-        child = subprocess.Popen(command, env=env)
+        child = subprocess.Popen(command, env=env, preexec_fn=_die_with_parent)
         return child.wait()
     except (KeyboardInterrupt, Stopped) as exc:
         if child is not None and child.poll() is None:

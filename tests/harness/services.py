@@ -293,6 +293,10 @@ class RedisServer(_Server):
 
     name = "redis"
 
+    def __init__(self, *, base: Path | None = None, extra_args: list[str] | None = None):
+        super().__init__(base=base)
+        self.extra_args = extra_args or []
+
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
@@ -318,6 +322,7 @@ class RedisServer(_Server):
                 "no",
                 "--logfile",
                 "",
+                *self.extra_args,
             ]
         )
         _wait(self._accepts, process=self.process, log=self.log, what="Redis")
@@ -327,9 +332,12 @@ class RedisServer(_Server):
         import redis
 
         try:
-            return bool(redis.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=1).ping())
-        except redis.exceptions.RedisError:
+            redis.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=1).ping()
+        except (redis.exceptions.AuthenticationError, redis.exceptions.ResponseError):
+            return True  # it answers (asking for a password, say): it is up
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
             return False
+        return True
 
     def restart(self) -> None:
         """Stop and start again on the same port: the outage a fault test wants (the data is gone)."""
