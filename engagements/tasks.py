@@ -1,10 +1,15 @@
-"""Celery tasks: thin wrappers that fetch by id and call the run services."""
+"""Celery tasks: thin wrappers that fetch by id and call the services.
+
+The top layer: it imports services, and nothing imports it (services send tasks
+by name through kpo.dispatch). Time limits come from the settings."""
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 
-from engagements import webhooks
+from engagements import rfp_services, webhooks
 from engagements.matching import runs
+from engagements.models import MatchRunChunk
 
 
 @shared_task(bind=True, name="engagements.tasks.match_run_execute", acks_late=True, reject_on_worker_lost=True)
@@ -21,8 +26,6 @@ def match_run_execute(self, run_id: int) -> str:
 
 @shared_task(bind=True, name="engagements.tasks.match_run_chunk", acks_late=True, reject_on_worker_lost=True)
 def match_run_chunk(self, chunk_id: int) -> str:
-    from engagements.models import MatchRunChunk
-
     try:
         return runs.match_chunk_execute(chunk_id=chunk_id, task_id=self.request.id or f"local-chunk-{chunk_id}")
     except SoftTimeLimitExceeded:
@@ -51,8 +54,8 @@ def match_runs_sweep() -> dict:
     name="engagements.tasks.webhook_deliver",
     ignore_result=True,
     acks_late=True,
-    soft_time_limit=webhooks.TASK_SOFT_TIME_LIMIT,
-    time_limit=webhooks.TASK_TIME_LIMIT,
+    soft_time_limit=settings.WEBHOOK_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.WEBHOOK_TASK_TIME_LIMIT,
 )
 def webhook_deliver(delivery_id: int) -> str:
     return webhooks.webhook_delivery_attempt(delivery_id=delivery_id)
@@ -68,6 +71,4 @@ def webhook_deliveries_sweep() -> dict:
 )
 def proposal_attachments_sweep() -> int:
     """Daily: delete proposal files left behind by rolled-back saves."""
-    from engagements.rfp_services import proposal_attachments_sweep as sweep
-
-    return sweep()
+    return rfp_services.proposal_attachments_sweep()

@@ -48,6 +48,7 @@ from engagements.models import (
     WebhookEndpoint,
     WebhookEvent,
 )
+from kpo.dispatch import task_send
 
 logger = logging.getLogger(__name__)
 
@@ -59,11 +60,9 @@ SECRET_MAX_BYTES = 64
 VENDORS_PER_DELIVERY = 200
 # How much of a failed response's body the log keeps.
 ERROR_BODY_CHARS = 500
-# Hard bounds of one attempt (the task's time limits), and the claim that
-# outlives them: a worker that dies mid-send leaves the row to the sweeper.
-TASK_SOFT_TIME_LIMIT = 60
-TASK_TIME_LIMIT = 90
-CLAIM_SECONDS = TASK_TIME_LIMIT + 60
+# The claim on a delivery outlives its task's hard time limit (settings): a worker that
+# dies mid-send leaves the row to the sweeper.
+CLAIM_SECONDS = settings.WEBHOOK_TASK_TIME_LIMIT + 60
 # A message sent this long ago and still not claimed is considered lost.
 SWEEP_GRACE_SECONDS = 60
 SWEEP_BATCH = 1000
@@ -367,20 +366,9 @@ def webhook_emit_vendors_updated(*, vendor_ids: list[int], changed_at: datetime)
 def webhook_dispatch(*, delivery_ids: list[int], countdown: float | None = None) -> int:
     """Send delivery tasks to the broker. A broker outage loses nothing: the rows
     stay pending and the sweeper sends them again."""
-    from engagements.matching.runs import BROKER_ERRORS
-    from engagements.tasks import webhook_deliver
-
     sent = 0
     for delivery_id in delivery_ids:
-        try:
-            webhook_deliver.apply_async(
-                args=[delivery_id],
-                countdown=countdown,
-                retry=True,
-                retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2},
-            )
-        except BROKER_ERRORS:
-            logger.warning("could not send webhook delivery %s; the sweeper will retry", delivery_id, exc_info=True)
+        if not task_send("engagements.tasks.webhook_deliver", delivery_id, countdown=countdown):
             break
         sent += 1
     return sent

@@ -326,6 +326,10 @@ CACHES["vendor_documents"] = {
     "OPTIONS": {"MAX_ENTRIES": max(VENDOR_DOCUMENT_CACHE_ENTRIES, 1)},
 }
 
+# Hard time limits of one webhook delivery attempt (its task, on the default queue).
+WEBHOOK_TASK_SOFT_TIME_LIMIT = 60
+WEBHOOK_TASK_TIME_LIMIT = 90
+
 # Webhooks (engagements/webhooks.py, docs/webhooks.md): per-attempt timeout, attempts per
 # delivery, backoff with full jitter, and how many deliveries in a row may fail every
 # attempt before the endpoint is disabled. Private/loopback targets are refused in

@@ -33,7 +33,6 @@ from django.db.models import F, Max, Min, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from kombu.exceptions import OperationalError as KombuOperationalError
 
 from engagements.matching.candidates import (
     MatchContext,
@@ -48,10 +47,10 @@ from engagements.matching.candidates import (
 from engagements.matching.scoring import COMPONENTS, Score, Scorer, VendorProfile, resolve_weights
 from engagements.models import MatchResult, MatchRun, MatchRunChunk, MatchRunStatus, Requirement
 from engagements.webhooks import webhook_emit_match_run
+from kpo.dispatch import task_send
 from vendors.models import ExchangeRate, Vendor
 
 logger = logging.getLogger(__name__)
-BROKER_ERRORS = (KombuOperationalError, ConnectionError, OSError)
 
 
 class ClaimLost(Exception):
@@ -184,28 +183,15 @@ def match_run_create(*, requirement: Requirement, requested_by=None) -> MatchRun
 
 
 def match_run_dispatch(*, run_id: int) -> bool:
-    from engagements.tasks import match_run_execute
-
-    try:
-        match_run_execute.apply_async(
-            args=[run_id], retry=True, retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
-        )
-    except BROKER_ERRORS:  # broker down: the run row stays pending and the sweeper resends it
-        logger.warning("could not send match run %s; the sweeper will retry", run_id, exc_info=True)
+    """Send the run's task; while the broker is down the run stays pending and the sweeper resends it."""
+    if not task_send("engagements.tasks.match_run_execute", run_id):
         return False
     MatchRun.objects.filter(pk=run_id, status=MatchRunStatus.PENDING).update(dispatched_at=timezone.now())
     return True
 
 
 def match_chunk_dispatch(*, chunk_id: int) -> bool:
-    from engagements.tasks import match_run_chunk
-
-    try:
-        match_run_chunk.apply_async(
-            args=[chunk_id], retry=True, retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
-        )
-    except BROKER_ERRORS:
-        logger.warning("could not send match chunk %s; the sweeper will retry", chunk_id, exc_info=True)
+    if not task_send("engagements.tasks.match_run_chunk", chunk_id):
         return False
     MatchRunChunk.objects.filter(pk=chunk_id, status=MatchRunChunk.Status.PENDING).update(dispatched_at=timezone.now())
     return True
