@@ -12,6 +12,12 @@ PostgreSQL: a sequence `kpo_change_seq`, `kpo_next_change_seq()` and BEFORE
 INSERT OR UPDATE triggers that set NEW.change_seq; AFTER DELETE (and AFTER
 UPDATE OF is_active for vendors) triggers write the tombstones.
 
+Migrations carry this SQL written out (kpo 0003, vendors 0006-0007, engagements
+0006-0008), never calls to the builders below, so changing a builder changes no old
+migration: a change of the triggers needs a new migration with the new SQL written
+out, and tests/kpo/test_change_seq_migrations.py fails until the database that the
+migrations build matches these builders again.
+
 SQLite (development): a one-row counter table `kpo_change_counter`; AFTER
 INSERT triggers issue a no-op UPDATE of the row, and the AFTER UPDATE trigger
 bumps the counter and writes the number into the row. That inner UPDATE does
@@ -39,7 +45,7 @@ block writers and writers never block each other (shared locks).
 
 from contextlib import contextmanager
 
-from django.db import connections, migrations, router
+from django.db import connections
 
 # High 16 bits of the advisory lock keys: "KP". The low 48 bits carry F.
 LOCK_NAMESPACE = 0x4B50
@@ -437,60 +443,3 @@ def change_seq_watermark(connection) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql)
         return cursor.fetchone()[0]
-
-
-class RunSQLForVendor(migrations.RunSQL):
-    """RunSQL with one script per database vendor ("postgresql", "sqlite"),
-    each given as a list of statements, with their reverses."""
-
-    def __init__(self, *, forwards: dict[str, list[str]], backwards: dict[str, list[str]]):
-        self.forwards_by_vendor = forwards
-        self.backwards_by_vendor = backwards
-        super().__init__(sql=migrations.RunSQL.noop, reverse_sql=migrations.RunSQL.noop)
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if router.allow_migrate(schema_editor.connection.alias, app_label, **self.hints):
-            self._run_sql(schema_editor, self.forwards_by_vendor[schema_editor.connection.vendor])
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if router.allow_migrate(schema_editor.connection.alias, app_label, **self.hints):
-            self._run_sql(schema_editor, self.backwards_by_vendor[schema_editor.connection.vendor])
-
-    def describe(self):
-        return "Raw SQL per database vendor"
-
-
-def backfill_operation(table: str) -> RunSQLForVendor:
-    return RunSQLForVendor(
-        forwards={"postgresql": [postgres_backfill(table)], "sqlite": sqlite_backfill(table)},
-        backwards={"postgresql": [], "sqlite": []},
-    )
-
-
-def triggers_operation(table: str) -> RunSQLForVendor:
-    return RunSQLForVendor(
-        forwards={"postgresql": [postgres_table_triggers(table)], "sqlite": sqlite_table_triggers(table)},
-        backwards={
-            "postgresql": [postgres_table_triggers_reverse(table)],
-            "sqlite": sqlite_table_triggers_reverse(table),
-        },
-    )
-
-
-def counter_operation() -> RunSQLForVendor:
-    return RunSQLForVendor(
-        forwards={"postgresql": [POSTGRES_COUNTER], "sqlite": SQLITE_COUNTER},
-        backwards={"postgresql": [POSTGRES_COUNTER_REVERSE], "sqlite": SQLITE_COUNTER_REVERSE},
-    )
-
-
-def document_triggers_operation(parent: str) -> RunSQLForVendor:
-    """The triggers advancing `parent` rows when their documents' parts change
-    (one migration per app: the tables must exist)."""
-    return RunSQLForVendor(
-        forwards={"postgresql": postgres_document_triggers(parent), "sqlite": sqlite_document_triggers(parent)},
-        backwards={
-            "postgresql": [postgres_document_triggers_reverse(parent)],
-            "sqlite": sqlite_document_triggers_reverse(parent),
-        },
-    )
