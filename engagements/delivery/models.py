@@ -1,0 +1,178 @@
+"""Engagements with their history, milestones and reviews."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import formats
+from django.utils.translation import gettext_lazy as _
+
+from engagements.matching.models import MatchResult
+from engagements.organizations.models import ClientOrganization
+from engagements.requirements.models import Requirement
+from kpo.codes import (
+    validate_currency,
+)
+from vendors.models import CURRENCY_SHAPE, Vendor
+
+
+class EngagementStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    ACTIVE = "active", _("Active")
+    DECLINED = "declined", _("Declined")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Engagement(models.Model):
+    requirement = models.ForeignKey(Requirement, on_delete=models.PROTECT, related_name="engagements")
+    # Denormalized from the requirement so every scoping query is one indexed filter.
+    client = models.ForeignKey(ClientOrganization, on_delete=models.PROTECT, related_name="engagements")
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="engagements")
+    match_result = models.ForeignKey(
+        MatchResult, on_delete=models.SET_NULL, null=True, blank=True, related_name="engagements"
+    )
+    # The awarded proposal this engagement came from (None when proposed from a shortlist).
+    proposal = models.OneToOneField(
+        "Proposal", on_delete=models.SET_NULL, null=True, blank=True, related_name="engagement"
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=EngagementStatus.choices, default=EngagementStatus.PROPOSED)
+    agreed_rate = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
+    currency = models.CharField(max_length=3, validators=[validate_currency])
+    fte = models.DecimalField(max_digits=6, decimal_places=1, validators=[MinValueValidator(Decimal("0.1"))])
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Delta sync: numbered by database triggers on every write (kpo/change_seq.py).
+    change_seq = models.BigIntegerField(unique=True, editable=False, db_default=0)
+    # The client's own id for this engagement (its ERP's), unique within the client.
+    external_id = models.CharField(max_length=100, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["client", "status"], name="engagement_client_status_idx"),
+            models.Index(fields=["vendor", "status"], name="engagement_vendor_status_idx"),
+            models.Index(fields=["updated_at", "id"], name="engagement_updated_idx"),
+            models.Index(fields=["client", "change_seq"], name="engagement_client_seq_idx"),
+            models.Index(fields=["vendor", "change_seq"], name="engagement_vendor_seq_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "external_id"],
+                condition=~Q(external_id=""),
+                name="engagement_external_id_unique_per_client",
+            ),
+            models.CheckConstraint(condition=Q(agreed_rate__gt=0), name="engagement_rate_positive"),
+            models.CheckConstraint(condition=Q(fte__gt=0), name="engagement_fte_positive"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")), name="engagement_dates_order"
+            ),
+            models.CheckConstraint(condition=Q(status__in=EngagementStatus.values), name="engagement_status_valid"),
+            models.CheckConstraint(condition=Q(currency__regex=CURRENCY_SHAPE), name="engagement_currency_shape"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vendor} for {self.requirement}"
+
+
+class EngagementEvent(models.Model):
+    """The engagement's timeline: status transitions and FTE changes, who and when."""
+
+    class Kind(models.TextChoices):
+        STATUS = "status", _("Status change")
+        FTE = "fte", _("FTE change")
+        DATES = "dates", _("Dates change")
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    from_value = models.CharField(max_length=40, blank=True)
+    to_value = models.CharField(max_length=40)
+    note = models.TextField(blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["engagement", "created_at"], name="engagement_event_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.from_value} → {self.to_value}"
+
+    def _value_label(self, value: str) -> str:
+        """A stored value as the reader's language shows it: a status by its label,
+        an FTE with the local decimal separator."""
+        if self.kind == self.Kind.STATUS and value in EngagementStatus.values:
+            return str(EngagementStatus(value).label)
+        if self.kind == self.Kind.FTE:
+            try:
+                return formats.localize(Decimal(value))
+            except ArithmeticError:
+                return value
+        return value
+
+    @property
+    def from_label(self) -> str:
+        return self._value_label(self.from_value)
+
+    @property
+    def to_label(self) -> str:
+        return self._value_label(self.to_value)
+
+
+class MilestoneStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    DELIVERED = "delivered", _("Delivered")
+    ACCEPTED = "accepted", _("Accepted")
+
+
+class Milestone(models.Model):
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    due_date = models.DateField()
+    status = models.CharField(max_length=10, choices=MilestoneStatus.choices, default=MilestoneStatus.PENDING)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=MilestoneStatus.values), name="milestone_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Review(models.Model):
+    """The client's review of a completed engagement: one per engagement."""
+
+    engagement = models.OneToOneField(Engagement, on_delete=models.CASCADE, related_name="review")
+    # Denormalized from the engagement so a vendor's rating is one indexed aggregate.
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="reviews")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    rating = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["vendor", "-created_at"], name="review_vendor_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="review_rating_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating}/5 for {self.vendor_id}"
