@@ -7,8 +7,8 @@ from datetime import datetime
 
 from django.db.models import OuterRef, Subquery
 
+from engagements.integrations.webhooks import webhook_emit_vendors_updated
 from engagements.models import MatchResult, MatchRun, MatchRunStatus, Requirement, RequirementStatus
-from engagements.webhooks import webhook_emit_vendors_updated
 
 
 def mark_shortlists_stale(*, vendor_ids: list[int], changed_at: datetime) -> int:

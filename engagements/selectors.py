@@ -9,7 +9,6 @@ from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from engagements import rfp_selectors
 from engagements.models import (
     ClientOrganization,
     Engagement,
@@ -23,6 +22,7 @@ from engagements.models import (
     RequirementStatus,
     Review,
 )
+from engagements.rfp import selectors as rfp_selectors
 from kpo.codes import display_country_names
 from vendors.models import ExchangeRate, RateCard, Seniority, Skill, Vendor, VendorCertification, VendorLanguage
 

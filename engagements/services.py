@@ -11,6 +11,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
+from engagements.integrations.webhooks import webhook_emit_engagement
 from engagements.matching.scoring import DOMAIN_DEFAULT_METHOD
 from engagements.models import (
     ClientOrganization,
@@ -26,7 +27,6 @@ from engagements.models import (
     RequirementSkill,
     Review,
 )
-from engagements.webhooks import webhook_emit_engagement
 from vendors.models import Vendor
 
 REQUIREMENT_FIELDS = (

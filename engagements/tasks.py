@@ -7,9 +7,10 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
-from engagements import rfp_services, webhooks
+from engagements.integrations import webhooks
 from engagements.matching import runs
 from engagements.models import MatchRunChunk
+from engagements.rfp import services as rfp_services
 
 
 @shared_task(bind=True, name="engagements.tasks.match_run_execute", acks_late=True, reject_on_worker_lost=True)
@@ -45,7 +46,7 @@ def match_runs_sweep() -> dict:
     return runs.match_runs_sweep()
 
 
-# -- webhooks (engagements/webhooks.py) ---------------------------------------------
+# -- webhooks (engagements/integrations/webhooks.py) ---------------------------------------------
 # Short jobs on the default queue. One attempt per message; the retry schedule
 # lives on the delivery row (next_attempt_at), not in Celery's retry machinery.
 

@@ -19,10 +19,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from engagements import rfp_selectors, rfp_services, selectors, services
-from engagements.forms_rfp import ProposalForm, ReasonForm
+from engagements import selectors, services
 from engagements.models import Engagement, InvitationStatus, Milestone, ProposalStatus, RfpInvitation
-from engagements.views_rfp import attachment_response
+from engagements.rfp import selectors as rfp_selectors
+from engagements.rfp import services as rfp_services
+from engagements.rfp.forms import ProposalForm, ReasonForm
+from engagements.rfp.views import attachment_response
 from kpo.permissions import vendor_member_required, viewer_vendor_id
 
 NOTE_MAX_LENGTH = 500

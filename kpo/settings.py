@@ -330,7 +330,7 @@ CACHES["vendor_documents"] = {
 WEBHOOK_TASK_SOFT_TIME_LIMIT = 60
 WEBHOOK_TASK_TIME_LIMIT = 90
 
-# Webhooks (engagements/webhooks.py, docs/webhooks.md): per-attempt timeout, attempts per
+# Webhooks (engagements/integrations/webhooks.py, docs/webhooks.md): per-attempt timeout, attempts per
 # delivery, backoff with full jitter, and how many deliveries in a row may fail every
 # attempt before the endpoint is disabled. Private/loopback targets are refused in
 # production (SSRF); DEBUG (and the tests) allow them for local receivers.

@@ -1,6 +1,10 @@
 from django.urls import path
 
-from engagements.api import engagement_views, org_views, rfp_views, views, webhook_views
+from engagements.api import views
+from engagements.delivery import api as engagement_views
+from engagements.integrations import api as webhook_views
+from engagements.organizations import api as org_views
+from engagements.rfp import api as rfp_views
 
 urlpatterns = [
     path("requirements/", views.RequirementListApi.as_view(), name="api-requirement-list"),

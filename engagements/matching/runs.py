@@ -34,6 +34,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from engagements.integrations.webhooks import webhook_emit_match_run
 from engagements.matching.candidates import (
     MatchContext,
     SiteResolver,
@@ -46,7 +47,6 @@ from engagements.matching.candidates import (
 )
 from engagements.matching.scoring import COMPONENTS, Score, Scorer, VendorProfile, resolve_weights
 from engagements.models import MatchResult, MatchRun, MatchRunChunk, MatchRunStatus, Requirement
-from engagements.webhooks import webhook_emit_match_run
 from kpo.dispatch import task_send
 from vendors.models import ExchangeRate, Vendor
 

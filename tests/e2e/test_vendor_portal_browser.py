@@ -13,7 +13,6 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from engagements import rfp_services
 from engagements.demo import DEMO_PASSWORD, DEMO_VENDOR_SLUG
 from engagements.models import (
     InvitationStatus,
@@ -23,6 +22,7 @@ from engagements.models import (
     RequirementStatus,
     RfpInvitation,
 )
+from engagements.rfp import services as rfp_services
 from tests.e2e.test_accessibility import violations
 from tests.engagements.helpers import succeeded_run
 from vendors.models import RateCard, Vendor, VendorSkill

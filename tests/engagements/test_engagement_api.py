@@ -569,7 +569,7 @@ def test_an_erp_id_taken_by_a_concurrent_writer_is_a_400_on_the_field(deal, monk
     # service's ValidationError answers like the serializer would.
     first = deal.engagement(status="active", external_id="ERP-100")
     second = deal.engagement(1, status="active")
-    monkeypatch.setattr("engagements.api.engagement_serializers._check_external_id", lambda *args, **kwargs: None)
+    monkeypatch.setattr("engagements.delivery.serializers._check_external_id", lambda *args, **kwargs: None)
     clash = api(deal.owner).patch(url(second), {"fte": "3", "reason": "Peak", "external_id": "ERP-100"}, format="json")
     assert clash.status_code == 400
     assert clash.json() == {"external_id": ["Another engagement of this organization has this external id."]}

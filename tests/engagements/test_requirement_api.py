@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from engagements import rfp_services, services
+from engagements import services
 from engagements.models import Engagement, MatchResult, MatchRun, Requirement, Rfp
+from engagements.rfp import services as rfp_services
 from tests.engagements.helpers import engagement_for, requirement_for, succeeded_run
 from tests.factories import ClientMembershipFactory, RequirementFactory, RequirementSkillFactory
 

@@ -14,7 +14,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from engagements.api.rfp_serializers import RfpCreateSerializer
 from engagements.models import (
     Engagement,
     EngagementStatus,
@@ -23,6 +22,7 @@ from engagements.models import (
     Rfp,
     RfpInvitation,
 )
+from engagements.rfp.serializers import RfpCreateSerializer
 from tests.engagements.helpers import requirement_for, succeeded_run
 from tests.factories import ClientMembershipFactory, UserFactory, VendorFactory, VendorMembershipFactory
 
@@ -401,8 +401,8 @@ def test_the_sweep_deletes_files_a_rolled_back_save_left_and_keeps_the_rest(bid,
 
     from django.db import transaction
 
-    from engagements import rfp_services
     from engagements.models import RfpInvitation
+    from engagements.rfp import services as rfp_services
 
     bid.create()
     bid.submit(0, approach="Kept", attachment=SimpleUploadedFile("kept.pdf", PDF))

@@ -12,8 +12,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from engagements import rfp_services
-from engagements.forms_rfp import RfpCreateForm
 from engagements.models import (
     Engagement,
     EngagementStatus,
@@ -25,6 +23,8 @@ from engagements.models import (
     Rfp,
     RfpInvitation,
 )
+from engagements.rfp import services as rfp_services
+from engagements.rfp.forms import RfpCreateForm
 from tests.engagements.helpers import requirement_for, succeeded_run
 from tests.factories import ClientMembershipFactory, VendorFactory, VendorMembershipFactory
 

@@ -12,9 +12,9 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from engagements import team_services
 from engagements.models import Membership, TeamInvitation
-from engagements.team_services import TeamError
+from engagements.organizations import team_services
+from engagements.organizations.team_services import TeamError
 from tests.factories import UserFactory, VendorFactory, VendorMembershipFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Webhooks (engagements/webhooks.py, docs/webhooks.md) against a real HTTP
+"""Webhooks (engagements/integrations/webhooks.py, docs/webhooks.md) against a real HTTP
 receiver on 127.0.0.1: the outbox row is written in the change's transaction,
 deliveries are signed per Standard Webhooks (verified with the package and with
 the documented plain-Python sample), retried with backoff, timed out, refused
@@ -28,7 +28,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from engagements import services, webhooks
+from engagements import services
+from engagements.integrations import webhooks
 from engagements.matching import runs
 from engagements.models import (
     Engagement,

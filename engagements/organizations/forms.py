@@ -1,5 +1,5 @@
 """Forms of the vendor team pages. They validate and hand clean data to
-engagements.team_services; they never write."""
+engagements.organizations.team_services; they never write."""
 
 from __future__ import annotations
 

@@ -19,9 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from engagements import rfp_selectors, rfp_services, selectors
-from engagements.forms_rfp import CriterionFormSet, ReasonForm, RfpCreateForm, ScoreForm
+from engagements import selectors
 from engagements.models import MatchRunStatus, Proposal, ProposalStatus, Requirement, Rfp
+from engagements.rfp import selectors as rfp_selectors
+from engagements.rfp import services as rfp_services
+from engagements.rfp.forms import CriterionFormSet, ReasonForm, RfpCreateForm, ScoreForm
 from kpo.permissions import client_manager_required, viewer_client
 
 DEFAULT_INVITEES = 3

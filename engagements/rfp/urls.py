@@ -1,6 +1,6 @@
 from django.urls import path
 
-from engagements import views_rfp as views
+from engagements.rfp import views
 
 app_name = "rfps"
 urlpatterns = [

@@ -14,10 +14,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from engagements import rfp_services
 from engagements.demo import DEMO_VENDOR_SLUG
 from engagements.matching import runs
 from engagements.models import MatchRun, MatchRunStatus, Membership, Requirement, RequirementSkill, Rfp
+from engagements.rfp import services as rfp_services
 
 SOURCE_TITLE = "Branch network Power BI dashboards"
 RFP_REQUIREMENT_TITLE = "Branch analytics: second wave"

@@ -13,8 +13,9 @@ from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from engagements import selectors, webhooks
-from engagements.api import webhook_serializers as s
+from engagements import selectors
+from engagements.integrations import serializers as s
+from engagements.integrations import webhooks
 from engagements.models import WebhookDelivery, WebhookEndpoint
 from kpo.api.errors import ErrorSerializer
 from kpo.api.pagination import BrowseCursorPagination

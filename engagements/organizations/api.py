@@ -18,10 +18,10 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from engagements.api import org_serializers as s
-from engagements.api.caller import membership as caller_membership
+from engagements.access.caller import membership as caller_membership
 from engagements.models import ClientOrganization
-from engagements.org_services import client_create, client_update, user_create_with_membership
+from engagements.organizations import serializers as s
+from engagements.organizations.services import client_create, client_update, user_create_with_membership
 from kpo.api.errors import ErrorSerializer
 from kpo.api.pagination import BrowseCursorPagination
 

@@ -1,5 +1,5 @@
 """API shapes for webhook endpoints and their delivery log (docs/webhooks.md).
-Serializers validate and shape; engagements.webhooks writes."""
+Serializers validate and shape; engagements.integrations.webhooks writes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from rest_framework import serializers
 
-from engagements import webhooks
+from engagements.integrations import webhooks
 from engagements.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 

@@ -32,10 +32,10 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from engagements import selectors, services
-from engagements.api import engagement_serializers as s
-from engagements.api.caller import client_membership as _client_membership
-from engagements.api.caller import membership as _membership
-from engagements.api.caller import vendor_id as _vendor_id
+from engagements.access.caller import client_membership as _client_membership
+from engagements.access.caller import membership as _membership
+from engagements.access.caller import vendor_id as _vendor_id
+from engagements.delivery import serializers as s
 from engagements.models import (
     Engagement,
     EngagementEvent,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from engagements import views_engagements as views
+from engagements.delivery import views
 
 app_name = "engagements"
 urlpatterns = [

@@ -34,6 +34,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from engagements.integrations.webhooks import webhook_emit_engagement, webhook_emit_proposal_submitted
 from engagements.models import (
     Engagement,
     EngagementEvent,
@@ -55,7 +56,6 @@ from engagements.models import (
     RfpStatus,
 )
 from engagements.services import OPEN_ENGAGEMENT_STATES, EngagementError
-from engagements.webhooks import webhook_emit_engagement, webhook_emit_proposal_submitted
 from vendors.models import ExchangeRate
 
 MAX_INVITEES = 20

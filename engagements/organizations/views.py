@@ -18,10 +18,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from engagements import team_services
-from engagements.forms_team import ROLE_CHOICES, TeamInviteForm, TeamJoinForm, TeamRoleForm
 from engagements.models import Membership, Role, TeamInvitation
-from engagements.team_services import TeamError
+from engagements.organizations import team_services
+from engagements.organizations.forms import ROLE_CHOICES, TeamInviteForm, TeamJoinForm, TeamRoleForm
+from engagements.organizations.team_services import TeamError
 from kpo.permissions import vendor_member_required, viewer_membership, viewer_vendor_id
 
 JOIN_TEMPLATE = "engagements/vendor/team_join.html"

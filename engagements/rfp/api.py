@@ -1,8 +1,8 @@
 """REST API for requests for proposal, proposals and their evaluation.
 
 Each view is thin: an input serializer validates, one service of
-`engagements.rfp_services` writes, an output serializer shapes rows fetched by
-`engagements.rfp_selectors`. Service errors map to status codes in one place
+`engagements.rfp.services` writes, an output serializer shapes rows fetched by
+`engagements.rfp.selectors`. Service errors map to status codes in one place
 (`RfpApiView.handle_exception`): RfpError (the state does not allow it) -> 409
 {"detail"}; a Django ValidationError -> 400 with field errors (kpo.api.errors).
 
@@ -24,10 +24,9 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from engagements import rfp_selectors, rfp_services, selectors
-from engagements.api import rfp_serializers as s
-from engagements.api.caller import client_membership as _client_membership
-from engagements.api.caller import vendor_id as _vendor_id
+from engagements import selectors
+from engagements.access.caller import client_membership as _client_membership
+from engagements.access.caller import vendor_id as _vendor_id
 from engagements.models import (
     Engagement,
     InvitationStatus,
@@ -38,6 +37,9 @@ from engagements.models import (
     Rfp,
     RfpInvitation,
 )
+from engagements.rfp import selectors as rfp_selectors
+from engagements.rfp import serializers as s
+from engagements.rfp import services as rfp_services
 from kpo.api.errors import Conflict
 from kpo.api.pagination import BrowseCursorPagination
 

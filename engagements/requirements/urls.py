@@ -1,7 +1,7 @@
 from django.urls import path
 
 from engagements import views_requirements as views
-from engagements import views_rfp
+from engagements.rfp import views as views_rfp
 
 app_name = "requirements"
 urlpatterns = [

@@ -9,9 +9,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from engagements import rfp_services
 from engagements.forms import exchange_rate_currencies
 from engagements.models import EvaluationCriterion, MatchResult
+from engagements.rfp import services as rfp_services
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from engagements import views_team as views
+from engagements.organizations import views
 
 app_name = "vendor_team"
 urlpatterns = [

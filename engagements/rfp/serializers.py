@@ -2,7 +2,7 @@
 
 Input serializers check shape and the caller's scope (a match run of the
 caller's organization, vendors on that run's shortlist); the services in
-`engagements.rfp_services` check state and write. Output serializers shape
+`engagements.rfp.services` check state and write. Output serializers shape
 rows the selectors fetched: they never query on their own (the views pin the
 query counts)."""
 
@@ -16,7 +16,6 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from engagements import rfp_services
 from engagements.api.serializers import VendorRefSerializer
 from engagements.models import (
     InvitationStatus,
@@ -28,6 +27,7 @@ from engagements.models import (
     RfpInvitation,
     RfpStatus,
 )
+from engagements.rfp import services as rfp_services
 from kpo.api.serializers import StrictFieldsMixin
 from kpo.codes import validate_currency
 from vendors.models import ExchangeRate
