@@ -21,9 +21,9 @@ RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
 def task_send(name: str, *args: int, countdown: float | None = None) -> bool:
     """Send task `name` with `args`; False (logged) when the broker cannot be reached."""
     if name not in app.tasks:
-        # A web process has not imported the apps' tasks modules: Celery's autodiscovery
-        # (the same the worker runs at start-up) registers them by name.
-        app.loader.import_default_modules()
+        # A web process has not imported the apps' tasks modules: Celery's autodiscovery (the
+        # worker's, without its start-up checks) imports each installed app's tasks.py once.
+        app.autodiscover_tasks(force=True)
     try:
         app.tasks[name].apply_async(args=list(args), countdown=countdown, retry=True, retry_policy=RETRY_POLICY)
     except BROKER_ERRORS:

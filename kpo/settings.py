@@ -237,8 +237,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LocationClassEnum": "engagements.models.LocationClass",
         "WebhookEventEnum": "engagements.models.WebhookEvent",
-        "MatchFlagCodeEnum": "engagements.api.serializers.MATCH_FLAG_CODES",
-        "MatchFlagCauseEnum": "engagements.api.serializers.MATCH_FLAG_CAUSES",
+        "MatchFlagCodeEnum": "engagements.matching.serializers.MATCH_FLAG_CODES",
+        "MatchFlagCauseEnum": "engagements.matching.serializers.MATCH_FLAG_CAUSES",
     },
 }
 

@@ -100,7 +100,7 @@ class Vendor(models.Model):
     # Derived from reviews by the review service; stored for fast filtering and sorting.
     rating = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
     review_count = models.PositiveIntegerField(default=0)
-    # Derived from milestones by engagements.services.milestone_advance when the
+    # Derived from milestones by engagements.delivery.services.milestone_advance when the
     # client accepts one: how many were accepted, and how many of those had been
     # delivered by their due date. They feed the quality component of matching.
     milestones_accepted_count = models.PositiveIntegerField(default=0)

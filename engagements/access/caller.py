@@ -3,13 +3,13 @@ shared by every API module (engagements, requests for proposal)."""
 
 from __future__ import annotations
 
-from engagements import selectors
 from engagements.models import VENDOR_ROLES, Membership
+from engagements.organizations import selectors as organizations_selectors
 
 
 def membership(request) -> Membership | None:
     if not hasattr(request, "_api_membership"):
-        request._api_membership = selectors.membership_for(user=request.user)
+        request._api_membership = organizations_selectors.membership_for(user=request.user)
     return request._api_membership
 
 

@@ -1,19 +1,22 @@
 from django.urls import path
 
-from engagements.api import views
 from engagements.delivery import api as engagement_views
 from engagements.integrations import api as webhook_views
+from engagements.matching import api as matching_api
 from engagements.organizations import api as org_views
+from engagements.requirements import api as requirements_api
 from engagements.rfp import api as rfp_views
 
 urlpatterns = [
-    path("requirements/", views.RequirementListApi.as_view(), name="api-requirement-list"),
-    path("requirements/<int:pk>/", views.RequirementDetailApi.as_view(), name="api-requirement-detail"),
+    path("requirements/", requirements_api.RequirementListApi.as_view(), name="api-requirement-list"),
+    path("requirements/<int:pk>/", requirements_api.RequirementDetailApi.as_view(), name="api-requirement-detail"),
     path(
-        "requirements/<int:pk>/match-runs/", views.RequirementMatchRunsApi.as_view(), name="api-requirement-match-runs"
+        "requirements/<int:pk>/match-runs/",
+        matching_api.RequirementMatchRunsApi.as_view(),
+        name="api-requirement-match-runs",
     ),
-    path("match-runs/<int:pk>/", views.MatchRunDetailApi.as_view(), name="api-match-run-detail"),
-    path("match-runs/<int:pk>/why-not/", views.MatchRunWhyNotApi.as_view(), name="api-match-run-why-not"),
+    path("match-runs/<int:pk>/", matching_api.MatchRunDetailApi.as_view(), name="api-match-run-detail"),
+    path("match-runs/<int:pk>/why-not/", matching_api.MatchRunWhyNotApi.as_view(), name="api-match-run-why-not"),
     # Requests for proposal: the client's side.
     path("rfps/", rfp_views.RfpListApi.as_view(), name="api-rfp-list"),
     path("rfps/<int:pk>/", rfp_views.RfpDetailApi.as_view(), name="api-rfp-detail"),

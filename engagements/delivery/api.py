@@ -31,11 +31,11 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from engagements import selectors, services
 from engagements.access.caller import client_membership as _client_membership
 from engagements.access.caller import membership as _membership
 from engagements.access.caller import vendor_id as _vendor_id
 from engagements.delivery import serializers as s
+from engagements.delivery import services as delivery_services
 from engagements.models import (
     Engagement,
     EngagementEvent,
@@ -44,6 +44,7 @@ from engagements.models import (
     Milestone,
     Requirement,
 )
+from engagements.requirements import selectors as requirements_selectors
 from kpo.api.errors import Conflict, ErrorSerializer
 from kpo.api.etag import (
     ETAG_HEADER,
@@ -147,7 +148,7 @@ class EngagementApiView(GenericAPIView):
         return super().get_authenticate_header(request) or 'Session realm="api"'
 
     def handle_exception(self, exc):
-        if isinstance(exc, services.EngagementError):
+        if isinstance(exc, delivery_services.EngagementError):
             exc = Conflict(str(exc))
         elif isinstance(exc, Requirement.DoesNotExist):  # deleted while this request waited for it
             exc = NotFound()
@@ -217,12 +218,14 @@ class EngagementListApi(EngagementApiView):
             match_results=MatchResult.objects.filter(run__requirement__client_id=membership.client_id).select_related(
                 "run__requirement"
             ),
-            requirements=selectors.requirement_queryset_for(user=request.user).filter(client_id=membership.client_id),
+            requirements=requirements_selectors.requirement_queryset_for(user=request.user).filter(
+                client_id=membership.client_id
+            ),
         )
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         with transaction.atomic():
-            engagement = services.engagement_propose(
+            engagement = delivery_services.engagement_propose(
                 result=data["match_result"],
                 proposed_by=request.user,
                 agreed_rate=data["agreed_rate"],
@@ -232,7 +235,7 @@ class EngagementListApi(EngagementApiView):
                 end_date=data["end_date"],
             )
             if data["external_id"]:
-                services.engagement_set_external_id(engagement=engagement, external_id=data["external_id"])
+                delivery_services.engagement_set_external_id(engagement=engagement, external_id=data["external_id"])
         engagement = _engagement_detail(request, engagement.pk)
         response = Response(s.EngagementDetailSerializer(engagement).data, status=status.HTTP_201_CREATED)
         return with_etag(response, engagement, RESOURCE)
@@ -282,7 +285,7 @@ class EngagementDetailApi(EngagementApiView):
             check_if_match(request, locked, RESOURCE)
             serializer = s.EngagementUpdateSerializer(locked, data=request.data, partial=True)
             serializer.is_valid(raise_exception=True)
-            services.engagement_update(engagement=locked, data=serializer.validated_data, actor=request.user)
+            delivery_services.engagement_update(engagement=locked, data=serializer.validated_data, actor=request.user)
         engagement = _engagement_detail(request, pk)
         return with_etag(Response(s.EngagementDetailSerializer(engagement).data), engagement, RESOURCE)
 
@@ -312,8 +315,8 @@ class EngagementTransitionApi(EngagementApiView):
         serializer = s.EngagementTransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         action = serializer.validated_data["action"]
-        _require_party(request, engagement, services.ENGAGEMENT_TRANSITIONS[action][2])
-        services.engagement_transition(
+        _require_party(request, engagement, delivery_services.ENGAGEMENT_TRANSITIONS[action][2])
+        delivery_services.engagement_transition(
             engagement=engagement, action=action, actor=request.user, note=serializer.validated_data["note"]
         )
         return Response(s.EngagementDetailSerializer(_engagement_detail(request, pk)).data)
@@ -353,7 +356,9 @@ class EngagementMilestonesApi(EngagementApiView):
         _require_party(request, engagement, "client")
         serializer = s.MilestoneCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        milestone = services.milestone_create(engagement=engagement, actor=request.user, **serializer.validated_data)
+        milestone = delivery_services.milestone_create(
+            engagement=engagement, actor=request.user, **serializer.validated_data
+        )
         return Response(s.MilestoneSerializer(milestone).data, status=status.HTTP_201_CREATED)
 
 
@@ -366,7 +371,7 @@ class _MilestoneActionApi(EngagementApiView):
         engagement = get_object_or_404(engagement_queryset_for(request), pk=pk)
         milestone = get_object_or_404(Milestone.objects.filter(engagement=engagement), pk=mid)
         _require_party(request, engagement, *self.parties)
-        milestone = services.milestone_advance(milestone=milestone, action=self.action, actor=request.user)
+        milestone = delivery_services.milestone_advance(milestone=milestone, action=self.action, actor=request.user)
         return Response(s.MilestoneSerializer(milestone).data)
 
 
@@ -451,5 +456,7 @@ class EngagementReviewApi(EngagementApiView):
         _require_party(request, engagement, "client")
         serializer = s.ReviewCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        review = services.review_create(engagement=engagement, author=request.user, **serializer.validated_data)
+        review = delivery_services.review_create(
+            engagement=engagement, author=request.user, **serializer.validated_data
+        )
         return Response(s.ReviewSerializer(review).data, status=status.HTTP_201_CREATED)

@@ -14,7 +14,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from engagements.api.serializers import VendorRefSerializer
+from engagements.delivery.services import ENGAGEMENT_TRANSITIONS
+from engagements.matching.serializers import VendorRefSerializer
 from engagements.models import (
     Engagement,
     EngagementEvent,
@@ -25,7 +26,6 @@ from engagements.models import (
     Requirement,
     Review,
 )
-from engagements.services import ENGAGEMENT_TRANSITIONS
 from kpo.api.serializers import StrictFieldsMixin
 from kpo.codes import validate_currency
 from vendors.models import ExchangeRate, Vendor

@@ -15,21 +15,23 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from engagements import selectors, services
-from engagements.forms import (
+from engagements.delivery import selectors as delivery_selectors
+from engagements.delivery import services as delivery_services
+from engagements.delivery.forms import (
     EngagementProposalForm,
     FteChangeForm,
     MilestoneForm,
     ReviewForm,
     default_start_date,
 )
+from engagements.matching import selectors as matching_selectors
 from engagements.models import Engagement, EngagementStatus, Milestone, Requirement
-from engagements.views_requirements import vendor_pages_available
+from engagements.requirements.views import vendor_pages_available
 from kpo.permissions import client_manager_required, viewer_client
 
 
 def _engagement_or_404(request, pk: int) -> Engagement:
-    return get_object_or_404(selectors.engagement_detail_queryset(client=viewer_client(request)), pk=pk)
+    return get_object_or_404(delivery_selectors.engagement_detail_queryset(client=viewer_client(request)), pk=pk)
 
 
 def _is_htmx(request) -> bool:
@@ -43,7 +45,7 @@ def engagement_list(request):
     status = request.GET.get("status", "")
     if status not in EngagementStatus.values:
         status = ""
-    counts = selectors.engagement_status_counts(client=client)
+    counts = delivery_selectors.engagement_status_counts(client=client)
     tabs = [("", _("All"), sum(counts.values()))] + [
         (value, label, counts.get(value, 0)) for value, label in EngagementStatus.choices
     ]
@@ -51,7 +53,7 @@ def engagement_list(request):
         request,
         "engagements/engagement_list.html",
         {
-            "engagements": selectors.engagement_list_page(client=client, status=status or None),
+            "engagements": delivery_selectors.engagement_list_page(client=client, status=status or None),
             "status": status,
             "tabs": tabs,
         },
@@ -62,14 +64,16 @@ def engagement_list(request):
 @require_http_methods(["GET", "POST"])
 def engagement_propose(request, result_pk: int):
     client = viewer_client(request)
-    result = get_object_or_404(selectors.match_result_for_client(client=client), pk=result_pk)
+    result = get_object_or_404(matching_selectors.match_result_for_client(client=client), pk=result_pk)
     requirement = result.run.requirement
     if request.method == "POST":
         form = EngagementProposalForm(request.POST)
         if form.is_valid():
             try:
-                engagement = services.engagement_propose(result=result, proposed_by=request.user, **form.cleaned_data)
-            except services.EngagementError as exc:
+                engagement = delivery_services.engagement_propose(
+                    result=result, proposed_by=request.user, **form.cleaned_data
+                )
+            except delivery_services.EngagementError as exc:
                 form.add_error(None, str(exc))
             except Requirement.DoesNotExist:
                 raise Http404 from None  # deleted while this request waited for it
@@ -94,8 +98,8 @@ def engagement_propose(request, result_pk: int):
 
 
 def _render_detail(request, engagement: Engagement, *, status: int = 200, **forms):
-    actions = services.engagement_actions_for(engagement=engagement, party="client")
-    is_open = engagement.status in services.OPEN_ENGAGEMENT_STATES
+    actions = delivery_services.engagement_actions_for(engagement=engagement, party="client")
+    is_open = engagement.status in delivery_services.OPEN_ENGAGEMENT_STATES
     review = getattr(engagement, "review", None)  # reverse one-to-one: None when there is no review
     context = {
         "engagement": engagement,
@@ -129,10 +133,10 @@ def engagement_transition(request, pk: int):
         messages.error(request, _("Only the vendor can accept or decline a proposal."))
         return redirect("engagements:detail", pk=engagement.pk)
     try:
-        services.engagement_transition(
+        delivery_services.engagement_transition(
             engagement=engagement, action=action, actor=request.user, note=request.POST.get("note", "")[:500]
         )
-    except services.EngagementError as exc:
+    except delivery_services.EngagementError as exc:
         messages.error(request, str(exc))
     else:
         done = {"complete": _("Engagement completed."), "cancel": _("Engagement cancelled.")}
@@ -148,10 +152,10 @@ def engagement_fte(request, pk: int):
     if not form.is_valid():
         return _render_detail(request, engagement, status=400, fte_form=form)
     try:
-        services.engagement_change_fte(
+        delivery_services.engagement_change_fte(
             engagement=engagement, fte=form.cleaned_data["fte"], reason=form.cleaned_data["reason"], actor=request.user
         )
-    except services.EngagementError as exc:
+    except delivery_services.EngagementError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("FTE changed to %(fte)s.") % {"fte": formats.localize(form.cleaned_data["fte"])})
@@ -175,7 +179,7 @@ def _milestones_response(request, engagement_pk: int, *, form=None, error: str =
             "engagement": engagement,
             "milestones": list(engagement.milestones.all()),
             "milestone_form": form or MilestoneForm(),
-            "is_open": engagement.status in services.OPEN_ENGAGEMENT_STATES,
+            "is_open": engagement.status in delivery_services.OPEN_ENGAGEMENT_STATES,
             "milestone_error": error,
         },
     )
@@ -189,8 +193,8 @@ def milestone_create(request, pk: int):
     if not form.is_valid():
         return _milestones_response(request, engagement.pk, form=form)
     try:
-        services.milestone_create(engagement=engagement, actor=request.user, **form.cleaned_data)
-    except services.EngagementError as exc:
+        delivery_services.milestone_create(engagement=engagement, actor=request.user, **form.cleaned_data)
+    except delivery_services.EngagementError as exc:
         return _milestones_response(request, engagement.pk, error=str(exc))
     return _milestones_response(request, engagement.pk)
 
@@ -201,8 +205,10 @@ def milestone_advance(request, pk: int, milestone_pk: int):
     engagement = _engagement_or_404(request, pk)
     milestone = get_object_or_404(Milestone.objects.filter(engagement=engagement), pk=milestone_pk)
     try:
-        services.milestone_advance(milestone=milestone, action=request.POST.get("action", ""), actor=request.user)
-    except services.EngagementError as exc:
+        delivery_services.milestone_advance(
+            milestone=milestone, action=request.POST.get("action", ""), actor=request.user
+        )
+    except delivery_services.EngagementError as exc:
         return _milestones_response(request, engagement.pk, error=str(exc))
     return _milestones_response(request, engagement.pk)
 
@@ -215,8 +221,8 @@ def review_create(request, pk: int):
     if not form.is_valid():
         return _render_detail(request, engagement, status=400, review_form=form)
     try:
-        services.review_create(engagement=engagement, author=request.user, **form.cleaned_data)
-    except services.EngagementError as exc:
+        delivery_services.review_create(engagement=engagement, author=request.user, **form.cleaned_data)
+    except delivery_services.EngagementError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(

@@ -13,10 +13,10 @@ from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from engagements import selectors
 from engagements.integrations import serializers as s
 from engagements.integrations import webhooks
 from engagements.models import WebhookDelivery, WebhookEndpoint
+from engagements.organizations import selectors as organizations_selectors
 from kpo.api.errors import ErrorSerializer
 from kpo.api.pagination import BrowseCursorPagination
 
@@ -42,7 +42,7 @@ class Conflict(APIException):
 def _client_id(request, *, write: bool) -> int | None:
     """The caller's client organization id; None for staff reading everything.
     Anyone else (vendor members, users without an organization) gets 403."""
-    membership = selectors.membership_for(user=request.user)
+    membership = organizations_selectors.membership_for(user=request.user)
     if membership is not None and membership.is_client:
         return membership.client_id
     if request.user.is_staff and not write:

@@ -24,9 +24,9 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from engagements import selectors
 from engagements.access.caller import client_membership as _client_membership
 from engagements.access.caller import vendor_id as _vendor_id
+from engagements.matching import selectors as matching_selectors
 from engagements.models import (
     Engagement,
     InvitationStatus,
@@ -155,7 +155,7 @@ class RfpListApi(RfpApiView):
         membership = _require_manager_of(request)
         serializer = s.RfpCreateSerializer(
             data=request.data,
-            match_runs=selectors.match_run_queryset_for(user=request.user).filter(
+            match_runs=matching_selectors.match_run_queryset_for(user=request.user).filter(
                 requirement__client_id=membership.client_id
             ),
         )

@@ -9,8 +9,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from engagements.forms import exchange_rate_currencies
 from engagements.models import EvaluationCriterion, MatchResult
+from engagements.requirements.forms import exchange_rate_currencies
 from engagements.rfp import services as rfp_services
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"

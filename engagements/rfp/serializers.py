@@ -16,7 +16,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from engagements.api.serializers import VendorRefSerializer
+from engagements.matching.serializers import VendorRefSerializer
 from engagements.models import (
     InvitationStatus,
     MatchResult,

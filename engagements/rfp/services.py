@@ -34,6 +34,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from engagements.delivery.services import OPEN_ENGAGEMENT_STATES, EngagementError
 from engagements.integrations.webhooks import webhook_emit_engagement, webhook_emit_proposal_submitted
 from engagements.models import (
     Engagement,
@@ -55,7 +56,6 @@ from engagements.models import (
     RfpInvitation,
     RfpStatus,
 )
-from engagements.services import OPEN_ENGAGEMENT_STATES, EngagementError
 from vendors.models import ExchangeRate
 
 MAX_INVITEES = 20

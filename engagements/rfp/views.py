@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from engagements import selectors
+from engagements.matching import selectors as matching_selectors
 from engagements.models import MatchRunStatus, Proposal, ProposalStatus, Requirement, Rfp
 from engagements.rfp import selectors as rfp_selectors
 from engagements.rfp import services as rfp_services
@@ -84,10 +84,10 @@ def rfp_list(request):
 @require_http_methods(["GET", "POST"])
 def rfp_create(request, pk: int, run_pk: int):
     client = viewer_client(request)
-    run = get_object_or_404(selectors.match_run_for_client(client=client), pk=run_pk, requirement_id=pk)
+    run = get_object_or_404(matching_selectors.match_run_for_client(client=client), pk=run_pk, requirement_id=pk)
     if run.status != MatchRunStatus.SUCCEEDED:
         raise Http404
-    results = selectors.match_run_results(run=run)
+    results = matching_selectors.match_run_results(run=run)
     results = [r for r in results if r.vendor.is_active]
     with timezone.override(_client_tz(client)):
         if request.method == "POST":

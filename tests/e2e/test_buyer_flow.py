@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from engagements import services
+from engagements.delivery import services as delivery_services
 from engagements.demo import DEMO_PASSWORD
 from engagements.models import Engagement, MatchRun, Requirement
 from vendors.models import Vendor
@@ -128,7 +128,7 @@ def test_a_manager_writes_a_requirement_runs_matching_hires_and_reviews_a_vendor
     assert engagement.match_result == results[0]
 
     # Vendors' pages come later: the service plays the vendor accepting (no actor: a trusted caller).
-    services.engagement_transition(engagement=engagement, action="accept", actor=None)
+    delivery_services.engagement_transition(engagement=engagement, action="accept", actor=None)
     page.reload()
     expect(page.locator(".page-head .badge")).to_have_text("Active")
 

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from engagements import services
+from engagements.delivery import services as delivery_services
 from engagements.models import Engagement, EngagementEvent, Milestone, Review
 from tests.engagements.helpers import engagement_for, requirement_for, succeeded_run
 from tests.factories import VendorFactory
@@ -241,7 +241,7 @@ def test_vendor_written_text_is_escaped(client, manager, owner):
     vendor = VendorFactory(name=XSS, slug="evil")
     result = succeeded_run(requirement_for(owner), vendors=[vendor]).results.get()
     engagement = engagement_for(result, status="completed", end_date=date(2026, 11, 1))
-    services.review_create(engagement=engagement, author=owner, rating=2, comment=XSS)
+    delivery_services.review_create(engagement=engagement, author=owner, rating=2, comment=XSS)
     engagement_for(result, status="active")
     for url in [
         reverse("engagements:list"),

@@ -11,7 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from engagements import selectors, services
+from engagements.delivery import selectors as delivery_selectors
+from engagements.delivery import services as delivery_services
 from engagements.models import Engagement, EngagementEvent, Review, WebhookDelivery, WebhookEndpoint
 from tests.engagements.helpers import engagement_for, requirement_for, succeeded_run
 from tests.factories import VendorMembershipFactory
@@ -39,7 +40,7 @@ def propose(result, owner, **overrides):
         "end_date": None,
     }
     values.update(overrides)
-    return services.engagement_propose(result=result, proposed_by=owner, **values)
+    return delivery_services.engagement_propose(result=result, proposed_by=owner, **values)
 
 
 # -- proposing -----------------------------------------------------------------------------
@@ -59,13 +60,13 @@ def test_proposing_creates_a_proposed_engagement_with_its_first_event(result, ow
 
 def test_a_vendor_with_an_open_engagement_for_the_requirement_cannot_be_proposed_twice(result, owner):
     propose(result, owner)
-    with pytest.raises(services.EngagementError, match="already has an open engagement"):
+    with pytest.raises(delivery_services.EngagementError, match="already has an open engagement"):
         propose(result, owner)
     assert Engagement.objects.count() == 1
 
 
 def test_an_end_before_the_start_is_refused(result, owner):
-    with pytest.raises(services.EngagementError, match="end date"):
+    with pytest.raises(delivery_services.EngagementError, match="end date"):
         propose(result, owner, end_date=date(2026, 11, 1))
     assert not Engagement.objects.exists()
 
@@ -75,10 +76,10 @@ def test_an_end_before_the_start_is_refused(result, owner):
 
 def test_the_vendor_accepts_and_the_client_completes(result, owner, vendor_user):
     engagement = propose(result, owner)
-    services.engagement_transition(engagement=engagement, action="accept", actor=vendor_user)
+    delivery_services.engagement_transition(engagement=engagement, action="accept", actor=vendor_user)
     engagement.refresh_from_db()
     assert engagement.status == "active"
-    services.engagement_transition(engagement=engagement, action="complete", actor=owner)
+    delivery_services.engagement_transition(engagement=engagement, action="complete", actor=owner)
     engagement.refresh_from_db()
     assert engagement.status == "completed"
     assert engagement.end_date == max(timezone.localdate(), engagement.start_date)
@@ -90,14 +91,19 @@ def test_the_vendor_accepts_and_the_client_completes(result, owner, vendor_user)
 
 
 def test_the_vendor_declines_a_proposal(result, owner, vendor_user):
-    engagement = services.engagement_transition(engagement=propose(result, owner), action="decline", actor=vendor_user)
+    engagement = delivery_services.engagement_transition(
+        engagement=propose(result, owner), action="decline", actor=vendor_user
+    )
     assert engagement.status == "declined"
 
 
 @pytest.mark.parametrize("start", ["proposed", "active"])
 def test_the_client_cancels_a_proposed_or_active_engagement(result, owner, start):
     engagement = engagement_for(result, status=start)
-    assert services.engagement_transition(engagement=engagement, action="cancel", actor=owner).status == "cancelled"
+    assert (
+        delivery_services.engagement_transition(engagement=engagement, action="cancel", actor=owner).status
+        == "cancelled"
+    )
 
 
 @pytest.mark.parametrize(
@@ -112,35 +118,35 @@ def test_the_client_cancels_a_proposed_or_active_engagement(result, owner, start
 )
 def test_a_transition_the_state_does_not_allow_raises_a_clear_error(result, start, action, message):
     engagement = engagement_for(result, status=start)
-    with pytest.raises(services.EngagementError, match=message):
-        services.engagement_transition(engagement=engagement, action=action, actor=None)
+    with pytest.raises(delivery_services.EngagementError, match=message):
+        delivery_services.engagement_transition(engagement=engagement, action=action, actor=None)
     engagement.refresh_from_db()
     assert engagement.status == start
     assert engagement.events.count() == 1
 
 
 def test_an_unknown_action_is_refused(result):
-    with pytest.raises(services.EngagementError, match="Unknown action 'approve'"):
-        services.engagement_transition(engagement=engagement_for(result), action="approve", actor=None)
+    with pytest.raises(delivery_services.EngagementError, match="Unknown action 'approve'"):
+        delivery_services.engagement_transition(engagement=engagement_for(result), action="approve", actor=None)
 
 
 def test_each_party_takes_only_its_own_actions(result, owner, outsider, vendor_user):
     engagement = engagement_for(result)
-    with pytest.raises(services.EngagementError, match="Only the vendor"):
-        services.engagement_transition(engagement=engagement, action="accept", actor=owner)
-    with pytest.raises(services.EngagementError, match="Only the client"):
-        services.engagement_transition(engagement=engagement, action="cancel", actor=vendor_user)
-    with pytest.raises(services.EngagementError, match="Only the client"):
-        services.engagement_transition(engagement=engagement, action="cancel", actor=outsider)
+    with pytest.raises(delivery_services.EngagementError, match="Only the vendor"):
+        delivery_services.engagement_transition(engagement=engagement, action="accept", actor=owner)
+    with pytest.raises(delivery_services.EngagementError, match="Only the client"):
+        delivery_services.engagement_transition(engagement=engagement, action="cancel", actor=vendor_user)
+    with pytest.raises(delivery_services.EngagementError, match="Only the client"):
+        delivery_services.engagement_transition(engagement=engagement, action="cancel", actor=outsider)
     assert Engagement.objects.get().status == "proposed"
 
 
 def test_the_actions_offered_follow_the_state(result):
     engagement = engagement_for(result, status="active")
-    assert services.engagement_actions_for(engagement=engagement, party="client") == ["complete", "cancel"]
-    assert services.engagement_actions_for(engagement=engagement, party="vendor") == []
+    assert delivery_services.engagement_actions_for(engagement=engagement, party="client") == ["complete", "cancel"]
+    assert delivery_services.engagement_actions_for(engagement=engagement, party="vendor") == []
     engagement.status = "proposed"
-    assert services.engagement_actions_for(engagement=engagement, party="vendor") == ["accept", "decline"]
+    assert delivery_services.engagement_actions_for(engagement=engagement, party="vendor") == ["accept", "decline"]
 
 
 # -- FTE -----------------------------------------------------------------------------------------
@@ -148,7 +154,9 @@ def test_the_actions_offered_follow_the_state(result):
 
 def test_scaling_the_team_records_from_to_and_why(result, owner):
     engagement = engagement_for(result, status="active", fte=Decimal("2.0"))
-    services.engagement_change_fte(engagement=engagement, fte=Decimal("3.5"), reason="Quarter-end peak", actor=owner)
+    delivery_services.engagement_change_fte(
+        engagement=engagement, fte=Decimal("3.5"), reason="Quarter-end peak", actor=owner
+    )
     engagement.refresh_from_db()
     assert engagement.fte == Decimal("3.5")
     event = engagement.events.get(kind=EngagementEvent.Kind.FTE)
@@ -166,8 +174,8 @@ def test_scaling_the_team_records_from_to_and_why(result, owner):
 )
 def test_an_fte_change_that_makes_no_sense_is_refused(result, owner, status, fte, reason, message):
     engagement = engagement_for(result, status=status, fte=Decimal("2.0"))
-    with pytest.raises(services.EngagementError, match=message):
-        services.engagement_change_fte(engagement=engagement, fte=Decimal(fte), reason=reason, actor=owner)
+    with pytest.raises(delivery_services.EngagementError, match=message):
+        delivery_services.engagement_change_fte(engagement=engagement, fte=Decimal(fte), reason=reason, actor=owner)
     engagement.refresh_from_db()
     assert engagement.fte == Decimal("2.0")
     assert not engagement.events.filter(kind="fte").exists()
@@ -185,7 +193,7 @@ def endpoint(owner):
 
 def test_moving_the_dates_records_the_period_before_and_after_and_notifies_the_webhooks(result, owner, endpoint):
     engagement = engagement_for(result, status="active")
-    moved = services.engagement_change_dates(
+    moved = delivery_services.engagement_change_dates(
         engagement=engagement,
         start_date=date(2026, 10, 15),
         end_date=date(2027, 3, 31),
@@ -215,7 +223,7 @@ def test_moving_the_dates_records_the_period_before_and_after_and_notifies_the_w
 def test_a_rolled_back_date_change_leaves_no_event_and_no_webhook(result, owner, endpoint):
     engagement = engagement_for(result, status="active")
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.engagement_change_dates(
+        delivery_services.engagement_change_dates(
             engagement=engagement, start_date=date(2026, 11, 1), end_date=None, actor=owner
         )
         raise RuntimeError("the caller fails after the service")
@@ -227,7 +235,7 @@ def test_a_rolled_back_date_change_leaves_no_event_and_no_webhook(result, owner,
 
 def test_dates_equal_to_the_current_ones_change_nothing_even_on_a_closed_engagement(result, owner, endpoint):
     engagement = engagement_for(result, status="completed", end_date=date(2026, 12, 31))
-    services.engagement_change_dates(
+    delivery_services.engagement_change_dates(
         engagement=engagement, start_date=date(2026, 10, 1), end_date=date(2026, 12, 31), actor=owner
     )
     assert not engagement.events.filter(kind="dates").exists()
@@ -246,7 +254,9 @@ def test_dates_out_of_order_are_a_validation_error_that_changes_nothing(
 ):
     engagement = engagement_for(result, status="active")
     with pytest.raises(ValidationError) as error:
-        services.engagement_change_dates(engagement=engagement, start_date=start_date, end_date=end_date, actor=owner)
+        delivery_services.engagement_change_dates(
+            engagement=engagement, start_date=start_date, end_date=end_date, actor=owner
+        )
     assert error.value.message_dict == {field: [message]}
     engagement.refresh_from_db()
     assert (engagement.start_date, engagement.end_date) == (date(2026, 10, 1), None)
@@ -257,8 +267,8 @@ def test_dates_out_of_order_are_a_validation_error_that_changes_nothing(
 @pytest.mark.parametrize("status", ["completed", "cancelled", "declined"])
 def test_a_closed_engagement_keeps_its_dates(result, owner, status):
     engagement = engagement_for(result, status=status)
-    with pytest.raises(services.EngagementError, match=f"The dates of a {status} engagement cannot change"):
-        services.engagement_change_dates(
+    with pytest.raises(delivery_services.EngagementError, match=f"The dates of a {status} engagement cannot change"):
+        delivery_services.engagement_change_dates(
             engagement=engagement, start_date=date(2026, 10, 1), end_date=date(2027, 1, 31), actor=owner
         )
     engagement.refresh_from_db()
@@ -268,8 +278,8 @@ def test_a_closed_engagement_keeps_its_dates(result, owner, status):
 def test_only_the_client_moves_the_dates(result, outsider, vendor_user):
     engagement = engagement_for(result, status="active")
     for actor in (vendor_user, outsider):
-        with pytest.raises(services.EngagementError, match="Only the client"):
-            services.engagement_change_dates(
+        with pytest.raises(delivery_services.EngagementError, match="Only the client"):
+            delivery_services.engagement_change_dates(
                 engagement=engagement, start_date=date(2026, 10, 1), end_date=date(2027, 1, 31), actor=actor
             )
     engagement.refresh_from_db()
@@ -281,7 +291,7 @@ def test_only_the_client_moves_the_dates(result, outsider, vendor_user):
 
 def test_an_update_scales_moves_and_sets_the_erp_id_in_order(result, owner, endpoint):
     engagement = engagement_for(result, status="active")
-    updated = services.engagement_update(
+    updated = delivery_services.engagement_update(
         engagement=engagement,
         data={"fte": Decimal("3.0"), "reason": "Peak", "end_date": date(2027, 1, 31), "external_id": "PO-7"},
         actor=owner,
@@ -302,7 +312,7 @@ def test_an_update_scales_moves_and_sets_the_erp_id_in_order(result, owner, endp
 
 def test_an_update_with_the_current_values_changes_nothing(result, owner, endpoint):
     engagement = engagement_for(result, status="active", external_id="PO-1")
-    services.engagement_update(
+    delivery_services.engagement_update(
         engagement=engagement,
         data={"fte": Decimal("2.0"), "start_date": date(2026, 10, 1), "end_date": None, "external_id": "PO-1"},
         actor=owner,
@@ -315,7 +325,7 @@ def test_an_erp_id_taken_in_the_organization_is_a_validation_error_that_undoes_t
     engagement_for(succeeded_run(result.run.requirement, count=1).results.get(), external_id="PO-1")
     engagement = engagement_for(result, status="active")
     with pytest.raises(ValidationError) as error:
-        services.engagement_update(
+        delivery_services.engagement_update(
             engagement=engagement,
             data={"fte": Decimal("3.0"), "reason": "Peak", "external_id": "PO-1"},
             actor=owner,
@@ -333,22 +343,22 @@ def test_an_erp_id_taken_in_the_organization_is_a_validation_error_that_undoes_t
 
 def test_a_milestone_is_delivered_then_accepted(result, owner):
     engagement = engagement_for(result, status="active")
-    milestone = services.milestone_create(
+    milestone = delivery_services.milestone_create(
         engagement=engagement, title="Data model", due_date=date(2026, 12, 15), actor=owner
     )
     assert milestone.status == "pending"
-    with pytest.raises(services.EngagementError, match="only a delivered milestone can be marked accepted"):
-        services.milestone_advance(milestone=milestone, action="accept", actor=owner)
-    milestone = services.milestone_advance(milestone=milestone, action="deliver", actor=owner)
+    with pytest.raises(delivery_services.EngagementError, match="only a delivered milestone can be marked accepted"):
+        delivery_services.milestone_advance(milestone=milestone, action="accept", actor=owner)
+    milestone = delivery_services.milestone_advance(milestone=milestone, action="deliver", actor=owner)
     assert milestone.status == "delivered" and milestone.delivered_at
-    milestone = services.milestone_advance(milestone=milestone, action="accept", actor=owner)
+    milestone = delivery_services.milestone_advance(milestone=milestone, action="accept", actor=owner)
     assert milestone.status == "accepted" and milestone.accepted_at
 
 
 def test_a_closed_engagement_takes_no_milestones(result, owner):
     engagement = engagement_for(result, status="completed", end_date=date(2026, 11, 1))
-    with pytest.raises(services.EngagementError, match="takes no new milestones"):
-        services.milestone_create(engagement=engagement, title="Late", due_date=date(2026, 12, 1), actor=owner)
+    with pytest.raises(delivery_services.EngagementError, match="takes no new milestones"):
+        delivery_services.milestone_create(engagement=engagement, title="Late", due_date=date(2026, 12, 1), actor=owner)
 
 
 # -- reviews -----------------------------------------------------------------------------------------
@@ -361,7 +371,7 @@ def test_a_review_updates_the_vendors_rating_and_count(result, owner):
     engagement = engagement_for(result, status="completed", end_date=date(2026, 11, 2))
     before = vendor.updated_at
 
-    review = services.review_create(engagement=engagement, author=owner, rating=5, comment="  Sharp work.  ")
+    review = delivery_services.review_create(engagement=engagement, author=owner, rating=5, comment="  Sharp work.  ")
     vendor.refresh_from_db()
     assert (review.rating, review.comment, review.vendor) == (5, "Sharp work.", vendor)
     assert vendor.rating == Decimal("4.00")
@@ -371,9 +381,9 @@ def test_a_review_updates_the_vendors_rating_and_count(result, owner):
 
 def test_an_engagement_is_reviewed_once(result, owner):
     engagement = engagement_for(result, status="completed", end_date=date(2026, 11, 1))
-    services.review_create(engagement=engagement, author=owner, rating=4)
-    with pytest.raises(services.EngagementError, match="already been reviewed"):
-        services.review_create(engagement=engagement, author=owner, rating=1)
+    delivery_services.review_create(engagement=engagement, author=owner, rating=4)
+    with pytest.raises(delivery_services.EngagementError, match="already been reviewed"):
+        delivery_services.review_create(engagement=engagement, author=owner, rating=1)
     result.vendor.refresh_from_db()
     assert (result.vendor.rating, result.vendor.review_count) == (Decimal("4.00"), 1)
 
@@ -383,15 +393,15 @@ def test_an_engagement_is_reviewed_once(result, owner):
 )
 def test_a_review_needs_a_completed_engagement_and_a_rating_of_1_to_5(result, owner, status, rating, message):
     engagement = engagement_for(result, status=status, end_date=date(2026, 11, 1))
-    with pytest.raises(services.EngagementError, match=message):
-        services.review_create(engagement=engagement, author=owner, rating=rating)
+    with pytest.raises(delivery_services.EngagementError, match=message):
+        delivery_services.review_create(engagement=engagement, author=owner, rating=rating)
     assert not Review.objects.exists()
 
 
 def test_only_the_client_reviews(result, vendor_user):
     engagement = engagement_for(result, status="completed", end_date=date(2026, 11, 1))
-    with pytest.raises(services.EngagementError, match="Only the client"):
-        services.review_create(engagement=engagement, author=vendor_user, rating=5)
+    with pytest.raises(delivery_services.EngagementError, match="Only the client"):
+        delivery_services.review_create(engagement=engagement, author=vendor_user, rating=5)
 
 
 # -- spend -------------------------------------------------------------------------------------------
@@ -414,7 +424,7 @@ def test_spend_is_rate_times_fte_times_160_hours_times_months_in_the_clients_cur
     result.save()
     # Proposed engagements cost nothing yet.
     engagement_for(result, status="proposed", agreed_rate=Decimal("999"))
-    spend = selectors.client_spend_by_country(client=client, today=today)
+    spend = delivery_selectors.client_spend_by_country(client=client, today=today)
     usd = ExchangeRate.objects.get(currency="USD").rate_to_base
     eur = ExchangeRate.objects.get(currency="EUR").rate_to_base
     months = Decimal(91) / Decimal("30.4375")
@@ -437,5 +447,5 @@ def test_a_completed_engagement_counts_until_its_end_date(result, owner):
         start_date=date(2026, 1, 1),
         end_date=date(2026, 1, 1) + timedelta(days=61),  # about 2 months
     )
-    [row] = selectors.client_spend_by_country(client=owner.membership.client, today=today)["countries"]
+    [row] = delivery_selectors.client_spend_by_country(client=owner.membership.client, today=today)["countries"]
     assert row["spend"] == (Decimal(10) * 160 * Decimal(61) / Decimal("30.4375")).quantize(Decimal(1))

@@ -2,7 +2,7 @@
 
 from django.utils import translation
 
-from engagements.views_requirements import _flag_detail
+from engagements.matching.views import _flag_detail
 
 
 def test_flag_details_follow_the_language():

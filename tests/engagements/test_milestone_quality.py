@@ -13,7 +13,7 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engagements import services
+from engagements.delivery import services as delivery_services
 from engagements.matching.candidates import SiteResolver, build_context, classify, vendor_profiles
 from engagements.matching.scoring import (
     MILESTONE_MAX_POINTS,
@@ -119,10 +119,10 @@ def engagement(db, owner):
 
 
 def deliver_and_accept(engagement, owner, *, due_date: date, delivered_at: datetime) -> Milestone:
-    milestone = services.milestone_create(engagement=engagement, title="Close", due_date=due_date, actor=owner)
-    services.milestone_advance(milestone=milestone, action="deliver", actor=owner)
+    milestone = delivery_services.milestone_create(engagement=engagement, title="Close", due_date=due_date, actor=owner)
+    delivery_services.milestone_advance(milestone=milestone, action="deliver", actor=owner)
     Milestone.objects.filter(pk=milestone.pk).update(delivered_at=delivered_at)
-    return services.milestone_advance(milestone=milestone, action="accept", actor=owner)
+    return delivery_services.milestone_advance(milestone=milestone, action="accept", actor=owner)
 
 
 def counts(vendor_id: int) -> tuple[int, int]:
@@ -145,10 +145,10 @@ def test_accepting_a_milestone_counts_it_and_whether_it_was_on_time(engagement, 
 
 @pytest.mark.django_db
 def test_delivery_alone_counts_nothing(engagement, owner):
-    milestone = services.milestone_create(
+    milestone = delivery_services.milestone_create(
         engagement=engagement, title="Draft", due_date=timezone.localdate(), actor=owner
     )
-    services.milestone_advance(milestone=milestone, action="deliver", actor=owner)
+    delivery_services.milestone_advance(milestone=milestone, action="deliver", actor=owner)
 
     assert counts(engagement.vendor_id) == (0, 0)
 

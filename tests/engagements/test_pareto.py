@@ -4,7 +4,7 @@ vendor beats on both price and score."""
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engagements.selectors import pareto_front
+from engagements.matching.selectors import pareto_front
 
 
 def dominates(a: tuple[float, float], b: tuple[float, float]) -> bool:

@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from engagements import services
 from engagements.models import Engagement, MatchResult, MatchRun, Requirement, Rfp
+from engagements.requirements import services as requirements_services
 from engagements.rfp import services as rfp_services
 from tests.engagements.helpers import engagement_for, requirement_for, succeeded_run
 from tests.factories import ClientMembershipFactory, RequirementFactory, RequirementSkillFactory
@@ -341,7 +341,7 @@ def test_a_request_that_waited_for_a_delete_answers_404_not_500(second):
     def first_delete():
         try:
             with transaction.atomic():
-                services.requirement_delete(requirement=requirement)
+                requirements_services.requirement_delete(requirement=requirement)
                 holding.set()
                 release.wait(30)
         finally:

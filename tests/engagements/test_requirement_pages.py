@@ -264,7 +264,7 @@ def test_invalid_input_shows_the_error_and_creates_nothing(client, manager, over
 
 
 def test_a_currency_without_an_exchange_rate_is_refused_even_if_posted(client, manager):
-    from engagements.forms import RequirementForm
+    from engagements.requirements.forms import RequirementForm
 
     form = RequirementForm(form_data(currency="XAF"), client=manager.membership.client)
     form.fields["currency"].choices = [("XAF", "XAF")]  # a tampered or stale choice list

@@ -295,10 +295,10 @@ def test_the_dashboard_links_engagements_to_the_portal_within_a_query_budget(
 
 
 def test_only_the_client_accepts_a_delivered_milestone(vendor_admin, run):
-    from engagements import services
+    from engagements.delivery import services as delivery_services
 
     engagement = engagement_for(run.results.get(rank=1), status="active")
     milestone = Milestone.objects.create(engagement=engagement, title="Plan", due_date=date(2030, 1, 1))
-    services.milestone_advance(milestone=milestone, action="deliver", actor=vendor_admin)
-    with pytest.raises(services.EngagementError, match="Only the client of this engagement"):
-        services.milestone_advance(milestone=milestone, action="accept", actor=vendor_admin)
+    delivery_services.milestone_advance(milestone=milestone, action="deliver", actor=vendor_admin)
+    with pytest.raises(delivery_services.EngagementError, match="Only the client of this engagement"):
+        delivery_services.milestone_advance(milestone=milestone, action="accept", actor=vendor_admin)

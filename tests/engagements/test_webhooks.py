@@ -28,7 +28,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from engagements import services
+from engagements.delivery import services as delivery_services
 from engagements.integrations import webhooks
 from engagements.matching import runs
 from engagements.models import (
@@ -135,7 +135,7 @@ def register(owner, receiver, events=None) -> dict:
 
 def propose(owner) -> Engagement:
     result = succeeded_run(requirement_for(owner), count=1).results.select_related("run__requirement").get()
-    return services.engagement_propose(
+    return delivery_services.engagement_propose(
         result=result,
         proposed_by=owner,
         agreed_rate=Decimal("31.00"),
@@ -214,7 +214,7 @@ def test_the_outbox_row_is_part_of_the_changes_transaction(owner, receiver):
     before = WebhookDelivery.objects.count()
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.engagement_transition(engagement=engagement, action="accept", actor=vendor_user)
+        delivery_services.engagement_transition(engagement=engagement, action="accept", actor=vendor_user)
         assert WebhookDelivery.objects.count() == before + 1
         raise RuntimeError("the request failed after the change")
 
@@ -244,8 +244,10 @@ def test_every_engagement_change_and_an_award_emit_engagement_updated(owner, rec
     register(owner, receiver, events=["engagement.updated"])
     engagement = propose(owner)
     vendor_user = VendorMembershipFactory(vendor=engagement.vendor).user
-    services.engagement_transition(engagement=engagement, action="accept", actor=vendor_user)
-    services.engagement_change_fte(engagement=engagement, fte=Decimal("3.5"), reason="More invoices", actor=owner)
+    delivery_services.engagement_transition(engagement=engagement, action="accept", actor=vendor_user)
+    delivery_services.engagement_change_fte(
+        engagement=engagement, fte=Decimal("3.5"), reason="More invoices", actor=owner
+    )
 
     changes = [row.payload["data"]["change"] for row in WebhookDelivery.objects.order_by("id")]
     assert changes == [
@@ -462,7 +464,7 @@ def test_an_endpoint_whose_deliveries_keep_failing_is_disabled_and_its_managers_
     endpoint = register(owner, receiver, events=["engagement.updated"])
     receiver.statuses.extend([500] * 10)
     engagement = propose(owner)
-    services.engagement_change_fte(engagement=engagement, fte=Decimal("3"), reason="More work", actor=owner)
+    delivery_services.engagement_change_fte(engagement=engagement, fte=Decimal("3"), reason="More work", actor=owner)
     first, second = WebhookDelivery.objects.order_by("id")
 
     for delivery in (first, second):
@@ -483,7 +485,7 @@ def test_an_endpoint_whose_deliveries_keep_failing_is_disabled_and_its_managers_
     assert receiver.url in notice.subject and f"/api/v1/webhooks/{stored.pk}/enable/" in notice.body
 
     # Disabled: no new deliveries, redelivery refused until enabled again.
-    services.engagement_change_fte(engagement=engagement, fte=Decimal("4"), reason="Even more", actor=owner)
+    delivery_services.engagement_change_fte(engagement=engagement, fte=Decimal("4"), reason="Even more", actor=owner)
     assert WebhookDelivery.objects.count() == 2
     response = api(owner).post(f"/api/v1/webhooks/{stored.pk}/deliveries/{first.pk}/redeliver/")
     assert response.status_code == 409
@@ -500,7 +502,7 @@ def test_a_success_resets_the_run_of_failures(owner, receiver, settings):
     endpoint = register(owner, receiver, events=["engagement.updated"])
     receiver.statuses.append(500)
     engagement = propose(owner)
-    services.engagement_change_fte(engagement=engagement, fte=Decimal("3"), reason="More work", actor=owner)
+    delivery_services.engagement_change_fte(engagement=engagement, fte=Decimal("3"), reason="More work", actor=owner)
     first, second = WebhookDelivery.objects.order_by("id")
 
     assert webhooks.webhook_delivery_attempt(delivery_id=first.pk) == "failed"
@@ -606,7 +608,7 @@ def test_patch_changes_the_events_url_and_secret(owner, receiver):
 def test_the_delivery_log_lists_newest_first_with_status_and_payload(owner, receiver):
     endpoint = register(owner, receiver, events=["engagement.updated"])
     engagement = propose(owner)
-    services.engagement_change_fte(engagement=engagement, fte=Decimal("3"), reason="More work", actor=owner)
+    delivery_services.engagement_change_fte(engagement=engagement, fte=Decimal("3"), reason="More work", actor=owner)
     first, second = WebhookDelivery.objects.order_by("id")
     receiver.statuses.append(500)
     webhooks.webhook_delivery_attempt(delivery_id=first.pk)
@@ -661,7 +663,7 @@ def test_the_lists_cost_a_constant_number_of_queries(owner, receiver, django_ass
     endpoints = [register(owner, receiver, events=["engagement.updated"]) for _ in range(4)]
     engagement = propose(owner)
     for fte in ("3", "4", "5"):
-        services.engagement_change_fte(engagement=engagement, fte=Decimal(fte), reason="Scale", actor=owner)
+        delivery_services.engagement_change_fte(engagement=engagement, fte=Decimal(fte), reason="Scale", actor=owner)
     client = api(owner)
 
     # membership, page of endpoints
@@ -694,7 +696,7 @@ def test_the_worker_delivers_a_committed_change_and_nothing_of_a_rolled_back_one
     vendor_user = VendorMembershipFactory(vendor=engagement.vendor).user
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.engagement_transition(engagement=engagement, action="decline", actor=vendor_user)
+        delivery_services.engagement_transition(engagement=engagement, action="decline", actor=vendor_user)
         raise RuntimeError("rolled back")
 
     (request,) = receiver.wait_for(1)

@@ -243,7 +243,7 @@ def test_an_invalid_cursor_is_a_400_naming_the_parameter(owner, url, cursor):
 
 
 def test_an_unexpected_error_is_a_json_500_without_details(owner, monkeypatch):
-    from engagements import selectors
+    from engagements.requirements import selectors
 
     def explode(**kwargs):
         raise RuntimeError("password=hunter2 in SELECT * FROM secrets")

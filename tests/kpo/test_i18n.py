@@ -276,7 +276,7 @@ def test_msgfmt_accepts_the_catalogue(tmp_path):
 
 
 def test_the_selection_methods_descriptions_are_in_the_catalogue(po_entries):
-    """scoring.py writes them in English; views_requirements marks them for translation."""
+    """scoring.py writes them in English; requirements.views marks them for translation."""
     msgids = {entry["msgid"] for entry in po_entries}
     assert {method.description for method in METHODS.values()} <= msgids
     with translation.override("it"):

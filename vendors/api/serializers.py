@@ -50,7 +50,7 @@ PROFILE_LISTS = ("languages", "domains", "skills", "rates", "delivery_centers", 
 # Only KPO Match staff change these; for anyone else they are read-only.
 STAFF_FIELDS = ("name", "slug", "verified", "is_active", "external_id")
 READ_ONLY_MESSAGE = "This field is read-only: only KPO Match staff can change it."
-# Derived from the vendor's reviews (engagements.services.review_create): nobody sets
+# Derived from the vendor's reviews (engagements.delivery.services.review_create): nobody sets
 # them, but a fetched document sent back with them unchanged is accepted (PUT round trips).
 DERIVED_FIELDS = ("rating",)
 DERIVED_MESSAGE = "This field is derived from the vendor's reviews: it cannot be set."

@@ -1,19 +1,21 @@
+"""REST API v1 for requirements: list, create, read, change and delete, scoped to the
+caller's organization, with delta sync and ETags."""
+
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
-from rest_framework.generics import GenericAPIView
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from engagements import selectors, services
-from engagements.api.serializers import MatchRunSerializer, RequirementSerializer
-from engagements.matching import runs
 from engagements.models import Requirement
+from engagements.organizations import selectors as organizations_selectors
+from engagements.requirements import selectors as requirements_selectors
+from engagements.requirements import services as requirements_services
+from engagements.requirements.serializers import RequirementSerializer
 from kpo.api.errors import Conflict, ErrorSerializer
 from kpo.api.etag import (
     ETAG_HEADER,
@@ -25,7 +27,7 @@ from kpo.api.etag import (
     not_modified,
     with_etag,
 )
-from kpo.api.pagination import BrowseCursorPagination, SyncCursorPagination
+from kpo.api.pagination import SyncCursorPagination
 from kpo.api.sync import SYNC_PARAMETERS, apply_sync_filters, is_sync_request, sync_tombstones
 
 REQUIREMENT_RESOURCE = "requirement"
@@ -39,16 +41,9 @@ _ERRORS = {
     403: OpenApiResponse(ErrorSerializer, description="Your role may not do this."),
     404: OpenApiResponse(ErrorSerializer, description="Not found (or not your organization's)."),
 }
-LOCATION_HEADER = OpenApiParameter(
-    "Location",
-    str,
-    OpenApiParameter.HEADER,
-    response=[202],
-    description="The new run, to poll: /api/v1/match-runs/{id}/.",
-)
 
 
-def _errors(*codes: int) -> dict:
+def error_responses(*codes: int) -> dict:
     return {code: _ERRORS[code] for code in codes}
 
 
@@ -59,7 +54,7 @@ def _requirement_tombstones(request):
         return None
     if request.user.is_staff:
         return sync_tombstones(request, resource="requirement")
-    membership = selectors.membership_for(user=request.user)
+    membership = organizations_selectors.membership_for(user=request.user)
     if membership is None or not membership.is_client:
         return sync_tombstones(request, resource="requirement", scope=Q(pk__in=[]))
     return sync_tombstones(request, resource="requirement", client_id=membership.client_id)
@@ -86,10 +81,10 @@ class RequirementListApi(APIView):
     @extend_schema(
         operation_id="requirements_list",
         parameters=SYNC_PARAMETERS,
-        responses={200: RequirementSerializer(many=True), **_errors(400, 401)},
+        responses={200: RequirementSerializer(many=True), **error_responses(400, 401)},
     )
     def get(self, request):
-        queryset = apply_sync_filters(selectors.requirement_queryset_for(user=request.user), request)
+        queryset = apply_sync_filters(requirements_selectors.requirement_queryset_for(user=request.user), request)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset, request, view=self, tombstones=_requirement_tombstones(request))
         return paginator.get_paginated_response(RequirementSerializer(page, many=True).data)
@@ -97,18 +92,18 @@ class RequirementListApi(APIView):
     @extend_schema(
         operation_id="requirements_create",
         request=RequirementSerializer,
-        responses={201: RequirementSerializer, **_errors(400, 401, 403)},
+        responses={201: RequirementSerializer, **error_responses(400, 401, 403)},
         parameters=[ETAG_HEADER],
     )
     def post(self, request):
-        membership = selectors.membership_for(user=request.user)
+        membership = organizations_selectors.membership_for(user=request.user)
         if membership is None or not membership.is_client:
             raise PermissionDenied("Only procurement managers of a client organization create requirements.")
         serializer = RequirementSerializer(data=request.data, context={"client": membership.client})
         serializer.is_valid(raise_exception=True)
         try:
             with transaction.atomic():
-                requirement = services.requirement_create(
+                requirement = requirements_services.requirement_create(
                     client=membership.client, created_by=request.user, data=serializer.validated_data
                 )
                 _set_external_id(requirement, serializer.validated_data)
@@ -116,7 +111,7 @@ class RequirementListApi(APIView):
             if "requirement_external_id_unique_per_client" in str(exc):
                 raise _unique_external_id_error() from None
             raise
-        requirement = selectors.requirement_queryset_for(user=request.user).get(pk=requirement.pk)
+        requirement = requirements_selectors.requirement_queryset_for(user=request.user).get(pk=requirement.pk)
         return with_etag(
             Response(RequirementSerializer(requirement).data, status=status.HTTP_201_CREATED),
             requirement,
@@ -132,7 +127,7 @@ class RequirementDetailApi(APIView):
     serializer_class = RequirementSerializer
 
     def get_object(self, request, pk):
-        return get_object_or_404(selectors.requirement_queryset_for(user=request.user), pk=pk)
+        return get_object_or_404(requirements_selectors.requirement_queryset_for(user=request.user), pk=pk)
 
     @extend_schema(
         operation_id="requirements_retrieve",
@@ -140,7 +135,7 @@ class RequirementDetailApi(APIView):
         responses={
             200: RequirementSerializer,
             304: OpenApiResponse(description="Not modified since the ETag."),
-            **_errors(401, 404),
+            **error_responses(401, 404),
         },
     )
     def get(self, request, pk):
@@ -154,13 +149,13 @@ class RequirementDetailApi(APIView):
         self.get_object(request, pk)  # 404 outside the caller's organization
         try:
             with transaction.atomic():
-                requirement = lock_for_write(selectors.requirement_queryset_for(user=request.user), pk)
+                requirement = lock_for_write(requirements_selectors.requirement_queryset_for(user=request.user), pk)
                 check_if_match(request, requirement, REQUIREMENT_RESOURCE)
                 serializer = RequirementSerializer(
                     requirement, data=request.data, partial=partial, context={"client": requirement.client}
                 )
                 serializer.is_valid(raise_exception=True)
-                services.requirement_update(requirement=requirement, data=serializer.validated_data)
+                requirements_services.requirement_update(requirement=requirement, data=serializer.validated_data)
                 _set_external_id(requirement, serializer.validated_data)
         except IntegrityError as exc:
             if "requirement_external_id_unique_per_client" in str(exc):
@@ -173,7 +168,7 @@ class RequirementDetailApi(APIView):
         operation_id="requirements_update",
         request=RequirementSerializer,
         parameters=[IF_MATCH_PARAMETER, ETAG_HEADER],
-        responses={200: RequirementSerializer, 412: PRECONDITION_FAILED_RESPONSE, **_errors(400, 401, 404)},
+        responses={200: RequirementSerializer, 412: PRECONDITION_FAILED_RESPONSE, **error_responses(400, 401, 404)},
     )
     def put(self, request, pk):
         return self._update(request, pk, partial=False)
@@ -182,7 +177,7 @@ class RequirementDetailApi(APIView):
         operation_id="requirements_partial_update",
         request=RequirementSerializer,
         parameters=[IF_MATCH_PARAMETER, ETAG_HEADER],
-        responses={200: RequirementSerializer, 412: PRECONDITION_FAILED_RESPONSE, **_errors(400, 401, 404)},
+        responses={200: RequirementSerializer, 412: PRECONDITION_FAILED_RESPONSE, **error_responses(400, 401, 404)},
     )
     def patch(self, request, pk):
         return self._update(request, pk, partial=True)
@@ -195,7 +190,7 @@ class RequirementDetailApi(APIView):
         parameters=[IF_MATCH_PARAMETER],
         responses={
             204: OpenApiResponse(description="Deleted, with its match runs; a sync lists a `deleted` tombstone."),
-            **_errors(401, 404),
+            **error_responses(401, 404),
             409: OpenApiResponse(
                 ErrorSerializer,
                 description="It has an engagement or a request for proposal (cancel it instead), or a run in progress.",
@@ -206,90 +201,10 @@ class RequirementDetailApi(APIView):
     def delete(self, request, pk):
         self.get_object(request, pk)  # 404 outside the caller's organization
         with transaction.atomic():
-            requirement = lock_for_write(selectors.requirement_queryset_for(user=request.user), pk)
+            requirement = lock_for_write(requirements_selectors.requirement_queryset_for(user=request.user), pk)
             check_if_match(request, requirement, REQUIREMENT_RESOURCE)
             try:
-                services.requirement_delete(requirement=requirement)
-            except services.RequirementError as exc:
+                requirements_services.requirement_delete(requirement=requirement)
+            except requirements_services.RequirementError as exc:
                 raise Conflict(str(exc)) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class RequirementMatchRunsApi(GenericAPIView):
-    """POST starts a run (202 + Location); GET lists the requirement's runs, newest first."""
-
-    serializer_class = MatchRunSerializer
-    pagination_class = BrowseCursorPagination
-
-    @extend_schema(
-        operation_id="requirements_match_runs_list",
-        responses={200: MatchRunSerializer(many=True), **_errors(400, 401, 404)},
-    )
-    def get(self, request, pk):
-        requirement = get_object_or_404(selectors.requirement_queryset_for(user=request.user), pk=pk)
-        run_list = selectors.match_run_queryset_for(user=request.user).filter(requirement=requirement)
-        page = self.paginate_queryset(run_list.prefetch_related("results__vendor"))
-        return self.get_paginated_response(MatchRunSerializer(page, many=True).data)
-
-    @extend_schema(
-        operation_id="requirements_match_runs_create",
-        request=None,
-        parameters=[LOCATION_HEADER],
-        responses={
-            202: OpenApiResponse(MatchRunSerializer, description="Queued: poll the run at its Location."),
-            **_errors(401, 404),
-            400: OpenApiResponse(OpenApiTypes.OBJECT, description="The requirement cannot be matched: what to fix."),
-        },
-    )
-    def post(self, request, pk):
-        requirement = get_object_or_404(selectors.requirement_queryset_for(user=request.user), pk=pk)
-        problems = runs.requirement_match_problems(requirement)
-        if problems:
-            raise ValidationError(problems)
-        try:
-            run = runs.match_run_create(requirement=requirement, requested_by=request.user)
-        except Requirement.DoesNotExist:
-            raise NotFound from None  # deleted while this request waited
-        run.refresh_from_db()
-        response = Response(
-            MatchRunSerializer(selectors.match_run_with_results(run=run)).data, status=status.HTTP_202_ACCEPTED
-        )
-        response["Location"] = request.build_absolute_uri(reverse("api-match-run-detail", args=[run.pk]))
-        return response
-
-
-class MatchRunDetailApi(APIView):
-    serializer_class = MatchRunSerializer
-
-    @extend_schema(operation_id="match_runs_retrieve", responses={200: MatchRunSerializer, **_errors(401, 404)})
-    def get(self, request, pk):
-        run = get_object_or_404(selectors.match_run_queryset_for(user=request.user), pk=pk)
-        return Response(MatchRunSerializer(selectors.match_run_with_results(run=run)).data)
-
-
-class MatchRunWhyNotApi(APIView):
-    """GET ?vendor=<id or slug>: the vendor's rank and components, or why it was excluded."""
-
-    @extend_schema(
-        operation_id="match_runs_why_not",
-        parameters=[OpenApiParameter("vendor", str, required=True, description="Vendor id or slug.")],
-        responses={
-            200: OpenApiResponse(
-                OpenApiTypes.OBJECT,
-                description="`{vendor, status}` and by status: ranked (rank, score, explanation), below_shortlist "
-                "(score, cutoff_score, explanation), excluded (reason code) or unknown (message: the run has not "
-                "started).",
-            ),
-            **_errors(400, 401, 404),
-        },
-    )
-    def get(self, request, pk):
-        run = get_object_or_404(selectors.match_run_queryset_for(user=request.user), pk=pk)
-        key = request.query_params.get("vendor", "").strip()
-        if not key:
-            raise ValidationError({"vendor": ["Give a vendor id or slug."]})
-        lookup = {"pk": int(key)} if key.isdigit() else {"slug": key}
-        vendor = selectors.why_not_vendors(run=run, user=request.user).filter(**lookup).first()
-        if vendor is None:
-            raise NotFound("No such vendor.")
-        return Response(runs.match_run_why_not(run=run, vendor=vendor))

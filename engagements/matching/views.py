@@ -1,7 +1,8 @@
-"""The procurement manager's requirement and matching pages.
+"""The procurement manager's matching pages: start a run, follow it, read the shortlist with
+its chart and explanations, export it, ask why a vendor is not on it.
 
-Every lookup goes through the manager's organization (404 outside it); every
-write is a POST (CSRF) handled by a service or by matching.runs."""
+Every lookup goes through the manager's organization (404 outside it); every write is a
+POST (CSRF) handled by matching.runs."""
 
 from __future__ import annotations
 
@@ -11,18 +12,18 @@ from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils.formats import number_format
-from django.utils.translation import gettext, gettext_lazy, gettext_noop, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from engagements import selectors, services
-from engagements.forms import COMPONENT_LABELS, RequirementForm, requirement_skill_formset
 from engagements.matching import runs
-from engagements.matching.scoring import COMPONENTS, DOMAIN_DEFAULT_METHOD, METHODS, resolve_weights
-from engagements.models import MatchRun, MatchRunStatus, Requirement, RequirementStatus, SelectionMethod
-from kpo.codes import display_country_names, display_language_names
+from engagements.matching import selectors as matching_selectors
+from engagements.matching.scoring import COMPONENTS, METHODS
+from engagements.models import MatchRun, MatchRunStatus, Requirement, SelectionMethod
+from engagements.requirements.forms import COMPONENT_LABELS
+from engagements.requirements.views import is_htmx, requirement_or_404, vendor_pages_available
+from kpo.codes import display_country_names
 from kpo.permissions import client_manager_required, viewer_client
 from vendors.models import Certification, VendorCertification, VendorSkill
 
@@ -73,212 +74,23 @@ EXCLUSION_REASONS = {
     "below_min_expertise": gettext_lazy("its expertise score is below 60, the least-cost method's minimum."),
 }
 
-# scoring.py is framework-free and writes the methods' descriptions in English. These
-# marks put the same sentences in the translation catalogue; `method_description`
-# translates them for the page (a sentence changed there shows in English until it is
-# marked here too, which tests/kpo/test_i18n.py checks).
-METHOD_DESCRIPTIONS = (
-    gettext_noop("Expertise first, then cost; location, quality and capacity count too."),
-    gettext_noop(
-        "Quality- and cost-based selection: 80 % quality (expertise, reviews, location, capacity), 20 % cost."
-    ),
-    gettext_noop("Cost does not count: the best qualified vendor wins."),
-    gettext_noop("Best quality among vendors whose rate is within the budget."),
-    gettext_noop("Cheapest vendor among those with an expertise score of at least 60."),
-)
-
-
-def method_description(method) -> str:
-    return _(method.description) if method is not None and method.description else ""
-
 
 def exclusion_text(code: str) -> str:
     return str(EXCLUSION_REASONS.get(code, code.replace("_", " ")))
 
 
-def vendor_pages_available() -> bool:
-    """The vendor page belongs to the vendors app; link to it once it exists."""
-    try:
-        reverse("vendors:detail", args=["x"])
-    except NoReverseMatch:
-        return False
-    return True
-
-
-def _requirement_or_404(request, pk: int) -> Requirement:
-    """The requirement with its skills and certifications, if it is the manager's organization's."""
-    return get_object_or_404(selectors.requirement_for_manager(user=request.user, client=viewer_client(request)), pk=pk)
-
-
 def _run_or_404(request, pk: int, run_pk: int) -> tuple[Requirement, MatchRun]:
     """A run and its requirement, both of the manager's organization (one query)."""
-    run = get_object_or_404(selectors.match_run_for_client(client=viewer_client(request)), pk=run_pk, requirement_id=pk)
+    run = get_object_or_404(
+        matching_selectors.match_run_for_client(client=viewer_client(request)), pk=run_pk, requirement_id=pk
+    )
     return run.requirement, run
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-# -- requirements ------------------------------------------------------------------------
-
-
-@client_manager_required
-@require_GET
-def requirement_list(request):
-    status = request.GET.get("status", "")
-    if status not in RequirementStatus.values:
-        status = ""
-    requirements = selectors.requirement_list_page(client=viewer_client(request), status=status or None)
-    return render(
-        request,
-        "engagements/requirement_list.html",
-        {"requirements": requirements, "status": status, "statuses": RequirementStatus.choices},
-    )
-
-
-def _form_context(form: RequirementForm, formset, requirement: Requirement | None = None) -> dict:
-    methods = [
-        {
-            "code": code,
-            "label": SelectionMethod(code).label,
-            "description": method_description(method),
-            "weights": [(COMPONENT_LABELS[key], method.weights[key]) for key in COMPONENTS],
-        }
-        for code, method in METHODS.items()
-    ]
-    return {
-        "form": form,
-        "formset": formset,
-        "requirement": requirement,
-        "skill_groups": formset.skill_lookup.grouped(),
-        "methods": methods,
-        "method_data": {
-            "defaults": DOMAIN_DEFAULT_METHOD,
-            "weights": {code: dict(method.weights) for code, method in METHODS.items()},
-            "labels": {code: str(SelectionMethod(code).label) for code in METHODS},
-        },
-        "weights_open": bool(form.weight_errors()) or any(form[f"weight_{k}"].value() for k in COMPONENTS),
-    }
-
-
-@client_manager_required
-@require_http_methods(["GET", "POST"])
-def requirement_create(request):
-    client = viewer_client(request)
-    if request.method == "POST":
-        form = RequirementForm(request.POST, client=client)
-        formset = requirement_skill_formset(data=request.POST)
-        if form.is_valid() and formset.is_valid():
-            requirement = services.requirement_create(
-                client=client, created_by=request.user, data=form.service_data(formset.skill_rows())
-            )
-            messages.success(request, _("Requirement “%(title)s” created.") % {"title": requirement.title})
-            return redirect("requirements:detail", pk=requirement.pk)
-    else:
-        form = RequirementForm(client=client)
-        formset = requirement_skill_formset()
-    return render(request, "engagements/requirement_form.html", _form_context(form, formset))
-
-
-@client_manager_required
-@require_http_methods(["GET", "POST"])
-def requirement_edit(request, pk: int):
-    client = viewer_client(request)
-    requirement = _requirement_or_404(request, pk)
-    if request.method == "POST":
-        form = RequirementForm(request.POST, client=client, instance=requirement)
-        formset = requirement_skill_formset(data=request.POST, requirement=requirement)
-        if form.is_valid() and formset.is_valid():
-            services.requirement_update(requirement=requirement, data=form.service_data(formset.skill_rows()))
-            messages.success(request, _("Requirement saved."))
-            return redirect("requirements:detail", pk=requirement.pk)
-    else:
-        form = RequirementForm(client=client, instance=requirement)
-        formset = requirement_skill_formset(requirement=requirement)
-    return render(request, "engagements/requirement_form.html", _form_context(form, formset, requirement))
-
-
-@client_manager_required
-@require_http_methods(["GET", "POST"])
-def requirement_delete(request, pk: int):
-    """GET: what deleting takes with it, or why it cannot be deleted. POST: delete."""
-    requirement = _requirement_or_404(request, pk)
-    if request.method == "POST":
-        try:
-            services.requirement_delete(requirement=requirement)
-        except services.RequirementError as exc:
-            problem = str(exc)
-        else:
-            messages.success(request, _("Requirement “%(title)s” deleted.") % {"title": requirement.title})
-            return redirect("requirements:list")
-    else:
-        problem = services.requirement_delete_problem(requirement=requirement)
-    context = {"requirement": requirement, "problem": problem, "run_count": requirement.match_runs.count()}
-    return render(
-        request,
-        "engagements/requirement_delete.html",
-        context,
-        status=409 if problem and request.method == "POST" else 200,
-    )
-
-
-@client_manager_required
-@require_GET
-def requirement_detail(request, pk: int):
-    requirement = _requirement_or_404(request, pk)
-    run_list = list(selectors.match_run_list_for_requirement(requirement=requirement))
-    names = display_country_names()
-    languages = display_language_names()
-    return render(
-        request,
-        "engagements/requirement_detail.html",
-        {
-            "requirement": requirement,
-            "runs": run_list,
-            "stale_run": current_stale_run(run_list),
-            "problems": runs.requirement_match_problems(requirement),
-            "method": METHODS.get(requirement.selection_method),
-            "method_description": method_description(METHODS.get(requirement.selection_method)),
-            "weights": _resolved_weights(requirement),
-            "excluded_countries": [names.get(code, code) for code in requirement.excluded_countries],
-            "languages": [languages.get(code, code) for code in requirement.languages],
-            "engagements": list(requirement.engagements.select_related("vendor").order_by("-created_at")),
-        },
-    )
-
-
-def current_stale_run(run_list: list[MatchRun]) -> MatchRun | None:
-    """The requirement's current shortlist (its latest succeeded run, `run_list`
-    newest first) when a vendor on it changed its profile after the run, unless a
-    newer run is already under way."""
-    for run in run_list:
-        if run.status in (MatchRunStatus.PENDING, MatchRunStatus.RUNNING):
-            return None
-        if run.status == MatchRunStatus.SUCCEEDED:
-            return run if run.stale_since else None
-    return None
-
-
-def _resolved_weights(requirement: Requirement) -> list[dict]:
-    try:
-        resolved = resolve_weights(requirement.selection_method, requirement.weights or None)
-    except (ValueError, TypeError):
-        return []
-    explicit = requirement.weights or {}
-    return [
-        {"label": COMPONENT_LABELS[key], "percent": round(resolved[key] * 100, 1), "explicit": key in explicit}
-        for key in COMPONENTS
-    ]
-
-
-# -- match runs ------------------------------------------------------------------------
 
 
 @client_manager_required
 @require_POST
 def match_run_start(request, pk: int):
-    requirement = _requirement_or_404(request, pk)
+    requirement = requirement_or_404(request, pk)
     problems = runs.requirement_match_problems(requirement)
     if problems:
         for field_problems in problems.values():
@@ -349,8 +161,8 @@ def _chart_cost(result) -> float | None:
 def shortlist_rows(results: list) -> list[dict]:
     """What the results page and the CSV show for each result, from one read."""
     codes = {row["skill"] for r in results for row in [*r.matched_skills, *r.missing_skills]}
-    names = selectors.skill_names(codes=codes)
-    front = selectors.pareto_front([(_chart_cost(r), float(r.score)) for r in results])
+    names = matching_selectors.skill_names(codes=codes)
+    front = matching_selectors.pareto_front([(_chart_cost(r), float(r.score)) for r in results])
     rows = []
     for index, result in enumerate(results):
         explanation = result.explanation or {}
@@ -384,7 +196,7 @@ def _run_context(request, requirement: Requirement, run: MatchRun) -> dict:
     }
     if run.status != MatchRunStatus.SUCCEEDED:
         return context
-    rows = shortlist_rows(selectors.match_run_results(run=run))
+    rows = shortlist_rows(matching_selectors.match_run_results(run=run))
     chart = [
         {
             "rank": row["result"].rank,
@@ -424,7 +236,7 @@ def _run_context(request, requirement: Requirement, run: MatchRun) -> dict:
 def match_run_detail(request, pk: int, run_pk: int):
     requirement, run = _run_or_404(request, pk, run_pk)
     context = _run_context(request, requirement, run)
-    context["runs"] = list(selectors.match_run_list_for_requirement(requirement=requirement))
+    context["runs"] = list(matching_selectors.match_run_list_for_requirement(requirement=requirement))
     # A vendor on this shortlist changed its profile after the run (engagements.receivers).
     context["stale_run"] = run if run.status == MatchRunStatus.SUCCEEDED and run.stale_since else None
     return render(request, "engagements/match_run_detail.html", context)
@@ -474,7 +286,7 @@ def _csv_safe(value) -> str:
 @require_GET
 def match_run_export(request, pk: int, run_pk: int):
     requirement, run = _run_or_404(request, pk, run_pk)
-    rows = shortlist_rows(selectors.match_run_results(run=run))
+    rows = shortlist_rows(matching_selectors.match_run_results(run=run))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="shortlist-requirement-{requirement.pk}-run-{run.pk}.csv"'
     writer = csv.writer(response)
@@ -515,7 +327,7 @@ def _exclusion_details(run: MatchRun, vendor, reason: str) -> list[str]:
     parameters = run.parameters or {}
     if reason == "missing_must_have_skill":
         held = dict(VendorSkill.objects.filter(vendor=vendor).values_list("skill__code", "proficiency"))
-        names = selectors.skill_names(codes=[s["code"] for s in parameters.get("required_skills", [])])
+        names = matching_selectors.skill_names(codes=[s["code"] for s in parameters.get("required_skills", [])])
         details = []
         for skill in parameters.get("required_skills", []):
             if skill.get("must_have") and held.get(skill["code"], 0) < skill["min_proficiency"]:
@@ -563,7 +375,9 @@ def match_run_why_not(request, pk: int, run_pk: int):
     query = request.GET.get("vendor", "").strip()[:200]
     context = {"requirement": run.requirement, "run": run, "query": query, "vendor_pages": vendor_pages_available()}
     if query:
-        vendors = selectors.vendor_lookup(query=query, among=selectors.why_not_vendors(run=run, user=request.user))
+        vendors = matching_selectors.vendor_lookup(
+            query=query, among=matching_selectors.why_not_vendors(run=run, user=request.user)
+        )
         if len(vendors) == 1:
             vendor = vendors[0]
             answer = runs.match_run_why_not(run=run, vendor=vendor)
@@ -580,5 +394,5 @@ def match_run_why_not(request, pk: int, run_pk: int):
             context["result_count"] = run.results.count()
         else:
             context["candidates"] = vendors
-    template = "engagements/partials/why_not.html" if _is_htmx(request) else "engagements/why_not_page.html"
+    template = "engagements/partials/why_not.html" if is_htmx(request) else "engagements/why_not_page.html"
     return render(request, template, context)

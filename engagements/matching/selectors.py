@@ -1,0 +1,110 @@
+"""Reads of match runs and their results. Every queryset here is scoped to its caller."""
+
+from collections.abc import Sequence
+from itertools import groupby
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from engagements.models import (
+    ClientOrganization,
+    MatchResult,
+    MatchRun,
+    Requirement,
+)
+from engagements.organizations.selectors import membership_for
+from vendors.models import Skill, Vendor
+
+
+def match_run_list_for_client(*, client: ClientOrganization) -> QuerySet[MatchRun]:
+    return MatchRun.objects.filter(requirement__client=client).select_related("requirement")
+
+
+def match_run_queryset_for(*, user) -> QuerySet[MatchRun]:
+    queryset = MatchRun.objects.select_related("requirement")
+    if user.is_staff:
+        return queryset
+    membership = membership_for(user=user)
+    if membership is None or not membership.is_client:
+        return queryset.none()
+    return queryset.filter(requirement__client_id=membership.client_id)
+
+
+def match_run_with_results(*, run: MatchRun) -> MatchRun:
+    return (
+        MatchRun.objects.select_related("requirement")
+        .prefetch_related(Prefetch("results", queryset=MatchResult.objects.select_related("vendor").order_by("rank")))
+        .get(pk=run.pk)
+    )
+
+
+# -- the procurement manager's pages ---------------------------------------------------
+
+
+def match_run_for_client(*, client: ClientOrganization) -> QuerySet[MatchRun]:
+    return MatchRun.objects.filter(requirement__client=client).select_related("requirement__domain")
+
+
+def match_run_list_for_requirement(*, requirement: Requirement) -> QuerySet[MatchRun]:
+    return (
+        MatchRun.objects.filter(requirement=requirement)
+        .annotate(result_count=Count("results"))
+        .order_by("-created_at", "-id")
+    )
+
+
+def match_run_results(*, run: MatchRun) -> list[MatchResult]:
+    return list(MatchResult.objects.filter(run=run).select_related("vendor").order_by("rank"))
+
+
+def skill_names(*, codes) -> dict[str, str]:
+    codes = set(codes)
+    if not codes:
+        return {}
+    return dict(Skill.objects.filter(code__in=codes).values_list("code", "name"))
+
+
+def match_result_for_client(*, client: ClientOrganization) -> QuerySet[MatchResult]:
+    return MatchResult.objects.filter(run__requirement__client=client).select_related(
+        "vendor", "run__requirement__client"
+    )
+
+
+def why_not_vendors(*, run: MatchRun, user) -> QuerySet[Vendor]:
+    """The vendors a caller may ask "why not?" about in a run: every vendor for
+    staff; for a client, the directory's (the active ones) and any this run's
+    shortlist names, so a deactivated vendor is never revealed by its answer."""
+    if user.is_staff:
+        return Vendor.objects.all()
+    return Vendor.objects.filter(Q(is_active=True) | Q(pk__in=run.results.values("vendor_id")))
+
+
+def vendor_lookup(*, query: str, among: QuerySet[Vendor], limit: int = 8) -> list[Vendor]:
+    """Vendors (of `among`) matching a why-not search: an exact id, slug or name
+    wins; otherwise names containing the text (at most `limit`)."""
+    query = query.strip()
+    if not query:
+        return []
+    exact = Q(slug=query) | Q(name__iexact=query)
+    if query.isdigit():
+        exact |= Q(pk=int(query))
+    found = list(among.filter(exact).order_by("name", "id")[:limit])
+    if found:
+        return found
+    return list(among.filter(name__icontains=query).order_by("name", "id")[:limit])
+
+
+def pareto_front(points: Sequence[tuple[float | None, float]]) -> set[int]:
+    """Indices of the non-dominated (cost, score) points: those for which no other
+    point is at least as cheap and at least as good, and strictly better in one of
+    the two. Equal points share their fate; a point without a cost is never on
+    the front. O(n log n): sweep from the cheapest, keeping the best score so far."""
+    ordered = sorted((cost, -score, index) for index, (cost, score) in enumerate(points) if cost is not None)
+    front: set[int] = set()
+    best = float("-inf")
+    for _cost, group in groupby(ordered, key=lambda item: item[0]):
+        rows = list(group)
+        top = -rows[0][1]  # the best score at this cost
+        if top > best:
+            front.update(index for _c, negative, index in rows if -negative == top)
+            best = top
+    return front
