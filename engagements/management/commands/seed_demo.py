@@ -6,7 +6,7 @@ from django.db import connection
 from tqdm import tqdm
 
 from engagements.demo import seed_demo
-from engagements.rfp.demo import seed_demo_rfp
+from engagements.demo.rfp import seed_demo_rfp
 
 
 class Command(BaseCommand):

@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from engagements.demo import DEMO_VENDOR_SLUG
+from engagements.demo.seed import DEMO_VENDOR_SLUG
 from engagements.matching import runs
 from engagements.models import MatchRun, MatchRunStatus, Membership, Requirement, RequirementSkill, Rfp
 from engagements.rfp import services as rfp_services
