@@ -111,3 +111,59 @@ def test_nothing_imports_the_tasks_module():
     """Tasks are the thin top layer: services send them by name (kpo.dispatch.task_send)."""
     graph = import_graph()
     assert sorted(module for module, targets in graph.items() if "engagements.tasks" in targets) == []
+
+
+# The concepts of engagements in the order they build on each other (docs/architecture.md).
+CONCEPT_ORDER = ("organizations", "requirements", "matching", "delivery", "rfp")
+CORE_MODULES = (
+    "models",
+    "services",
+    "team_services",
+    "selectors",
+    "runs",
+    "candidates",
+    "scoring",
+    "webhooks",
+    "caller",
+)
+SHARED_CONCEPTS = {"access": ("organizations",), "integrations": ("organizations",)}
+
+
+def concept_violations(graph: dict[str, set[str]]) -> list[str]:
+    def split(module: str) -> tuple[str, str] | None:
+        parts = module.split(".")
+        return (parts[1], parts[2]) if parts[0] == "engagements" and len(parts) == 3 else None
+
+    violations = []
+    for module, targets in sorted(graph.items()):
+        mine = split(module)
+        if mine is None or mine[1] not in CORE_MODULES:
+            continue
+        for target in sorted(targets):
+            theirs = split(target)
+            if theirs is None or theirs[0] == mine[0]:
+                continue
+            if mine[0] in SHARED_CONCEPTS:
+                allowed = theirs[0] in SHARED_CONCEPTS[mine[0]]
+            else:
+                allowed = (
+                    theirs[0] in SHARED_CONCEPTS
+                    or theirs == ("matching", "scoring")
+                    or (
+                        mine[0] in CONCEPT_ORDER
+                        and theirs[0] in CONCEPT_ORDER
+                        and CONCEPT_ORDER.index(theirs[0]) < CONCEPT_ORDER.index(mine[0])
+                    )
+                )
+            if not allowed:
+                violations.append(f"{module} -> {target}")
+    return violations
+
+
+def test_the_concepts_build_on_each_other_in_one_order():
+    assert concept_violations(import_graph()) == []
+
+
+def test_a_concept_that_reaches_back_is_a_violation():
+    graph = {"engagements.requirements.services": {"engagements.rfp.models"}, "engagements.rfp.models": set()}
+    assert concept_violations(graph) == ["engagements.requirements.services -> engagements.rfp.models"]
