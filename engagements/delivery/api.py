@@ -20,11 +20,12 @@ services allow.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -45,7 +46,7 @@ from engagements.models import (
     Requirement,
 )
 from engagements.requirements import selectors as requirements_selectors
-from kpo.api.errors import Conflict, ErrorSerializer
+from kpo.api.errors import Conflict, ErrorSerializer, documented_errors
 from kpo.api.etag import (
     ETAG_HEADER,
     IF_MATCH_PARAMETER,
@@ -61,27 +62,14 @@ from kpo.api.sync import SYNC_PARAMETERS, apply_sync_filters, sync_tombstones
 
 RESOURCE = "engagement"
 
-FIELD_ERRORS = OpenApiResponse(
-    OpenApiTypes.OBJECT,
-    description='Validation failed: {"field": ["message", ...]}, "non_field_errors" for the input as a whole.',
-)
 ERROR_DESCRIPTIONS = {
+    400: 'Validation failed: {"field": ["message", ...]}, "non_field_errors" for the input as a whole.',
     401: "No or invalid credentials.",
     403: "The caller's role may not do this (e.g. the wrong party of the engagement).",
     404: "No such engagement for the caller (another organization's or firm's reads the same).",
 }
 
-
-def with_errors(responses: dict, *codes: int) -> dict:
-    """The documented error responses of an operation: 400 field errors, the
-    {"detail"} shape for the others (kpo/api/errors.py)."""
-    documented = dict(responses)
-    for code in codes:
-        documented.setdefault(
-            code,
-            FIELD_ERRORS if code == 400 else OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[code]),
-        )
-    return documented
+with_errors = partial(documented_errors, ERROR_DESCRIPTIONS)
 
 
 # -- the caller ------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from engagements.models import (
     Requirement,
 )
-from engagements.requirements.forms import clean_currency_code, exchange_rate_currencies
+from vendors.money import convertible_currency, exchange_rate_currencies
 
 
 class EngagementProposalForm(forms.Form):
@@ -48,7 +48,7 @@ class EngagementProposalForm(forms.Form):
         self.fields["currency"].choices = [(code, code) for code in exchange_rate_currencies()]
 
     def clean_currency(self) -> str:
-        return clean_currency_code(self.cleaned_data["currency"])
+        return convertible_currency(self.cleaned_data["currency"])
 
     def clean(self) -> dict:
         data = super().clean()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from engagements.delivery.services import ENGAGEMENT_TRANSITIONS
@@ -27,8 +26,8 @@ from engagements.models import (
     Review,
 )
 from kpo.api.serializers import StrictFieldsMixin
-from kpo.codes import validate_currency
-from vendors.models import ExchangeRate, Vendor
+from vendors.models import Vendor
+from vendors.money import convertible_currency
 
 NOTE_MAX_LENGTH = 2000
 COMMENT_MAX_LENGTH = 5000
@@ -76,7 +75,7 @@ class EngagementCreateSerializer(StrictFieldsMixin, serializers.Serializer):
             self.fields["requirement"].queryset = requirements
 
     def validate_currency(self, value: str) -> str:
-        return validated_currency(value)
+        return convertible_currency(value)
 
     def validate(self, attrs: dict) -> dict:
         result, requirement, vendor = attrs.get("match_result"), attrs.get("requirement"), attrs.get("vendor")
@@ -111,17 +110,6 @@ def _check_external_id(value: str, *, client_id: int, engagement: Engagement | N
         raise serializers.ValidationError(
             {"external_id": ["Another engagement of this organization has this external id."]}
         )
-
-
-def validated_currency(value: str) -> str:
-    value = value.upper()
-    try:
-        validate_currency(value)
-    except DjangoValidationError as exc:
-        raise serializers.ValidationError(list(exc.messages)) from None
-    if not ExchangeRate.objects.filter(currency=value).exists():
-        raise serializers.ValidationError(f"No exchange rate for {value}: spend could not be converted.")
-    return value
 
 
 class EngagementUpdateSerializer(StrictFieldsMixin, serializers.Serializer):

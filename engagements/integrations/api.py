@@ -4,12 +4,13 @@ vendor members get 403; another organization's ids answer 404. Staff read all.""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
@@ -17,26 +18,17 @@ from engagements.integrations import serializers as s
 from engagements.integrations import webhooks
 from engagements.models import WebhookDelivery, WebhookEndpoint
 from engagements.organizations import selectors as organizations_selectors
-from kpo.api.errors import ErrorSerializer
+from kpo.api.errors import Conflict, documented_errors
 from kpo.api.pagination import BrowseCursorPagination
 
-ERROR_RESPONSES = {
-    400: OpenApiResponse(OpenApiTypes.OBJECT, description='Validation failed: {"field": ["message", ...]}.'),
-    401: OpenApiResponse(ErrorSerializer, description="No or invalid credentials."),
-    403: OpenApiResponse(ErrorSerializer, description="Only procurement managers of a client organization."),
-    404: OpenApiResponse(ErrorSerializer, description="No such endpoint or delivery for the caller."),
-    409: OpenApiResponse(ErrorSerializer, description="The endpoint is disabled: enable it first."),
+ERROR_DESCRIPTIONS = {
+    400: 'Validation failed: {"field": ["message", ...]}.',
+    401: "No or invalid credentials.",
+    403: "Only procurement managers of a client organization.",
+    404: "No such endpoint or delivery for the caller.",
+    409: "The endpoint is disabled: enable it first.",
 }
-
-
-def _with_errors(responses: dict, *codes: int) -> dict:
-    return {**responses, **{code: ERROR_RESPONSES[code] for code in codes}}
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state."
-    default_code = "conflict"
+_with_errors = partial(documented_errors, ERROR_DESCRIPTIONS)
 
 
 def _client_id(request, *, write: bool) -> int | None:

@@ -8,11 +8,12 @@ create a user with its one membership, in one transaction, or nothing.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import GenericAPIView
@@ -22,28 +23,17 @@ from engagements.access.caller import membership as caller_membership
 from engagements.models import ClientOrganization
 from engagements.organizations import serializers as s
 from engagements.organizations.services import client_create, client_update, user_create_with_membership
-from kpo.api.errors import ErrorSerializer
+from kpo.api.errors import documented_errors
 from kpo.api.pagination import BrowseCursorPagination
 
-FIELD_ERRORS = OpenApiResponse(
-    OpenApiTypes.OBJECT,
-    description='Validation failed: {"field": ["message", ...]}, "non_field_errors" for the input as a whole.',
-)
 ERROR_DESCRIPTIONS = {
+    400: 'Validation failed: {"field": ["message", ...]}, "non_field_errors" for the input as a whole.',
     401: "No or invalid credentials.",
     403: "Staff only (or, for reads, members of a client organization).",
     404: "No such organization for the caller.",
 }
 
-
-def with_errors(responses: dict, *codes: int) -> dict:
-    documented = dict(responses)
-    for code in codes:
-        documented.setdefault(
-            code,
-            FIELD_ERRORS if code == 400 else OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[code]),
-        )
-    return documented
+with_errors = partial(documented_errors, ERROR_DESCRIPTIONS)
 
 
 class OrgApiView(GenericAPIView):

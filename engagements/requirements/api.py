@@ -1,10 +1,11 @@
 """REST API v1 for requirements: list, create, read, change and delete, scoped to the
 caller's organization, with delta sync and ETags."""
 
+from functools import partial
+
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -16,7 +17,7 @@ from engagements.organizations import selectors as organizations_selectors
 from engagements.requirements import selectors as requirements_selectors
 from engagements.requirements import services as requirements_services
 from engagements.requirements.serializers import RequirementSerializer
-from kpo.api.errors import Conflict, ErrorSerializer
+from kpo.api.errors import Conflict, ErrorSerializer, documented_errors
 from kpo.api.etag import (
     ETAG_HEADER,
     IF_MATCH_PARAMETER,
@@ -33,18 +34,13 @@ from kpo.api.sync import SYNC_PARAMETERS, apply_sync_filters, is_sync_request, s
 REQUIREMENT_RESOURCE = "requirement"
 
 
-_ERRORS = {
-    400: OpenApiResponse(
-        OpenApiTypes.OBJECT, description='Invalid input: {"field": ["message", ...]}; nothing changed.'
-    ),
-    401: OpenApiResponse(ErrorSerializer, description="No valid credentials."),
-    403: OpenApiResponse(ErrorSerializer, description="Your role may not do this."),
-    404: OpenApiResponse(ErrorSerializer, description="Not found (or not your organization's)."),
+ERROR_DESCRIPTIONS = {
+    400: 'Invalid input: {"field": ["message", ...]}; nothing changed.',
+    401: "No valid credentials.",
+    403: "Your role may not do this.",
+    404: "Not found (or not your organization's).",
 }
-
-
-def error_responses(*codes: int) -> dict:
-    return {code: _ERRORS[code] for code in codes}
+error_responses = partial(documented_errors, ERROR_DESCRIPTIONS, {})
 
 
 def _requirement_tombstones(request):

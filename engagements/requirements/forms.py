@@ -18,8 +18,9 @@ from engagements.models import (
     RequirementStatus,
     SelectionMethod,
 )
-from kpo.codes import country_choices, language_choices, validate_currency
-from vendors.models import Certification, ExchangeRate, ExpertiseArea, Seniority, Skill
+from kpo.codes import country_choices, language_choices
+from vendors.models import Certification, ExpertiseArea, Seniority, Skill
+from vendors.money import convertible_currency, exchange_rate_currencies
 
 PROFICIENCY_CHOICES = [
     (1, _("1 · basic")),
@@ -36,21 +37,6 @@ COMPONENT_LABELS = {
     "capacity": _("Capacity"),
 }
 WEIGHTS_ERROR = "weights"
-
-
-def exchange_rate_currencies() -> list[str]:
-    return list(ExchangeRate.objects.order_by("currency").values_list("currency", flat=True))
-
-
-def clean_currency_code(value: str) -> str:
-    """An ISO 4217 code that has an exchange rate (matching converts rate cards with it)."""
-    value = (value or "").upper()
-    validate_currency(value)
-    if not ExchangeRate.objects.filter(currency=value).exists():
-        raise ValidationError(
-            _("No exchange rate for %(code)s: matching could not convert rates."), params={"code": value}
-        )
-    return value
 
 
 class SkillLookup:
@@ -333,7 +319,7 @@ class RequirementForm(forms.Form):
         ]
 
     def clean_currency(self) -> str:
-        return clean_currency_code(self.cleaned_data["currency"])
+        return convertible_currency(self.cleaned_data["currency"])
 
     def clean(self) -> dict:
         data = super().clean()

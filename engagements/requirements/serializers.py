@@ -14,8 +14,9 @@ from engagements.models import (
     SelectionMethod,
 )
 from kpo.api.serializers import StrictFieldsMixin
-from kpo.codes import validate_country, validate_currency, validate_language
-from vendors.models import Certification, ExchangeRate, ExpertiseArea, Seniority, Skill
+from kpo.codes import validate_country, validate_language
+from vendors.models import Certification, ExpertiseArea, Seniority, Skill
+from vendors.money import convertible_currency
 
 
 class CodeListField(serializers.ListField):
@@ -140,14 +141,7 @@ class RequirementSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         return value
 
     def validate_currency(self, value: str) -> str:
-        value = value.upper()
-        try:
-            validate_currency(value)
-        except Exception as exc:  # noqa: BLE001
-            raise serializers.ValidationError(" ".join(getattr(exc, "messages", [str(exc)]))) from None
-        if not ExchangeRate.objects.filter(currency=value).exists():
-            raise serializers.ValidationError(f"No exchange rate for {value}: matching could not convert rates.")
-        return value
+        return convertible_currency(value)
 
     def validate_skills(self, rows: list[dict]) -> list[dict]:
         if not rows:

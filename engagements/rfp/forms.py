@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from engagements.models import EvaluationCriterion, MatchResult
-from engagements.requirements.forms import exchange_rate_currencies
 from engagements.rfp import services as rfp_services
+from vendors.money import exchange_rate_currencies
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 

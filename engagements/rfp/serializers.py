@@ -29,8 +29,7 @@ from engagements.models import (
 )
 from engagements.rfp import services as rfp_services
 from kpo.api.serializers import StrictFieldsMixin
-from kpo.codes import validate_currency
-from vendors.models import ExchangeRate
+from vendors.money import convertible_currency
 
 INSTRUCTIONS_MAX_LENGTH = 20000
 MAX_CRITERIA = 10
@@ -533,14 +532,7 @@ class ProposalInputSerializer(StrictFieldsMixin, serializers.Serializer):
     def validate_currency(self, value: str) -> str:
         if not value:
             return value
-        value = value.upper()
-        try:
-            validate_currency(value)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(_messages(exc)) from None
-        if not ExchangeRate.objects.filter(currency=value).exists():
-            raise serializers.ValidationError(f"No exchange rate for {value}: the client could not compare it.")
-        return value
+        return convertible_currency(value)
 
     def validate_answers(self, value: list[str]) -> list[str]:
         if self.question_count is not None and len(value) > self.question_count:

@@ -56,7 +56,7 @@ from engagements.models import (
     RfpInvitation,
     RfpStatus,
 )
-from vendors.models import ExchangeRate
+from vendors.money import convertible_currency
 
 MAX_INVITEES = 20
 MAX_QUESTIONS = 20
@@ -381,8 +381,11 @@ def proposal_save(
     answers = [a.strip()[:ANSWER_MAX_LENGTH] for a in (data.answers or [])][: len(rfp.questions)]
     answers += [""] * (len(rfp.questions) - len(answers))
     data.answers = answers
-    if data.currency and not ExchangeRate.objects.filter(currency=data.currency).exists():
-        raise ValidationError({"currency": _("No exchange rate for %(code)s.") % {"code": data.currency}})
+    if data.currency:
+        try:
+            data.currency = convertible_currency(data.currency)
+        except ValidationError as exc:
+            raise ValidationError({"currency": exc.messages}) from None
     if data.hourly_rate is not None and data.hourly_rate <= 0:
         raise ValidationError({"hourly_rate": _("The rate must be positive.")})
     if data.fte is not None and data.fte <= 0:

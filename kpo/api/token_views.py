@@ -14,10 +14,11 @@ address (`token_create` rate).
 
 from __future__ import annotations
 
+from functools import partial
+
 from axes.helpers import get_cool_off
 from django.contrib.auth import authenticate, user_logged_in
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, Throttled, ValidationError
 from rest_framework.generics import GenericAPIView
@@ -27,7 +28,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from kpo.api import tokens
-from kpo.api.errors import ErrorSerializer
+from kpo.api.errors import documented_errors
 from kpo.api.pagination import BrowseCursorPagination
 from kpo.api.throttling import TokenCreateRateThrottle
 from kpo.api.token_serializers import TokenCreatedSerializer, TokenCreateSerializer, TokenSerializer
@@ -36,8 +37,13 @@ from kpo.api_auth import ApiTokenAuthentication
 WRONG_CREDENTIALS = "Unable to sign in with the given username and password."
 LOCKED_OUT = "Too many failed sign-in attempts for this username from this address."
 
-_ERROR = OpenApiResponse(response=ErrorSerializer)
-_FIELD_ERRORS = OpenApiResponse(response=OpenApiTypes.OBJECT, description="Field errors: {field: [message, ...]}.")
+ERROR_DESCRIPTIONS = {
+    400: "Field errors: {field: [message, ...]}.",
+    401: "No valid credentials.",
+    404: "No such token of yours.",
+    429: "Too many attempts: wait for Retry-After seconds.",
+}
+_with_errors = partial(documented_errors, ERROR_DESCRIPTIONS)
 
 
 class AuthTokenApi(APIView):
@@ -60,7 +66,7 @@ class AuthTokenApi(APIView):
         operation_id="auth_token_create",
         auth=[],
         request=TokenCreateSerializer,
-        responses={201: TokenCreatedSerializer, 400: _FIELD_ERRORS, 429: _ERROR},
+        responses=_with_errors({201: TokenCreatedSerializer}, 400, 429),
         description="Sign in with a username and password to create a named API token. "
         "The key is in this response only. Failed attempts lock the username from the caller's "
         "address out for a cool-off (429 with Retry-After).",
@@ -92,7 +98,7 @@ class AuthTokenApi(APIView):
     @extend_schema(
         operation_id="auth_token_revoke_current",
         request=None,
-        responses={204: None, 401: _ERROR},
+        responses=_with_errors({204: None}, 401),
         description="Revoke the token this request is authenticated with.",
     )
     def delete(self, request):
@@ -110,7 +116,7 @@ class AuthTokenListApi(GenericAPIView):
 
     @extend_schema(
         operation_id="auth_tokens_list",
-        responses={200: TokenSerializer(many=True), 401: _ERROR},
+        responses=_with_errors({200: TokenSerializer(many=True)}, 401),
         description="The caller's API tokens, newest first, expired ones included. Never the keys.",
     )
     def get(self, request):
@@ -124,7 +130,7 @@ class AuthTokenDetailApi(APIView):
     @extend_schema(
         operation_id="auth_tokens_revoke",
         request=None,
-        responses={204: None, 401: _ERROR, 404: _ERROR},
+        responses=_with_errors({204: None}, 401, 404),
         description="Revoke one of the caller's tokens by its id.",
     )
     def delete(self, request, token_id: str):

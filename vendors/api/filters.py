@@ -13,13 +13,15 @@ from decimal import Decimal
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from kpo.codes import validate_country, validate_currency, validate_language
 from vendors import selectors
-from vendors.models import Certification, ExchangeRate, ExpertiseArea, Seniority, Skill, Vendor
+from vendors.models import Certification, ExpertiseArea, Seniority, Skill, Vendor
+from vendors.money import convertible_currency
 
 # ordering value -> the directory's sort (paged by a keyset cursor ending in the
 # unique id, vendors/api/pagination.py) ...
@@ -65,8 +67,11 @@ class VendorFilterForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         currency = cleaned.get("currency")
-        if currency and not ExchangeRate.objects.filter(currency=currency).exists():
-            self.add_error("currency", f"No exchange rate for {currency}: rates cannot be converted to it.")
+        if currency:
+            try:
+                convertible_currency(currency)
+            except ValidationError as exc:
+                self.add_error("currency", exc)
         return cleaned
 
 

@@ -26,7 +26,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthentic
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from kpo.api.errors import ErrorSerializer
+from kpo.api.errors import ErrorSerializer, documented_errors
 from kpo.api.etag import (
     ETAG_HEADER,
     IF_MATCH_PARAMETER,
@@ -82,12 +82,14 @@ class StaffWritesOnly(BasePermission):
         return request.method in SAFE_METHODS or request.user.is_staff
 
 
-_ERRORS = {
-    400: OpenApiResponse(description="Invalid input: field errors, nothing changed."),
-    401: OpenApiResponse(ErrorSerializer, description="No valid credentials."),
-    403: OpenApiResponse(ErrorSerializer, description="Your role may not do this."),
+ERROR_DESCRIPTIONS = {
+    400: "Invalid input: field errors, nothing changed.",
+    401: "No valid credentials.",
+    403: "Your role may not do this.",
+    404: "Not found (or not yours to see).",
 }
-_DETAIL_ERRORS = {**_ERRORS, 404: OpenApiResponse(ErrorSerializer, description="Not found (or not yours to see).")}
+_ERRORS = documented_errors(ERROR_DESCRIPTIONS, {}, 400, 401, 403)
+_DETAIL_ERRORS = documented_errors(ERROR_DESCRIPTIONS, _ERRORS, 404)
 
 
 # --- vendors --------------------------------------------------------------------------
