@@ -21,7 +21,6 @@ from django.db import connection
 from django.db.models import (
     Case,
     DecimalField,
-    ExpressionWrapper,
     F,
     FloatField,
     OuterRef,
@@ -32,7 +31,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Round
+from django.db.models.functions import Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,6 +48,7 @@ from vendors.models import (
     VendorLanguage,
     VendorSkill,
 )
+from vendors.rating import bayesian_rating, bayesian_rating_expression
 
 LOCATION_CLASSES = (geo.ONSHORE, geo.NEARSHORE, geo.OFFSHORE)
 EXPIRY_WARNING_DAYS = 30
@@ -57,22 +57,6 @@ EXPIRY_WARNING_DAYS = 30
 SEARCH_CONFIG = "english"
 # ts_rank of a document whose only hit is one word weighted C (0.2 x 0.6079).
 SKILL_MATCH_RANK = 0.1216
-
-# Same prior as engagements/matching/scoring.py (PRIOR_MEAN, PRIOR_STRENGTH,
-# bayesian_rating). Duplicated on purpose: vendors must not import engagements.
-RATING_PRIOR_MEAN = 3.5
-RATING_PRIOR_STRENGTH = 5
-
-
-def bayesian_rating(review_count: int, mean: float | Decimal | None) -> float:
-    """Mean rating pulled towards the prior, so one 5-star review does not beat
-    fifty 4.8s. Keep in step with engagements/matching/scoring.py:bayesian_rating."""
-    if review_count <= 0 or mean is None:
-        return RATING_PRIOR_MEAN
-    return (RATING_PRIOR_STRENGTH * RATING_PRIOR_MEAN + review_count * float(mean)) / (
-        RATING_PRIOR_STRENGTH + review_count
-    )
-
 
 # --- the viewer ---------------------------------------------------------------------
 
@@ -219,7 +203,7 @@ def vendor_directory(
     if display or sort == Sort.RATE:
         vendors = vendors.annotate(rate_converted=_rate_converted(filters.seniority, factors))
     if display or sort == Sort.RATING:
-        vendors = vendors.annotate(bayesian=_BAYESIAN)
+        vendors = vendors.annotate(bayesian=bayesian_rating_expression())
     vendors = vendors.order_by(*_ordering(filters, vendors))
     if not display:
         return vendors
@@ -256,15 +240,6 @@ def _rate_converted(seniority: str, factors: dict[str, Decimal]) -> Subquery:
 
 
 _MONEY = DecimalField(max_digits=24, decimal_places=8)
-# The Bayesian average that sorts by rating (same prior as bayesian_rating()).
-_BAYESIAN = ExpressionWrapper(
-    (
-        Value(RATING_PRIOR_STRENGTH * RATING_PRIOR_MEAN)
-        + Cast("review_count", FloatField()) * Coalesce(Cast("rating", FloatField()), Value(0.0))
-    )
-    / (Value(float(RATING_PRIOR_STRENGTH)) + Cast("review_count", FloatField())),
-    output_field=FloatField(),
-)
 
 
 def _factor_case(factors: dict[str, Decimal]) -> Case:

@@ -17,6 +17,7 @@ from kpo.permissions import client_or_staff_required, vendor_member_required, vi
 from vendors import selectors, services
 from vendors.forms import LOCATION_LABELS, DirectoryFilterForm, VendorProfileForms
 from vendors.models import Vendor
+from vendors.rating import bayesian_rating
 
 PAGE_SIZE = 20
 
@@ -84,7 +85,7 @@ def vendor_detail(request, slug: str):
         "centres": selectors.centre_facts(vendor.delivery_centers.all(), viewer=viewer, now=now),
         "certifications": certifications,
         "reviews": selectors.vendor_reviews(vendor),
-        "bayesian": selectors.bayesian_rating(vendor.review_count, vendor.rating),
+        "bayesian": bayesian_rating(vendor.review_count, vendor.rating),
         "history": selectors.vendor_change_history(vendor),
         "location_labels": LOCATION_LABELS,
         "warning_days": selectors.EXPIRY_WARNING_DAYS,

@@ -29,7 +29,7 @@ def test_a_process_that_never_imported_the_tasks_sends_one_by_name():
     assert result.stdout.split() == ["True", "True"]
 
 
-def test_a_broker_that_cannot_be_reached_answers_false(caplog):
+def test_a_broker_that_cannot_be_reached_answers_false_instead_of_raising():
     from kpo.celery import app
     from kpo.dispatch import task_send
 
@@ -42,4 +42,3 @@ def test_a_broker_that_cannot_be_reached_answers_false(caplog):
         app.conf.broker_write_url = None
         app._pool = None
         app.amqp._producer_pool = None
-    assert "could not send engagements.tasks.match_runs_sweep" in caplog.text
