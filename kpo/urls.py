@@ -41,6 +41,4 @@ handler404 = "kpo.errors.not_found"
 handler500 = "kpo.errors.server_error"
 
 if settings.BENCH_REFERENCE_VIEW:
-    from vendors.api.bench_reference import vendor_page_reference
-
-    urlpatterns.insert(0, path("api/bench/vendors-reference/", vendor_page_reference))
+    urlpatterns.insert(0, path("api/bench/", include("vendors.api.bench_urls")))

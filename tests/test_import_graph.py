@@ -167,3 +167,16 @@ def test_the_concepts_build_on_each_other_in_one_order():
 def test_a_concept_that_reaches_back_is_a_violation():
     graph = {"engagements.requirements.services": {"engagements.rfp.models"}, "engagements.rfp.models": set()}
     assert concept_violations(graph) == ["engagements.requirements.services -> engagements.rfp.models"]
+
+
+def test_kpo_imports_no_app():
+    """kpo is the bottom layer: it names the apps' URL modules as strings, never imports them."""
+    graph = import_graph()
+    reaching_up = sorted(
+        f"{module} -> {target}"
+        for module, targets in graph.items()
+        if module.split(".")[0] == "kpo"
+        for target in targets
+        if target.split(".")[0] in {"vendors", "engagements"}
+    )
+    assert reaching_up == []
