@@ -16,14 +16,14 @@ DEMO_ENV := env -u DATABASE_URL -u CELERY_BROKER_URL DEBUG=true
 # DATABASE_URL / CELERY_BROKER_URL name servers to use, and a preflight check first.
 HARNESS := $(BIN)/python -m tests.harness
 
-.PHONY: demo bootstrap install install-dev test test-suite test-fast pytest lint format bench-seed bench-matching bench-api api-fuzz vendor-assets clean help
+.PHONY: demo bootstrap install install-dev test test-suite checks test-fast pytest lint format bench-seed bench-matching bench-api api-fuzz vendor-assets clean help
 
 help:
 	@echo "make demo        virtualenv + install + migrate + demo data + serve on http://127.0.0.1:$(PORT)"
 	@echo "make test        the whole suite: own throwaway PostgreSQL and Redis, a real worker, Chromium"
 	@echo "make pytest ARGS='tests/kpo -k health'   pytest alone, with the test services"
 	@echo "make bootstrap   install the system packages the tests need (apt-get; make test runs it)"
-	@echo "make lint        ruff lint and format check"
+	@echo "make lint        ruff (lint, format), mypy, djLint (make test runs them first)"
 	@echo "make bench-seed  seed 100,000 vendors into PostgreSQL and print the time"
 	@echo "make bench-matching  time a worst-case match run over 100,000 vendors (BENCH_VENDORS=N)"
 	@echo "make api-fuzz    schemathesis against the OpenAPI schema on a live server (part of make test)"
@@ -60,8 +60,8 @@ test: bootstrap
 	@$(HARNESS) -- $(MAKE) --no-print-directory test-suite
 	@echo "== make test finished in $$(( $$(date +%s) - $(START) )) s"
 
-# What `make test` runs once the services are up (inside the harness).
-test-suite:
+# What `make test` runs once the services are up (inside the harness): the static checks first.
+test-suite: checks
 	DATABASE_URL=sqlite://:memory: $(BIN)/python manage.py makemigrations --check --dry-run --settings=kpo.settings_test
 	$(BIN)/pytest -m "not reliability"
 	$(BIN)/pytest -m reliability
@@ -82,8 +82,15 @@ test-fast: bootstrap
 	@$(HARNESS) --no-browser -- $(BIN)/pytest -m "not e2e and not reliability" -x
 
 lint: install-dev
+	@$(MAKE) --no-print-directory checks
+
+# ruff (lint and format), mypy with the Django and DRF stubs, djLint on the templates.
+# pre-commit runs the same on each commit (.pre-commit-config.yaml; `.venv/bin/pre-commit install`).
+checks:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	DATABASE_URL=sqlite://:memory: $(BIN)/mypy
+	$(BIN)/djlint templates --lint
 
 format: install-dev
 	$(BIN)/ruff check --fix .
