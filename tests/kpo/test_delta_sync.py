@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 from engagements.models import Engagement, Requirement
 from kpo.models import Tombstone
 from tests.engagements.helpers import engagement_for, succeeded_run
-from tests.engagements.test_requirement_api import valid_payload
+from tests.engagements.requirements.test_requirement_api import valid_payload
 from tests.factories import (
     ClientMembershipFactory,
     RequirementFactory,

@@ -104,7 +104,7 @@ def test_an_outsider_gets_404_whatever_the_if_match(outsider, requirement):
 def test_a_create_returns_the_etag_of_the_new_requirement(owner):
     from decimal import Decimal
 
-    from tests.engagements.test_requirement_api import valid_payload
+    from tests.engagements.requirements.test_requirement_api import valid_payload
     from vendors.models import ExchangeRate
 
     ExchangeRate.objects.get_or_create(currency="EUR", defaults={"rate_to_base": Decimal("1.1")})

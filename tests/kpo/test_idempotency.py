@@ -18,7 +18,7 @@ from engagements.models import Requirement
 from kpo.api.tokens import api_token_create
 from kpo.idempotency import idempotency_purge
 from kpo.models import ApiToken, IdempotencyRecord
-from tests.engagements.test_requirement_api import valid_payload
+from tests.engagements.requirements.test_requirement_api import valid_payload
 from tests.factories import ClientMembershipFactory
 
 URL = "/api/v1/requirements/"

@@ -26,7 +26,7 @@ from engagements.matching.scoring import (
 )
 from engagements.models import ClientOrganization, Milestone
 from tests.engagements.helpers import engagement_for, requirement_for, succeeded_run
-from tests.engagements.test_scoring_properties import requirements, vendors
+from tests.engagements.matching.test_scoring_properties import requirements, vendors
 from vendors.models import Vendor
 
 PROPERTY = settings(max_examples=200, deadline=None)

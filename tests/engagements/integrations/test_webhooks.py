@@ -39,7 +39,7 @@ from engagements.models import (
     WebhookEvent,
 )
 from tests.engagements.helpers import requirement_for, succeeded_run
-from tests.engagements.test_rfp_api import Bid, keys_of
+from tests.engagements.rfp.test_rfp_api import Bid, keys_of
 from tests.factories import (
     ClientMembershipFactory,
     ClientOrganizationFactory,
@@ -48,7 +48,7 @@ from tests.factories import (
 )
 from vendors.signals import send_vendor_changed
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "webhooks.md"
+DOC = Path(__file__).resolve().parents[3] / "docs" / "webhooks.md"
 ALL_EVENTS = list(WebhookEvent.values)
 
 
