@@ -1,7 +1,10 @@
 """Reads behind the home pages (one per role), which combine every concept of the demand side.
 Every queryset here is scoped to its caller."""
 
+from __future__ import annotations
+
 from datetime import date
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
@@ -24,6 +27,21 @@ from engagements.models import (
 from engagements.requirements.selectors import requirement_list_for_client
 from engagements.rfp import selectors as rfp_selectors
 from vendors.models import RateCard, Seniority, Vendor, VendorCertification, VendorLanguage
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class ProfileFacts(TypedDict):
+    """What vendor_with_profile_facts annotates (besides one has_rate_<seniority> per seniority)."""
+
+    skill_count: int
+    rate_count: int
+    center_count: int
+    certification_count: int
+    has_security_certification: bool
+    has_languages: bool
+    has_domains: bool
 
 
 def client_dashboard(*, client: ClientOrganization) -> dict:
@@ -62,7 +80,7 @@ def _vendor_rfp_dashboard(*, vendor_id: int) -> dict:
     }
 
 
-def vendor_with_profile_facts(*, vendor_id: int, on_date: date | None = None) -> Vendor:
+def vendor_with_profile_facts(*, vendor_id: int, on_date: date | None = None) -> WithAnnotations[Vendor, ProfileFacts]:
     """The vendor with what its dashboard and profile completeness need, in one
     query: counts of skills, rate cards, centres and certifications, and whether
     it has a rate card per seniority, a valid security certification, languages
@@ -91,7 +109,7 @@ def vendor_with_profile_facts(*, vendor_id: int, on_date: date | None = None) ->
     )
 
 
-def vendor_profile_completeness(*, vendor: Vendor) -> dict:
+def vendor_profile_completeness(*, vendor: WithAnnotations[Vendor, ProfileFacts]) -> dict:
     """How complete the profile is for matching: the share of checks passed and,
     for each one missing, what it costs the vendor in matching (the rules of
     engagements/matching/scoring.py and candidates.py, in the vendor's words).

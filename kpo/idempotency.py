@@ -154,11 +154,12 @@ class IdempotencyMiddleware:
             if time.monotonic() >= deadline:
                 return _error(409, "A request with this Idempotency-Key is still being processed.", Retry_After="1")
             time.sleep(POLL_INTERVAL)
-            record = IdempotencyRecord.objects.filter(pk=record.pk).first()
-            if record is None:
+            fresh = IdempotencyRecord.objects.filter(pk=record.pk).first()
+            if fresh is None:
                 return _error(
                     409, "The first request with this Idempotency-Key failed; send it again.", Retry_After="1"
                 )
+            record = fresh
         return _replay(record)
 
 

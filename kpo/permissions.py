@@ -58,6 +58,13 @@ def viewer_vendor_id(request) -> int | None:
     return membership.vendor_id
 
 
+def required_vendor_id(request) -> int:
+    """viewer_vendor_id in a view behind vendor_member_required, which answered 404 without one."""
+    vendor_id = viewer_vendor_id(request)
+    assert vendor_id is not None, "only behind vendor_member_required"
+    return vendor_id
+
+
 def vendor_member_required(view):
     """A vendor firm's own pages (profile editing): its admins and editors only."""
 

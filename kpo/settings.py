@@ -6,6 +6,7 @@ Production (docker-compose.yml) and CI use PostgreSQL, Redis and real workers.
 """
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -269,7 +270,7 @@ if CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
 # A prefix for every key this app writes to Redis (broker queues and cache), so one Redis can
 # serve several apps or test runs without their keys meeting; empty by default.
 REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX")
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, int | str] = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 if REDIS_KEY_PREFIX:
     CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = REDIS_KEY_PREFIX
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -301,6 +302,7 @@ HEARTBEAT_MAX_AGE_SECONDS = env_int("HEARTBEAT_MAX_AGE_SECONDS", 300)
 REDIS_CACHE_URL = env_str(
     "REDIS_CACHE_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
 )
+CACHES: dict[str, dict[str, Any]]
 if REDIS_CACHE_URL:
     CACHES = {
         "default": {

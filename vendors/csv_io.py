@@ -67,10 +67,10 @@ one `vendors.signals.vendor_changed` for all updated vendors.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
@@ -94,6 +94,9 @@ from vendors.models import (
     VendorSkill,
 )
 from vendors.signals import send_vendor_changed
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 REQUIRED_COLUMNS = ("slug", "name", "headquarters_country")
 BASE_COLUMNS = (
@@ -199,7 +202,7 @@ def vendor_csv_rows(queryset: models.QuerySet | None = None) -> Iterator[list[st
         yield vendor_csv_row(vendor)
 
 
-def vendor_csv_export(queryset: models.QuerySet | None, stream: TextIO) -> int:
+def vendor_csv_export(queryset: models.QuerySet | None, stream: SupportsWrite[str]) -> int:
     """Write the vendors to a text stream (open files with newline=""). Returns the vendor count."""
     writer = csv.writer(stream)
     count = -1
@@ -264,12 +267,16 @@ class ImportReport:
         }
 
 
+# The models of a vendor's lists (TABLES).
+_ListModel = VendorLanguage | VendorSkill | RateCard | DeliveryCenter | VendorCertification
+
+
 @dataclass(frozen=True)
 class _Table:
     """A vendor's list stored as rows of `model`, identified by `key` within the vendor."""
 
     column: str
-    model: type[models.Model]
+    model: type[_ListModel]
     related_name: str
     key: tuple[str, ...]
     values: tuple[str, ...]
@@ -306,6 +313,7 @@ def _messages(error: ValidationError) -> str:
 def _clean(model: type[models.Model], name: str, raw: str) -> Any:
     """The model field's own conversion and validators; blank and null as the field allows."""
     model_field = model._meta.get_field(name)
+    assert isinstance(model_field, models.Field)  # callers name the model's own fields
     if raw == "":
         if model_field.null:
             return None
@@ -597,7 +605,7 @@ def _load_existing(slugs: list[str], *, lock: bool) -> dict[str, _Existing]:
     return found
 
 
-def _new_row(table: _Table, vendor_id: int | None, key: tuple, values: dict) -> models.Model:
+def _new_row(table: _Table, vendor_id: int, key: tuple, values: dict) -> models.Model:
     return table.model(vendor_id=vendor_id, **dict(zip(table.key, key, strict=True)), **values)
 
 
@@ -664,13 +672,13 @@ def _history_deletes(table: _Table, rows: list[models.Model], *, actor, now) -> 
     )
 
 
-def _bulk_set(model: type[models.Model], objs: list[models.Model], names: list[str]) -> None:
+def _bulk_set(model: type[Vendor] | type[_ListModel], objs: Sequence[models.Model], names: list[str]) -> None:
     """Write these fields of existing rows: one UPDATE ... FROM (VALUES ...) per
     chunk. Django's bulk_update() builds a CASE WHEN per row and field, which
     takes seconds to compile for a few thousand rows."""
     connection = connections[model.objects.db]
     quote = connection.ops.quote_name
-    fields = [model._meta.get_field(name) for name in names]
+    fields = [cast(models.Field, model._meta.get_field(name)) for name in names]  # names are concrete fields
     table = quote(model._meta.db_table)
     postgres = connection.vendor == "postgresql"
     if postgres:  # VALUES of literals: cast each column back to the field's type
@@ -679,7 +687,8 @@ def _bulk_set(model: type[models.Model], objs: list[models.Model], names: list[s
     else:  # SQLite names the columns of VALUES column1, column2, ...
         alias = "v"
         refs = [f"v.column{i + 1}" for i in range(len(fields) + 1)]
-    assignments = ", ".join(f"{quote(f.column)} = {ref}" for f, ref in zip(fields, refs[1:], strict=True))
+    # A concrete field always has a column (the stubs allow None for the others).
+    assignments = ", ".join(f"{quote(cast(str, f.column))} = {ref}" for f, ref in zip(fields, refs[1:], strict=True))
     size = min(BATCH, 30000 // (len(fields) + 1))
     for start in range(0, len(objs), size):
         chunk = objs[start : start + size]
@@ -691,7 +700,7 @@ def _bulk_set(model: type[models.Model], objs: list[models.Model], names: list[s
         ]
         sql = (
             f"UPDATE {table} SET {assignments} FROM (VALUES {placeholders}) AS {alias} "  # noqa: S608 - names quoted, values parameters
-            f"WHERE {table}.{quote(model._meta.pk.column)} = {refs[0]}"
+            f"WHERE {table}.{quote(cast(str, model._meta.pk.column))} = {refs[0]}"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.db.models import Q
@@ -33,6 +34,9 @@ from vendors.models import (
     VendorSkill,
 )
 from vendors.selectors import Sort, certification_status
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 REGION_LABELS = {
     "northern_america": _("Northern America"),
@@ -128,14 +132,15 @@ class DirectoryFilterForm(forms.Form):
             # Staff belong to no organization: there is nothing to be onshore of.
             del self.fields["location"]
 
-    def notices(self) -> list[str]:
+    def notices(self) -> list[StrOrPromise]:
         """One sentence per ignored value, for the page to show."""
-        notices = []
+        notices: list[StrOrPromise] = []
         for name, errors in self.errors.items():
             field = self.fields.get(name)
             label = field.label if field else name
             notices.append(
-                _("%(label)s: %(error)s This filter was ignored.") % {"label": label, "error": " ".join(errors)}
+                _("%(label)s: %(error)s This filter was ignored.")
+                % {"label": label, "error": " ".join(str(error) for error in errors)}
             )
         if not self.viewer.has_client and self.data.get("location"):
             notices.append(

@@ -1,6 +1,7 @@
 """Supply side: the skill taxonomy, vendor firms and their profiles, exchange rates."""
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -10,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from kpo.codes import validate_country, validate_currency, validate_language, validate_timezone
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 COUNTRY_SHAPE = r"^[A-Z]{2}$"
 LANGUAGE_SHAPE = r"^[a-z]{2}$"
@@ -128,6 +132,9 @@ class Vendor(models.Model):
         ],
         m2m_fields=["domains"],
     )
+    # Read by simple-history when the row is saved or deleted (set by the services).
+    _history_user: "AbstractBaseUser | None"
+    skip_history_when_saving: bool
 
     class Meta:
         ordering = ["name", "id"]
@@ -163,6 +170,8 @@ class VendorLanguage(models.Model):
     code = models.CharField(max_length=2, validators=[validate_language])
 
     history = HistoricalRecords()
+    # Read by simple-history when the row is saved or deleted (set by the services).
+    _history_user: "AbstractBaseUser | None"
 
     class Meta:
         ordering = ["code"]
@@ -183,6 +192,8 @@ class VendorSkill(models.Model):
     years_experience = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(60)])
 
     history = HistoricalRecords()
+    # Read by simple-history when the row is saved or deleted (set by the services).
+    _history_user: "AbstractBaseUser | None"
 
     class Meta:
         ordering = ["skill__name"]
@@ -208,6 +219,8 @@ class RateCard(models.Model):
     currency = models.CharField(max_length=3, validators=[validate_currency])
 
     history = HistoricalRecords()
+    # Read by simple-history when the row is saved or deleted (set by the services).
+    _history_user: "AbstractBaseUser | None"
 
     class Meta:
         ordering = ["vendor", "seniority"]
@@ -231,6 +244,8 @@ class DeliveryCenter(models.Model):
     headcount = models.PositiveIntegerField(default=0)
 
     history = HistoricalRecords()
+    # Read by simple-history when the row is saved or deleted (set by the services).
+    _history_user: "AbstractBaseUser | None"
 
     class Meta:
         ordering = ["vendor", "-headcount", "city"]
@@ -252,6 +267,8 @@ class VendorCertification(models.Model):
     reference = models.CharField(max_length=120, blank=True)
 
     history = HistoricalRecords()
+    # Read by simple-history when the row is saved or deleted (set by the services).
+    _history_user: "AbstractBaseUser | None"
 
     class Meta:
         ordering = ["certification__name"]
@@ -275,6 +292,8 @@ class ExchangeRate(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
+    # Read by simple-history when the row is saved or deleted (set by the services).
+    _history_user: "AbstractBaseUser | None"
 
     class Meta:
         ordering = ["currency"]

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import reduce
 from operator import or_
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -102,11 +103,13 @@ class Viewer:
     def location_class(self, *, country: str, tz: str, on: date) -> str | None:
         if not self.has_client:
             return None
+        assert self.country is not None and self.timezone is not None  # for_client sets them with client_id
         return geo.location_class(client_country=self.country, client_tz=self.timezone, country=country, tz=tz, on=on)
 
     def overlap_hours(self, *, tz: str, on: date) -> float | None:
         if not self.has_client:
             return None
+        assert self.timezone is not None and self.hours is not None  # for_client sets them with client_id
         start, end = self.hours
         return geo.overlap_hours(client_tz=self.timezone, client_start=start, client_end=end, tz=tz, on=on)
 
@@ -624,7 +627,7 @@ def _changed_by(record, name_users: bool = False) -> str:
     return _("the vendor")
 
 
-def _changed(record, previous, fields: list[str]) -> list[tuple[str, object, object]]:
+def _changed(record, previous, fields: list[str]) -> list[tuple[str, Any, Any]]:
     if previous is None:
         return []
     return [

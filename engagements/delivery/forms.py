@@ -52,6 +52,7 @@ class EngagementProposalForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
+        assert data is not None  # BaseForm.clean returns cleaned_data
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end < start:
             self.add_error("end_date", _("The end date must not be before the start date."))

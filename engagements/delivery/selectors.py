@@ -2,6 +2,7 @@
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Value, When
 from django.utils import timezone
@@ -144,7 +145,7 @@ def client_spend_by_country(*, client: ClientOrganization, today: date | None = 
         entry["spend"] += spend
         entry["savings"] += saved
     names = display_country_names()
-    countries = [
+    countries: list[dict[str, Any]] = [
         {
             "country": code,
             "name": names.get(code, code),

@@ -10,6 +10,7 @@ never query on their own (the tests pin the query counts)."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from rest_framework import serializers
 
@@ -28,6 +29,10 @@ from engagements.models import (
 from kpo.api.serializers import StrictFieldsMixin
 from vendors.models import Vendor
 from vendors.money import convertible_currency
+
+if TYPE_CHECKING:
+    from engagements.models import ClientOrganization, Proposal
+    from kpo.models import User
 
 NOTE_MAX_LENGTH = 2000
 COMMENT_MAX_LENGTH = 5000
@@ -128,6 +133,7 @@ class EngagementUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
     external_id = serializers.CharField(max_length=EXTERNAL_ID_MAX_LENGTH, required=False, allow_blank=True)
 
     def validate(self, attrs: dict) -> dict:
+        assert self.instance is not None  # an update: the view passes the engagement
         engagement: Engagement = self.instance
         if not attrs:
             raise serializers.ValidationError("Nothing to change: give fte, start_date, end_date or external_id.")
@@ -163,7 +169,9 @@ class ReviewCreateSerializer(StrictFieldsMixin, serializers.Serializer):
 
 class EngagementEventSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(read_only=True, help_text="One of: " + ", ".join(EngagementEvent.Kind.values) + ".")
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    actor: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = EngagementEvent
@@ -173,12 +181,16 @@ class EngagementEventSerializer(serializers.ModelSerializer):
 class EngagementSerializer(serializers.ModelSerializer):
     """An engagement in a list: the vendor as {id, slug, name}, the rest as ids."""
 
-    requirement = serializers.PrimaryKeyRelatedField(read_only=True)
-    client = serializers.PrimaryKeyRelatedField(read_only=True)
+    requirement: serializers.PrimaryKeyRelatedField[Requirement] = serializers.PrimaryKeyRelatedField(read_only=True)
+    client: serializers.PrimaryKeyRelatedField[ClientOrganization] = serializers.PrimaryKeyRelatedField(read_only=True)
     vendor = VendorRefSerializer(read_only=True)
     status = _status_field(EngagementStatus)
-    match_result = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
-    proposal = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    match_result: serializers.PrimaryKeyRelatedField[MatchResult] = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
+    proposal: serializers.PrimaryKeyRelatedField[Proposal] = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
     change_seq = serializers.IntegerField(
         read_only=True, help_text="Change number: grows on every write; `since` in delta sync."
     )

@@ -383,6 +383,7 @@ def vendor_milestone_counts_refresh(*, vendor_id: int) -> None:
     for due_date, delivered_at, client_timezone in Milestone.objects.filter(
         engagement__vendor_id=vendor_id, status=MilestoneStatus.ACCEPTED, delivered_at__isnull=False
     ).values_list("due_date", "delivered_at", "engagement__client__timezone"):
+        assert delivered_at is not None  # filtered on delivered_at__isnull=False
         accepted += 1
         on_time += milestone_on_time(due_date=due_date, delivered_at=delivered_at, client_timezone=client_timezone)
     Vendor.objects.filter(pk=vendor_id).update(milestones_accepted_count=accepted, milestones_on_time_count=on_time)

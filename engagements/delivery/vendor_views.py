@@ -17,14 +17,14 @@ from django.views.decorators.http import require_GET, require_POST
 from engagements.delivery import selectors as delivery_selectors
 from engagements.delivery import services as delivery_services
 from engagements.models import Engagement, Milestone
-from kpo.permissions import vendor_member_required, viewer_vendor_id
+from kpo.permissions import required_vendor_id, vendor_member_required, viewer_vendor_id
 
 NOTE_MAX_LENGTH = 500
 VENDOR_ACTIONS = ("accept", "decline")
 
 
 def _engagement_or_404(request, pk: int) -> Engagement:
-    queryset = delivery_selectors.engagement_detail_queryset_for_vendor(vendor_id=viewer_vendor_id(request))
+    queryset = delivery_selectors.engagement_detail_queryset_for_vendor(vendor_id=required_vendor_id(request))
     return get_object_or_404(queryset, pk=pk)
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -56,6 +57,9 @@ from vendors.models import (
     VendorLanguage,
     VendorSkill,
 )
+
+if TYPE_CHECKING:
+    from kpo.models import User
 
 DEMO_VENDOR_SLUG = "lumen-insight-partners"
 DEMO_PASSWORD = "kpo-demo-2026"  # noqa: S105 - printed demo credential, demo data only
@@ -123,7 +127,7 @@ def _ensure_user(report: SeedReport, *, username: str, first: str, last: str, st
 
 
 def _seed_requirements(
-    report: SeedReport, clients: dict[str, ClientOrganization], today: date, users: dict[str, object]
+    report: SeedReport, clients: dict[str, ClientOrganization], today: date, users: dict[str, User]
 ) -> None:
     domains = {d.code: d for d in ExpertiseArea.objects.all()}
     skills = {s.code: s for s in Skill.objects.all()}
@@ -237,15 +241,12 @@ def _insert_vendor_batch(specs: list[VendorSpec], *, lookups: dict, today: date,
         ]
     # New vendors, numbered when inserted: their parts need not touch them again.
     with document_touch_deferred():
-        for model, rows in (
-            (domain_through, domain_rows),
-            (VendorLanguage, language_rows),
-            (VendorSkill, skill_rows),
-            (RateCard, rate_rows),
-            (DeliveryCenter, center_rows),
-            (VendorCertification, cert_rows),
-        ):
-            model.objects.bulk_create(rows, batch_size=5000)
+        domain_through.objects.bulk_create(domain_rows, batch_size=5000)
+        VendorLanguage.objects.bulk_create(language_rows, batch_size=5000)
+        VendorSkill.objects.bulk_create(skill_rows, batch_size=5000)
+        RateCard.objects.bulk_create(rate_rows, batch_size=5000)
+        DeliveryCenter.objects.bulk_create(center_rows, batch_size=5000)
+        VendorCertification.objects.bulk_create(cert_rows, batch_size=5000)
     _insert_history(vendors, specs, lookups=lookups, today=today, report=report)
     report.vendors_created += len(vendors)
 
@@ -417,7 +418,7 @@ def seed_demo(
             skills_by_domain.setdefault(domain_code, []).append(code)
         rates_to_usd = dict(ExchangeRate.objects.values_list("currency", "rate_to_base"))
         generator = DemoGenerator(seed=seed, today=today, skills_by_domain=skills_by_domain, rates_to_usd=rates_to_usd)
-        lookups = {
+        lookups: dict[str, Any] = {
             "domains": dict(ExpertiseArea.objects.values_list("code", "id")),
             "domain_objs": {d.code: d for d in ExpertiseArea.objects.all()},
             "skills": dict(Skill.objects.values_list("code", "id")),

@@ -25,6 +25,7 @@ import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -134,7 +135,8 @@ def webhook_url_problem(url: str) -> str | None:
         infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
         return "The host name does not resolve."
-    if not all(_address_allowed(info[4][0]) for info in infos):
+    # An IPv4 or IPv6 socket address (TCP): its host is a str; typeshed also allows other families.
+    if not all(_address_allowed(cast(str, info[4][0])) for info in infos):
         return "The URL points to a private, loopback or reserved address."
     return None
 
@@ -419,6 +421,7 @@ def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Out
     problem = webhook_url_problem_offline(url)
     if problem:
         return Outcome(ok=False, error=f"refused: {problem}")
+    assert parts.hostname is not None  # webhook_url_problem_offline refuses a URL without a host
     connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     connection = connection_class(parts.hostname, parts.port, timeout=timeout)
     connection._create_connection = _guarded_create_connection  # type: ignore[attr-defined]

@@ -23,6 +23,7 @@ from engagements.matching.scoring import (
     RequirementProfile,
     Site,
     VendorProfile,
+    VendorRow,
     estimate_rate,
     resolve_weights,
 )
@@ -413,7 +414,7 @@ def vendor_profiles(
     found = list(vendor_rows(context, lo, hi, eligible, resolve_site))
     named = named_sites([row[0] for row in found], resolve_site)
     for row in found:
-        yield VendorProfile(*row[:4], named.get(row[0], ()), *row[5:])
+        yield VendorProfile(*(row[:4] + (named.get(row[0], ()),) + row[5:]))
 
 
 def named_sites(vendor_ids: list[int], resolve_site: SiteResolver) -> dict[int, tuple[Site, ...]]:
@@ -431,7 +432,7 @@ def named_sites(vendor_ids: list[int], resolve_site: SiteResolver) -> dict[int, 
 
 def vendor_rows(
     context: MatchContext, lo: int, hi: int, eligible: list[tuple], resolve_site: SiteResolver
-) -> Iterator[tuple]:
+) -> Iterator[VendorRow]:
     """Features of the vendors passing the SQL constraints (`eligible`: their
     classify rows) as plain tuples in VendorProfile's field order: one query per
     related table, rows read as tuples, no model instances and no object per

@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -45,7 +46,15 @@ from engagements.matching.candidates import (
     vendor_profiles,
     vendor_rows,
 )
-from engagements.matching.scoring import COMPONENTS, Score, Scorer, VendorProfile, resolve_weights
+from engagements.matching.scoring import (
+    COMPONENTS,
+    ComponentValues,
+    Score,
+    Scorer,
+    VendorProfile,
+    VendorRow,
+    resolve_weights,
+)
 from engagements.models import MatchResult, MatchRun, MatchRunChunk, MatchRunStatus, Requirement
 from kpo.dispatch import task_send
 from vendors.models import ExchangeRate, Vendor
@@ -101,7 +110,7 @@ def score_range(context: MatchContext, scorer: Scorer, lo: int, hi: int, resolve
     outcome = RangeOutcome(total=len(classified), exclusions=exclusions)
     if not eligible:
         return outcome
-    heap: list[tuple[float, int, object, dict, float]] = []
+    heap: list[tuple[float, int, VendorRow, ComponentValues, float]] = []
     top_k = context.top_k
     evaluate_row = scorer.evaluate_row
     eligible_count = 0
@@ -128,9 +137,9 @@ def score_range(context: MatchContext, scorer: Scorer, lo: int, hi: int, resolve
     ranked = sorted(heap, key=lambda i: (-i[0], -i[1]))
     named = named_sites([item[2][0] for item in ranked], resolve_site)
     for rounded, _neg_id, row, component_values, score in ranked:
-        profile = VendorProfile(*row[:4], named.get(row[0], ()), *row[5:])
-        components = dict(zip(COMPONENTS, component_values, strict=True))
-        explanation = scorer.explain(profile, Score(profile.vendor_id, score, components))
+        profile = VendorProfile(*(row[:4] + (named.get(row[0], ()),) + row[5:]))
+        component_map = dict(zip(COMPONENTS, component_values, strict=True))
+        explanation = scorer.explain(profile, Score(profile.vendor_id, score, component_map))
         outcome.top.append({"vendor_id": profile.vendor_id, "total": rounded, "explanation": explanation})
     return outcome
 
@@ -297,7 +306,7 @@ def _fan_out(run: MatchRun, context: MatchContext, task_id: str, lo: int, hi: in
             MatchRun.objects.filter(pk=run.pk).update(chunk_total=len(chunks), chunks_done=0)
         pending = list(locked.chunks.filter(status=MatchRunChunk.Status.PENDING).values_list("id", flat=True))
         for chunk_id in pending:
-            transaction.on_commit(lambda chunk_id=chunk_id: match_chunk_dispatch(chunk_id=chunk_id))
+            transaction.on_commit(partial(match_chunk_dispatch, chunk_id=chunk_id))
     return "fanned-out"
 
 

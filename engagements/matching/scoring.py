@@ -102,6 +102,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 SCORING_VERSION = "1.1"  # 1.1: on-time milestone delivery in quality
 COMPONENTS = ("expertise", "cost", "location", "quality", "capacity")
@@ -231,6 +232,28 @@ class VendorProfile:
     security_certified: bool = False
     milestones_accepted: int = 0  # milestones the client accepted
     milestones_on_time: int = 0  # of those, delivered by their due date
+
+
+# A vendor as a plain tuple in VendorProfile's field order: the hot path of a run
+# (Scorer.evaluate_row) builds no object per vendor.
+VendorRow = tuple[
+    int,  # vendor_id
+    Mapping[str, tuple[int, int]],  # skills
+    float | None,  # hourly_rate
+    bool,  # rate_estimated
+    tuple[Site, ...],  # sites
+    frozenset[str],  # languages
+    int,  # domain_engagements
+    int,  # review_count
+    float | None,  # rating
+    bool,  # verified
+    float,  # available_fte
+    bool,  # security_certified
+    int,  # milestones_accepted
+    int,  # milestones_on_time
+]
+# The five components in COMPONENTS order.
+ComponentValues = tuple[float, float, float, float, float]
 
 
 def resolve_weights(method: str, overrides: Mapping[str, float] | None = None) -> dict[str, float]:
@@ -454,7 +477,7 @@ class Scorer:
         )
         return total, dict(zip(COMPONENTS, components, strict=True)), reason
 
-    def evaluate_row(self, row: tuple) -> tuple[float, tuple[float, float, float, float, float], str | None]:
+    def evaluate_row(self, row: VendorRow) -> tuple[float, ComponentValues, str | None]:
         """The hot path of a run: a vendor as a plain tuple in VendorProfile's field
         order (no object per vendor), the components as a tuple in COMPONENTS order.
         The component functions are inlined here; keep both in step."""
@@ -586,7 +609,8 @@ class Scorer:
     # -- explanation -----------------------------------------------------------
     def explain(self, vendor: VendorProfile, score: Score) -> dict:
         requirement = self.requirement
-        matched, missing = [], []
+        matched: list[dict[str, Any]] = []
+        missing: list[dict[str, Any]] = []
         for required in requirement.skills:
             proficiency, years = vendor.skills.get(required.code, (0, 0))
             row = {
@@ -603,7 +627,7 @@ class Scorer:
         savings = None
         if requirement.benchmark_rate is not None and vendor.hourly_rate is not None:
             savings = (requirement.benchmark_rate - vendor.hourly_rate) * requirement.estimated_hours
-        flags = []
+        flags: list[dict[str, Any]] = []
         if requirement.confidentiality == "high" and not vendor.security_certified:
             flags.append(
                 {

@@ -7,6 +7,7 @@ POST (CSRF) handled by matching.runs."""
 from __future__ import annotations
 
 import csv
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.db.models import Q
@@ -27,11 +28,15 @@ from kpo.codes import display_country_names
 from kpo.permissions import client_manager_required, viewer_client
 from vendors.models import Certification, VendorCertification, VendorSkill
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 FINISHED = (MatchRunStatus.SUCCEEDED, MatchRunStatus.FAILED)
 # HTMX stops polling when a response has this status (and still swaps it in).
 HTMX_STOP_POLLING = 286
 
-FLAG_MEANINGS = {
+# Keyed by a flag's code (looked up with flag.get("code"), so possibly None).
+FLAG_MEANINGS: dict[str | None, tuple[StrOrPromise, StrOrPromise]] = {
     "ip_security": (
         gettext_lazy("IP and data security"),
         gettext_lazy(

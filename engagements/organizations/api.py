@@ -53,7 +53,7 @@ def client_queryset_for(request) -> QuerySet[ClientOrganization]:
     if request.user.is_staff:
         return ClientOrganization.objects.all()
     membership = caller_membership(request)
-    if membership is None or not membership.is_client:
+    if membership is None or membership.client_id is None:  # not membership.is_client
         return ClientOrganization.objects.none()
     return ClientOrganization.objects.filter(pk=membership.client_id)
 

@@ -82,11 +82,11 @@ def team_pending_invitations(*, vendor_id: int) -> QuerySet[TeamInvitation]:
 def team_invitation_for_token(*, token: str) -> TeamInvitation:
     """The usable invitation behind a link, or InvitationUnusable saying why not."""
     invitation = TeamInvitation.objects.select_related("vendor").filter(token_hash=token_hash(token)).first()
-    _check_usable(invitation)
-    return invitation
+    return _check_usable(invitation)
 
 
-def _check_usable(invitation: TeamInvitation | None) -> None:
+def _check_usable(invitation: TeamInvitation | None) -> TeamInvitation:
+    """The invitation, or InvitationUnusable saying why it cannot be used."""
     if invitation is None:
         raise InvitationUnusable(_("This invitation link is not valid. Check that you copied all of it."), gone=False)
     if invitation.accepted_at is not None:
@@ -100,6 +100,7 @@ def _check_usable(invitation: TeamInvitation | None) -> None:
         )
     if invitation.expires_at <= timezone.now():
         raise InvitationUnusable(_("This invitation has expired. Ask the firm's admin to send a new one."), gone=True)
+    return invitation
 
 
 # -- writes --------------------------------------------------------------------------------
@@ -123,6 +124,7 @@ def _clean_role(role: str) -> str:
 
 
 def _has_other_admin(*, membership: Membership) -> bool:
+    assert membership.vendor_id is not None  # a firm's member, from _lock_member
     return Membership.objects.filter(vendor_id=membership.vendor_id, role=Role.ADMIN).exclude(pk=membership.pk).exists()
 
 
@@ -232,8 +234,7 @@ def _accept_locked(invitation: TeamInvitation, *, user) -> Membership:
 
 def _lock_invitation(token: str) -> TeamInvitation:
     invitation = TeamInvitation.objects.select_for_update().filter(token_hash=token_hash(token)).first()
-    _check_usable(invitation)
-    return invitation
+    return _check_usable(invitation)
 
 
 @transaction.atomic

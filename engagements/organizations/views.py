@@ -22,7 +22,7 @@ from engagements.models import Membership, Role, TeamInvitation
 from engagements.organizations import team_services
 from engagements.organizations.forms import ROLE_CHOICES, TeamInviteForm, TeamJoinForm, TeamRoleForm
 from engagements.organizations.team_services import TeamError
-from kpo.permissions import vendor_member_required, viewer_membership, viewer_vendor_id
+from kpo.permissions import required_vendor_id, vendor_member_required, viewer_membership
 
 JOIN_TEMPLATE = "engagements/vendor/team_join.html"
 
@@ -38,7 +38,7 @@ def _require_admin(request) -> None:
 
 
 def _render_team(request, *, invite_form: TeamInviteForm | None = None, status: int = 200):
-    vendor_id = viewer_vendor_id(request)
+    vendor_id = required_vendor_id(request)
     is_admin = _viewer_is_admin(request)
     context = {
         "members": list(team_services.team_members(vendor_id=vendor_id)),
@@ -52,7 +52,7 @@ def _render_team(request, *, invite_form: TeamInviteForm | None = None, status: 
 
 
 def _member_or_404(request, pk: int) -> Membership:
-    return get_object_or_404(Membership.objects.filter(vendor_id=viewer_vendor_id(request)), pk=pk)
+    return get_object_or_404(Membership.objects.filter(vendor_id=required_vendor_id(request)), pk=pk)
 
 
 @vendor_member_required
@@ -126,7 +126,7 @@ def member_remove(request, pk: int):
 @require_POST
 def invitation_revoke(request, pk: int):
     _require_admin(request)
-    invitation = get_object_or_404(TeamInvitation.objects.filter(vendor_id=viewer_vendor_id(request)), pk=pk)
+    invitation = get_object_or_404(TeamInvitation.objects.filter(vendor_id=required_vendor_id(request)), pk=pk)
     try:
         team_services.team_invitation_revoke(invitation=invitation, actor=request.user)
     except TeamError as exc:

@@ -4,6 +4,7 @@ hand clean data to the services; they never write."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -21,6 +22,9 @@ from engagements.models import (
 from kpo.codes import country_choices, language_choices
 from vendors.models import Certification, ExpertiseArea, Seniority, Skill
 from vendors.money import convertible_currency, exchange_rate_currencies
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 PROFICIENCY_CHOICES = [
     (1, _("1 · basic")),
@@ -110,6 +114,12 @@ class RequirementSkillForm(forms.Form):
 
 
 class BaseRequirementSkillFormSet(forms.BaseFormSet):
+    skill_lookup: SkillLookup  # set by requirement_skill_formset
+
+    if TYPE_CHECKING:
+        # Django's BaseFormSet has it; the stubs leave the private method out.
+        def _should_delete_form(self, form: forms.Form) -> bool: ...
+
     def clean(self) -> None:
         if any(self.errors):
             return
@@ -136,8 +146,12 @@ class BaseRequirementSkillFormSet(forms.BaseFormSet):
         ]
 
 
-RequirementSkillFormSet = forms.formset_factory(
-    RequirementSkillForm, formset=BaseRequirementSkillFormSet, extra=0, min_num=1, can_delete=True, max_num=40
+# formset_factory returns a subclass of `formset`; the stubs type it as the plain BaseFormSet.
+RequirementSkillFormSet = cast(
+    "type[BaseRequirementSkillFormSet]",
+    forms.formset_factory(
+        RequirementSkillForm, formset=BaseRequirementSkillFormSet, extra=0, min_num=1, can_delete=True, max_num=40
+    ),
 )
 
 
@@ -267,7 +281,9 @@ class RequirementForm(forms.Form):
         currencies = exchange_rate_currencies()
         if instance is not None and instance.currency not in currencies:
             currencies.append(instance.currency)
-        self.fields["currency"].choices = [(code, code) for code in currencies]
+        currency_field = self.fields["currency"]
+        assert isinstance(currency_field, forms.ChoiceField)  # declared above
+        currency_field.choices = [(code, code) for code in currencies]
         if instance is None:
             del self.fields["status"]
             self.fields["currency"].initial = client.currency
@@ -323,6 +339,7 @@ class RequirementForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
+        assert data is not None  # BaseForm.clean returns cleaned_data
         domain = data.get("domain")
         if not data.get("selection_method") and domain is not None:
             data["selection_method"] = DOMAIN_DEFAULT_METHOD.get(domain.code, SelectionMethod.BALANCED)
@@ -332,7 +349,7 @@ class RequirementForm(forms.Form):
             try:
                 resolve_weights(data["selection_method"], weights or None)
             except ValueError as exc:
-                message = str(exc)
+                message: StrOrPromise = str(exc)
                 if "at least one weight" in message:
                     message = _("The weights cannot all be zero: give at least one component a positive weight.")
                 self.add_error(None, ValidationError(message, code=WEIGHTS_ERROR))

@@ -2,6 +2,7 @@
 Serializers validate and shape; services write."""
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from rest_framework import serializers
 
@@ -17,6 +18,9 @@ from kpo.api.serializers import StrictFieldsMixin
 from kpo.codes import validate_country, validate_language
 from vendors.models import Certification, ExpertiseArea, Seniority, Skill
 from vendors.money import convertible_currency
+
+if TYPE_CHECKING:
+    from engagements.models import ClientOrganization
 
 
 class CodeListField(serializers.ListField):
@@ -64,7 +68,9 @@ class WeightsSerializer(serializers.Serializer):
 
 
 class RequirementSerializer(StrictFieldsMixin, serializers.ModelSerializer):
-    client = serializers.PrimaryKeyRelatedField(read_only=True)
+    client: "serializers.PrimaryKeyRelatedField[ClientOrganization]" = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
     domain = serializers.SlugRelatedField(slug_field="code", queryset=ExpertiseArea.objects.all())
     skills = RequirementSkillSerializer(many=True, source="requirement_skills")
     seniority = serializers.ChoiceField(choices=Seniority.choices, default=Seniority.SENIOR)

@@ -86,11 +86,11 @@ def requirement_delete(*, requirement: Requirement) -> None:
     (match_run_create locks the requirement too). Deleting what is already gone
     does nothing."""
     with transaction.atomic():
-        requirement = Requirement.objects.select_for_update().filter(pk=requirement.pk).first()
-        if requirement is None:
+        locked = Requirement.objects.select_for_update().filter(pk=requirement.pk).first()
+        if locked is None:
             return
-        _requirement_deletable(requirement)
-        requirement.delete()
+        _requirement_deletable(locked)
+        locked.delete()
 
 
 def requirement_delete_problem(*, requirement: Requirement) -> str | None:

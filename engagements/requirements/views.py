@@ -147,6 +147,7 @@ def requirement_edit(request, pk: int):
 def requirement_delete(request, pk: int):
     """GET: what deleting takes with it, or why it cannot be deleted. POST: delete."""
     requirement = requirement_or_404(request, pk)
+    problem: str | None
     if request.method == "POST":
         try:
             requirements_services.requirement_delete(requirement=requirement)

@@ -71,7 +71,9 @@ def _readable_rfps(request) -> QuerySet[Rfp]:
     membership = _client_membership(request)
     if membership is None:
         return Rfp.objects.none()
-    return rfp_selectors.rfp_queryset_for_client(client=membership.client)
+    client = membership.client
+    assert client is not None  # a client membership
+    return rfp_selectors.rfp_queryset_for_client(client=client)
 
 
 def _require_client_reader(request) -> None:
@@ -108,6 +110,7 @@ def _rfp_detail(queryset: QuerySet[Rfp], pk: int) -> Rfp:
 
 
 def _rfp_list(request) -> QuerySet[Rfp]:
+    queryset: QuerySet[Rfp]
     if request.user.is_staff:
         # The staff's view of every organization; the annotations are those of rfp_list_for_client.
         queryset = Rfp.objects.select_related("requirement").annotate(
@@ -115,7 +118,10 @@ def _rfp_list(request) -> QuerySet[Rfp]:
             answered_count=Count("invitations", filter=~Q(invitations__status=InvitationStatus.INVITED), distinct=True),
         )
     else:
-        queryset = rfp_selectors.rfp_list_for_client(client=_client_membership(request).client)
+        membership = _client_membership(request)
+        # The view called _require_client_reader first: a client membership.
+        assert membership is not None and membership.client is not None
+        queryset = rfp_selectors.rfp_list_for_client(client=membership.client)
     return queryset.order_by("-created_at", "-id")
 
 
@@ -123,7 +129,8 @@ def _evaluation_items(request, rfp: Rfp) -> list:
     evaluation = rfp_selectors.rfp_evaluation(rfp=rfp, evaluator=request.user)
     columns = [column for column in evaluation["columns"] if column.proposal is not None]
     context = {"request": request, "currency": evaluation["requirement"].currency}
-    return s.EvaluatedProposalSerializer(columns, many=True, context=context).data
+    # many=True builds a ListSerializer (its data a ReturnList); the stubs type the call as the serializer itself.
+    return s.EvaluatedProposalSerializer(columns, many=True, context=context).data  # type: ignore[return-value]
 
 
 def _evaluation_item(request, rfp: Rfp, proposal_id: int) -> dict:

@@ -4,6 +4,7 @@ services in rfp_services.py decide what the state allows."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -44,7 +45,9 @@ class RfpCreateForm(forms.Form):
     def __init__(self, *args, results: list[MatchResult], **kwargs):
         super().__init__(*args, **kwargs)
         self.results = {str(r.vendor_id): r for r in results}
-        self.fields["vendors"].choices = [(str(r.vendor_id), r.vendor.name) for r in results]
+        vendors_field = self.fields["vendors"]
+        assert isinstance(vendors_field, forms.MultipleChoiceField)  # declared above
+        vendors_field.choices = [(str(r.vendor_id), r.vendor.name) for r in results]
 
     def clean_vendors(self) -> list[int]:
         chosen = self.cleaned_data["vendors"]
@@ -100,7 +103,11 @@ class BaseCriterionFormSet(forms.BaseFormSet):
         ]
 
 
-CriterionFormSet = forms.formset_factory(CriterionForm, formset=BaseCriterionFormSet, extra=0, max_num=10)
+# formset_factory returns a subclass of `formset`; the stubs type it as the plain BaseFormSet.
+CriterionFormSet = cast(
+    "type[BaseCriterionFormSet]",
+    forms.formset_factory(CriterionForm, formset=BaseCriterionFormSet, extra=0, max_num=10),
+)
 
 
 class ProposalForm(forms.Form):
@@ -132,10 +139,14 @@ class ProposalForm(forms.Form):
     def __init__(self, *args, questions: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.questions = questions
-        self.fields["currency"].choices = [(c, c) for c in exchange_rate_currencies()]
+        currency_field = self.fields["currency"]
+        assert isinstance(currency_field, forms.ChoiceField)  # declared above
+        currency_field.choices = [(c, c) for c in exchange_rate_currencies()]
         # Optional for a draft, needed to submit: the label says neither "optional" nor "required".
+        # `required_to_submit` is our own marker on Django's Field (read by templates/engagements/
+        # partials/field.html and the vendor view), so setattr: Field does not declare it.
         for name in ("hourly_rate", "fte", "start_date", "approach"):
-            self.fields[name].required_to_submit = True
+            setattr(self.fields[name], "required_to_submit", True)  # noqa: B010
         for index, question in enumerate(questions):
             self.fields[f"answer_{index}"] = forms.CharField(
                 label=question,
@@ -143,7 +154,7 @@ class ProposalForm(forms.Form):
                 max_length=rfp_services.ANSWER_MAX_LENGTH,
                 widget=forms.Textarea(attrs={"rows": 3}),
             )
-            self.fields[f"answer_{index}"].required_to_submit = True
+            setattr(self.fields[f"answer_{index}"], "required_to_submit", True)  # noqa: B010
 
     def answer_fields(self):
         return [self[f"answer_{i}"] for i in range(len(self.questions))]
@@ -179,7 +190,8 @@ class ScoreForm(forms.Form):
     """One evaluator's 1-5 scores of one proposal, a field per criterion."""
 
     def __init__(self, *args, criteria: list[EvaluationCriterion], prefix: str, **kwargs):
-        super().__init__(*args, prefix=prefix, **kwargs)
+        kwargs["prefix"] = prefix
+        super().__init__(*args, **kwargs)
         self.criteria = criteria
         for criterion in criteria:
             self.fields[f"c{criterion.pk}"] = forms.TypedChoiceField(

@@ -82,7 +82,7 @@ def weighted_score(scores: dict[int, float], criteria: list[EvaluationCriterion]
     if not criteria or any(c.pk not in scores for c in criteria):
         return None
     total_weight = sum(c.weight for c in criteria)
-    mean = sum(Decimal(str(scores[c.pk])) * c.weight for c in criteria) / total_weight
+    mean = sum((Decimal(str(scores[c.pk])) * c.weight for c in criteria), Decimal(0)) / total_weight
     return ((mean - 1) * 25).quantize(Decimal("0.1"))
 
 
@@ -132,7 +132,7 @@ def rfp_evaluation(*, rfp: Rfp, evaluator) -> dict:
             complete = [s for s in (weighted_score(v, criteria) for v in by_evaluator.values()) if s is not None]
             column.panel_size = len(complete)
             if complete:
-                column.panel_weighted = (sum(complete) / len(complete)).quantize(Decimal("0.1"))
+                column.panel_weighted = (sum(complete, Decimal(0)) / len(complete)).quantize(Decimal("0.1"))
         columns.append(column)
     proposals = [c for c in columns if c.proposal is not None]
     cheapest = min((c.cost_converted for c in proposals if c.cost_converted is not None), default=None)

@@ -89,7 +89,9 @@ class RfpCreateSerializer(StrictFieldsMixin, serializers.Serializer):
         required=False,
         default=list,
     )
-    criteria = CriterionInputSerializer(
+    # many=True hands max_length to the ListSerializer (DRF's LIST_SERIALIZER_KWARGS), but the
+    # stubs' BaseSerializer.__init__ does not accept it.
+    criteria = CriterionInputSerializer(  # type: ignore[call-arg]
         many=True,
         required=False,
         max_length=MAX_CRITERIA,
@@ -342,7 +344,8 @@ class EvaluatedProposalSerializer(serializers.Serializer):
     @extend_schema_field(MyScoreSerializer(many=True))
     def get_my_scores(self, column) -> list:
         rows = sorted(column.my_scores.values(), key=lambda row: row.criterion_id)
-        return MyScoreSerializer(rows, many=True).data
+        # many=True builds a ListSerializer (its data a ReturnList); the stubs type the call as MyScoreSerializer.
+        return MyScoreSerializer(rows, many=True).data  # type: ignore[return-value]
 
     @extend_schema_field(serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True))
     def get_panel_weighted_score(self, column) -> str | None:

@@ -103,6 +103,7 @@ def validate_attachment(upload: UploadedFile) -> None:
             % {"types": ", ".join(f".{ext}" for ext in ATTACHMENT_TYPES)},
             code="attachment_type",
         )
+    assert upload.size is not None  # Django's uploaded files know their size
     if upload.size > attachment_max_bytes():
         raise ValidationError(
             _("The file is %(size)s MB; the limit is %(limit)s MB.")
@@ -415,6 +416,7 @@ def proposal_save(
     proposal.approach = data.approach.strip()
     proposal.answers = answers
     if attachment is not None:
+        assert attachment.size is not None  # validate_attachment checked it
         proposal.attachment_name = (attachment.name or "attachment")[-200:]
         proposal.attachment_size = attachment.size
         proposal.attachment.save(attachment.name or "attachment", attachment, save=False)
@@ -525,6 +527,8 @@ def rfp_award(*, proposal: Proposal, actor, note: str = "") -> Proposal:
         requirement_id=rfp.requirement_id, vendor_id=invitation.vendor_id, status__in=OPEN_ENGAGEMENT_STATES
     ).exists():
         raise RfpError(_("This vendor already has an open engagement for this requirement."))
+    # A submitted proposal has its terms (the database's check constraint on Proposal).
+    assert locked.hourly_rate is not None and locked.fte is not None and locked.start_date is not None
     now = timezone.now()
     engagement = Engagement.objects.create(
         requirement_id=rfp.requirement_id,

@@ -20,11 +20,11 @@ from engagements.rfp import selectors as rfp_selectors
 from engagements.rfp import services as rfp_services
 from engagements.rfp.forms import ProposalForm, ReasonForm
 from engagements.rfp.views import attachment_response
-from kpo.permissions import vendor_member_required, viewer_vendor_id
+from kpo.permissions import required_vendor_id, vendor_member_required, viewer_vendor_id
 
 
 def _invitation_or_404(request, pk: int) -> RfpInvitation:
-    queryset = rfp_selectors.invitation_detail_queryset_for_vendor(vendor_id=viewer_vendor_id(request))
+    queryset = rfp_selectors.invitation_detail_queryset_for_vendor(vendor_id=required_vendor_id(request))
     return get_object_or_404(queryset, pk=pk)
 
 
@@ -101,8 +101,8 @@ def invitation_detail(request, pk: int):
             form.add_error(None, exc)
             if submit:
                 # Mark each empty field the submission needs, beside the summary above the form.
-                for name, field in form.fields.items():
-                    if getattr(field, "required_to_submit", False) and form.cleaned_data.get(name) in (None, ""):
+                for name, form_field in form.fields.items():
+                    if getattr(form_field, "required_to_submit", False) and form.cleaned_data.get(name) in (None, ""):
                         form.add_error(name, _("Needed to submit."))
         return _render_invitation(request, _invitation_or_404(request, pk), form=form, status=400)
     if submit:

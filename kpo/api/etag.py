@@ -37,12 +37,27 @@ GET also honours `If-None-Match` through `not_modified()` (304 without a body).
 
 from __future__ import annotations
 
+from typing import Any, Protocol, TypeVar
+
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
+
+M = TypeVar("M", bound=Model)
+
+
+class Versioned(Protocol):
+    """A row with a change number (kpo/change_seq.py): a vendor, requirement or engagement."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def change_seq(self) -> int: ...
 
 
 class PreconditionFailed(APIException):
@@ -81,11 +96,11 @@ PRECONDITION_FAILED_RESPONSE = OpenApiResponse(
 )
 
 
-def etag_for(obj: Model, resource: str) -> str:
+def etag_for(obj: Versioned, resource: str) -> str:
     return f'"{resource}-{obj.pk}-{obj.change_seq}"'
 
 
-def with_etag(response: Response, obj: Model, resource: str) -> Response:
+def with_etag(response: Response, obj: Versioned, resource: str) -> Response:
     response["ETag"] = etag_for(obj, resource)
     return response
 
@@ -94,7 +109,7 @@ def _tags(header: str) -> list[str]:
     return [tag.strip() for tag in header.split(",") if tag.strip()]
 
 
-def check_if_match(request, obj: Model, resource: str) -> None:
+def check_if_match(request, obj: Versioned, resource: str) -> None:
     """Raise PreconditionFailed (412) unless If-Match is absent, `*`, or lists
     the object's current ETag. Strong comparison: a weak tag (W/"...") never
     matches. Call it on a row locked for the write (lock_for_write)."""
@@ -107,7 +122,7 @@ def check_if_match(request, obj: Model, resource: str) -> None:
     raise PreconditionFailed()
 
 
-def not_modified(request, obj: Model, resource: str) -> Response | None:
+def not_modified(request, obj: Versioned, resource: str) -> Response | None:
     """A 304 response when If-None-Match lists the current ETag, else None."""
     header = request.headers.get("If-None-Match")
     if header is None:
@@ -119,12 +134,12 @@ def not_modified(request, obj: Model, resource: str) -> Response | None:
     return None
 
 
-def lock_for_write(queryset: QuerySet, pk) -> Model:
+def lock_for_write(queryset: QuerySet[M], pk: Any) -> M:
     """The row locked until the end of the surrounding transaction.
     `of=("self",)`: scoped querysets may join nullable relations, which
     PostgreSQL cannot lock. 404 when the row went meanwhile (a concurrent
     DELETE committed while this request waited for its lock)."""
     try:
         return queryset.select_for_update(of=("self",)).get(pk=pk)
-    except queryset.model.DoesNotExist:
+    except ObjectDoesNotExist:  # what get() raises is queryset.model.DoesNotExist, a subclass
         raise Http404 from None

@@ -65,7 +65,9 @@ class VendorImportReportSerializer(serializers.Serializer):
     unchanged = serializers.IntegerField(help_text="Existing vendors the file leaves as they are.")
     dry_run = serializers.BooleanField()
     error_count = serializers.IntegerField(help_text="All errors; `errors` lists the first 1,000.")
-    errors = RowErrorSerializer(many=True)
+    # SerializerMetaclass moves declared fields off the class, so `errors` does not replace the
+    # Serializer.errors property at run time; mypy sees a class attribute overriding it.
+    errors = RowErrorSerializer(many=True)  # type: ignore[assignment]
 
 
 UPLOAD = inline_serializer(name="VendorCsvUpload", fields={"file": serializers.FileField()})

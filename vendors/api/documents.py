@@ -15,8 +15,10 @@ joined from bytes rather than rendered again."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
@@ -34,7 +36,7 @@ _FTE = serializers.DecimalField(max_digits=7, decimal_places=1)
 _RATING = serializers.DecimalField(max_digits=3, decimal_places=2)
 _RATE = serializers.DecimalField(max_digits=10, decimal_places=2)
 # How DRF writes the vendor's own columns that are not JSON as they are.
-_FORMATS = {
+_FORMATS: dict[str, Callable[[Any], Any]] = {
     "available_fte": _FTE.to_representation,
     "rating": lambda rating: _RATING.to_representation(rating) if rating is not None else None,
     "created_at": _DATETIME.to_representation,
@@ -130,7 +132,7 @@ def _document(row: tuple) -> dict:
     return {name: values[name] for name in VendorSerializer.Meta.fields}
 
 
-def _same(value):
+def _same(value: Any) -> Any:
     return value
 
 
@@ -140,7 +142,8 @@ def build_vendor_documents(ids: list[int], *, using: str = "default") -> list[di
     if connections[using].vendor == "postgresql":
         return vendor_documents_postgresql(ids, using=using)
     vendors = with_vendor_documents(Vendor.objects.using(using).filter(pk__in=ids).order_by())
-    return VendorSerializer(vendors, many=True).data
+    # many=True builds a ListSerializer (its data a ReturnList); the stubs type the call as VendorSerializer.
+    return VendorSerializer(vendors, many=True).data  # type: ignore[return-value]
 
 
 # --- the document cache -----------------------------------------------------------------

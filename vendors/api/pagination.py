@@ -167,7 +167,7 @@ class VendorCursorPagination(SyncCursorPagination):
         self.keyset = keys
         raw = request.query_params.get(self.cursor_query_param)
         backwards, values = self._decode(raw, keys) if raw else (False, None)
-        if backwards and self._read_before(queryset, values):
+        if backwards and values is not None and self._read_before(queryset, values):  # backwards: decoded values
             return self.page
         # Forward from the cursor, or the first page (also when all rows before a
         # `previous` cursor went meanwhile).
@@ -183,8 +183,10 @@ class VendorCursorPagination(SyncCursorPagination):
     def _read_before(self, queryset, values: list) -> bool:
         """The page before the cursor: read backwards from it, then put in order.
         False when no row is before it any more."""
-        before = queryset.filter(keyset_before(self.keyset, values))
-        rows = list(before.order_by(*[_reverse_order_expression(key) for key in self.keyset])[: self.page_size + 1])
+        keys = self.keyset
+        assert keys is not None  # set by paginate_queryset first
+        before = queryset.filter(keyset_before(keys, values))
+        rows = list(before.order_by(*[_reverse_order_expression(key) for key in keys])[: self.page_size + 1])
         self.has_previous = len(rows) > self.page_size
         self.page = rows[: self.page_size][::-1]
         self.has_next = True  # the cursor's own row follows this page
@@ -204,6 +206,7 @@ class VendorCursorPagination(SyncCursorPagination):
             raise ValidationError({self.cursor_query_param: [self.invalid_cursor]}) from None
 
     def _encode(self, row, *, backwards: bool = False) -> str:
+        assert self.keyset is not None  # only the keyset links encode
         values = [_dump(key, getattr(row, key.field)) for key in self.keyset]
         cursor = {"before": values} if backwards else values
         return base64.urlsafe_b64encode(json.dumps(cursor).encode()).decode()

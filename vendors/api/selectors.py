@@ -3,6 +3,8 @@ vendor document shows, prefetched (a constant number of queries per page)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict
+
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 
 from vendors.models import (
@@ -15,6 +17,22 @@ from vendors.models import (
     VendorSkill,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    # A vendor from with_vendor_documents: its document's rows prefetched.
+    DocumentVendor = WithAnnotations[Vendor, "DocumentRows"]
+
+
+class DocumentRows(TypedDict):
+    """What with_vendor_documents sets on each vendor (Prefetch to_attr), in the document's order."""
+
+    api_skills: list[VendorSkill]
+    api_rates: list[RateCard]
+    api_centres: list[DeliveryCenter]
+    api_certifications: list[VendorCertification]
+
+
 # Rates in seniority order (junior, mid, senior, expert), not alphabetical.
 SENIORITY_RANK = Case(
     *[When(seniority=value, then=Value(index)) for index, value in enumerate(Seniority.values)],
@@ -23,7 +41,7 @@ SENIORITY_RANK = Case(
 )
 
 
-def with_vendor_documents(vendors: QuerySet[Vendor]) -> QuerySet[Vendor]:
+def with_vendor_documents(vendors: QuerySet[Vendor]) -> QuerySet[DocumentVendor]:
     """Drop whatever the queryset prefetched for other pages and prefetch what
     the API document shows, in a stable order: one query per relation."""
     return vendors.prefetch_related(None).prefetch_related(
@@ -47,7 +65,7 @@ def with_vendor_documents(vendors: QuerySet[Vendor]) -> QuerySet[Vendor]:
     )
 
 
-def vendor_documents_for(*, user, vendor_id: int | None = None) -> QuerySet[Vendor]:
+def vendor_documents_for(*, user, vendor_id: int | None = None) -> QuerySet[DocumentVendor]:
     """The vendors whose document `user` may read, one by one: staff every vendor,
     a client organization's member the active ones, a vendor firm's member its own
     firm (even inactive, as on its edit page). Anyone else: none."""

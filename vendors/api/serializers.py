@@ -12,6 +12,7 @@ certification, active skills only (or one the vendor already holds).
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -41,6 +42,9 @@ from vendors.models import (
     VendorSkill,
     validate_vendor_slug,
 )
+
+if TYPE_CHECKING:
+    from vendors.api.selectors import DocumentVendor
 
 # Same limits as the web edit page's formsets (vendors/forms.py).
 MAX_SKILLS, MAX_CENTRES, MAX_CERTIFICATIONS = 200, 50, 50
@@ -150,10 +154,12 @@ class VendorSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     domains = serializers.SlugRelatedField(
         slug_field="code", queryset=ExpertiseArea.objects.all(), many=True, required=False
     )
-    skills = VendorSkillSerializer(many=True, required=False, source="api_skills", max_length=MAX_SKILLS)
-    rates = RateSerializer(many=True, required=False, source="api_rates", max_length=len(Seniority.values))
-    delivery_centers = DeliveryCenterSerializer(many=True, required=False, source="api_centres", max_length=MAX_CENTRES)
-    certifications = VendorCertificationSerializer(
+    # many=True hands max_length to the ListSerializer (DRF's LIST_SERIALIZER_KWARGS), but the
+    # stubs' BaseSerializer.__init__ does not accept it: hence the call-arg ignores.
+    skills = VendorSkillSerializer(many=True, required=False, source="api_skills", max_length=MAX_SKILLS)  # type: ignore[call-arg]
+    rates = RateSerializer(many=True, required=False, source="api_rates", max_length=len(Seniority.values))  # type: ignore[call-arg]
+    delivery_centers = DeliveryCenterSerializer(many=True, required=False, source="api_centres", max_length=MAX_CENTRES)  # type: ignore[call-arg]
+    certifications = VendorCertificationSerializer(  # type: ignore[call-arg]
         many=True, required=False, source="api_certifications", max_length=MAX_CERTIFICATIONS
     )
     available_fte = serializers.DecimalField(max_digits=7, decimal_places=1, min_value=Decimal("0"), required=False)
@@ -296,7 +302,7 @@ class VendorSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         return attrs
 
 
-def profile_changes(*, vendor: Vendor, attrs: dict) -> dict:
+def profile_changes(*, vendor: DocumentVendor, attrs: dict) -> dict:
     """The change set for vendors.services.vendor_profile_update from validated
     attributes: each given list replaces the vendor's rows (a row is keyed by its
     unique value: skill, seniority, city and country, certification), and only

@@ -4,6 +4,8 @@ change history names the API user and `vendor_changed` marks stale shortlists.""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -11,9 +13,12 @@ from vendors import services
 from vendors.api.serializers import PROFILE_FIELDS, STAFF_FIELDS, profile_changes
 from vendors.models import ExchangeRate, Vendor
 
+if TYPE_CHECKING:
+    from vendors.api.selectors import DocumentVendor
+
 
 @transaction.atomic
-def vendor_api_update(*, vendor: Vendor, attrs: dict, actor) -> bool:
+def vendor_api_update(*, vendor: DocumentVendor, attrs: dict, actor) -> bool:
     """Apply a validated PUT/PATCH (VendorSerializer) to `vendor`, whose rows are
     prefetched (vendors.api.selectors). Returns whether anything changed."""
     return services.vendor_profile_update(vendor=vendor, data=profile_changes(vendor=vendor, attrs=attrs), actor=actor)
@@ -29,9 +34,11 @@ def vendor_api_create(*, attrs: dict, actor) -> Vendor:
         vendor.verified_at = timezone.now()
     vendor._history_user = actor
     vendor.save()
-    vendor.api_skills, vendor.api_rates, vendor.api_centres, vendor.api_certifications = [], [], [], []
+    # Empty document rows (a new vendor has none) make it what profile_changes reads.
+    document = cast("DocumentVendor", vendor)
+    document.api_skills, document.api_rates, document.api_centres, document.api_certifications = [], [], [], []
     lists = {name: value for name, value in attrs.items() if name not in scalars}
-    services.vendor_profile_update(vendor=vendor, data=profile_changes(vendor=vendor, attrs=lists), actor=actor)
+    services.vendor_profile_update(vendor=vendor, data=profile_changes(vendor=document, attrs=lists), actor=actor)
     return vendor
 
 

@@ -14,6 +14,7 @@ selector reads, the serializer validates, one service writes.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -52,6 +53,9 @@ from vendors.api.serializers import (
     VendorSerializer,
 )
 from vendors.models import Certification, ExchangeRate, ExpertiseArea, Skill, Vendor
+
+if TYPE_CHECKING:
+    from vendors.api.selectors import DocumentVendor
 
 RESOURCE = "vendor"  # in ETags and tombstones
 # The columns a list page reads per vendor: the document's key and the keyset sorts' fields.
@@ -162,7 +166,7 @@ class VendorDetailApi(generics.GenericAPIView):
     serializer_class = VendorSerializer
     queryset = Vendor.objects.none()
 
-    def get_document(self, pk: int) -> Vendor:
+    def get_document(self, pk: int) -> DocumentVendor:
         vendor = vendor_documents_for(user=self.request.user, vendor_id=pk).first()
         if vendor is None:
             raise NotFound

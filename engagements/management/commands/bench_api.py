@@ -235,8 +235,10 @@ class Command(BaseCommand):
             raise CommandError("The API and the reference serve different vendors: not the same page.")
 
     def _wrk(self, url: str, token: str, options: dict, *, seconds: int) -> WrkResult:
+        wrk = shutil.which("wrk")
+        assert wrk is not None  # handle() stops first without wrk
         command = [
-            shutil.which("wrk"),
+            wrk,
             f"-t{options['threads']}",
             f"-c{options['connections']}",
             f"-d{seconds}s",

@@ -53,8 +53,8 @@ class Command(BaseCommand):
             for bar in bars.values():
                 bar.close()
         if not report.ok:
-            for error in report.errors:
-                self.stderr.write(str(error))
+            for row_error in report.errors:
+                self.stderr.write(str(row_error))
             if report.error_count > len(report.errors):
                 self.stderr.write(f"... and {report.error_count - len(report.errors)} more errors.")
             raise CommandError(f"{report.error_count} errors: nothing was imported.", returncode=1)
