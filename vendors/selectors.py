@@ -9,6 +9,7 @@ viewer's client organization comes in as a plain `Viewer` built by the view.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -384,7 +385,9 @@ class CentreFacts:
     overlap_hours: float | None
 
 
-def centre_facts(centres, *, viewer: Viewer, now: datetime | None = None) -> list[CentreFacts]:
+def centre_facts(
+    centres: Iterable[DeliveryCenter], *, viewer: Viewer, now: datetime | None = None
+) -> list[CentreFacts]:
     now = now or viewer.now()
     on = now.date()
     return [
@@ -411,7 +414,7 @@ class DirectoryRow:
     countries: list[str]
 
 
-def directory_rows(vendors, *, viewer: Viewer, on: date, skills_shown: int = 4) -> list[DirectoryRow]:
+def directory_rows(vendors: Iterable[Any], *, viewer: Viewer, on: date, skills_shown: int = 4) -> list[DirectoryRow]:
     rows = []
     for vendor in vendors:
         centres = list(vendor.delivery_centers.all())
@@ -457,7 +460,7 @@ class RateLine:
         return self.currency == self.target_currency
 
 
-def rate_lines(rates, *, viewer: Viewer, factors: dict[str, Decimal]) -> list[RateLine]:
+def rate_lines(rates: Iterable[RateCard], *, viewer: Viewer, factors: dict[str, Decimal]) -> list[RateLine]:
     labels = dict(Seniority.choices)
     lines = [
         RateLine(

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kpo.change_seq import document_touch_deferred
+from kpo.models import User
 from vendors.models import Vendor, VendorLanguage
 from vendors.signals import send_vendor_changed
 
@@ -47,7 +48,7 @@ ROW_TABLES = ("skills", "rates", "centres", "certifications")
 
 
 @transaction.atomic
-def vendor_profile_update(*, vendor: Vendor, data: dict, actor) -> bool:
+def vendor_profile_update(*, vendor: Vendor, data: dict, actor: User) -> bool:
     """Write a validated profile edit (vendors.forms.VendorProfileForms.changes())
     in one transaction. Rows are saved and deleted one by one with `.save()` /
     `.delete()`, never in bulk, so django-simple-history records each change with

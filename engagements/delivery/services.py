@@ -24,6 +24,7 @@ from engagements.models import (
     Requirement,
     Review,
 )
+from kpo.models import User
 from vendors.models import Vendor
 
 
@@ -108,7 +109,7 @@ def _lock(engagement: Engagement) -> Engagement:
 def engagement_propose(
     *,
     result: MatchResult,
-    proposed_by,
+    proposed_by: User,
     agreed_rate: Decimal,
     currency: str,
     fte: Decimal,
@@ -154,7 +155,7 @@ def engagement_propose(
 
 
 @transaction.atomic
-def engagement_transition(*, engagement: Engagement, action: str, actor, note: str = "") -> Engagement:
+def engagement_transition(*, engagement: Engagement, action: str, actor: User, note: str = "") -> Engagement:
     """Move an engagement through its life: accept | decline (the vendor),
     complete | cancel (the client). Raises EngagementError for an unknown action,
     a state that does not allow it, or the wrong party."""
@@ -199,7 +200,7 @@ def engagement_transition(*, engagement: Engagement, action: str, actor, note: s
 
 
 @transaction.atomic
-def engagement_change_fte(*, engagement: Engagement, fte: Decimal, reason: str, actor) -> Engagement:
+def engagement_change_fte(*, engagement: Engagement, fte: Decimal, reason: str, actor: User) -> Engagement:
     """Scale the team up or down; the timeline records from, to and why."""
     locked = _lock(engagement)
     _check_party(engagement=locked, actor=actor, party="client")
@@ -236,7 +237,7 @@ def _period(start: date, end: date | None) -> str:
 
 @transaction.atomic
 def engagement_change_dates(
-    *, engagement: Engagement, start_date: date, end_date: date | None, actor, reason: str = ""
+    *, engagement: Engagement, start_date: date, end_date: date | None, actor: User, reason: str = ""
 ) -> Engagement:
     """Move the start and/or the end (None: open-ended) of a proposed or active
     engagement; the timeline records the period before and after (with the
@@ -294,7 +295,7 @@ def engagement_set_external_id(*, engagement: Engagement, external_id: str) -> N
 
 
 @transaction.atomic
-def engagement_update(*, engagement: Engagement, data: dict, actor) -> Engagement:
+def engagement_update(*, engagement: Engagement, data: dict, actor: User) -> Engagement:
     """One change of the client's in one transaction; `data` holds any of fte
     (with its reason), start_date, end_date (a missing one keeps its value) and
     external_id. Values equal to the current ones change nothing, so a caller
@@ -318,7 +319,9 @@ def engagement_update(*, engagement: Engagement, data: dict, actor) -> Engagemen
 
 
 @transaction.atomic
-def milestone_create(*, engagement: Engagement, title: str, due_date: date, description: str = "", actor) -> Milestone:
+def milestone_create(
+    *, engagement: Engagement, title: str, due_date: date, description: str = "", actor: User
+) -> Milestone:
     locked = _lock(engagement)
     _check_party(engagement=locked, actor=actor, party="client")
     if locked.status not in OPEN_ENGAGEMENT_STATES:
@@ -336,7 +339,7 @@ MILESTONE_ACTIONS = {
 
 
 @transaction.atomic
-def milestone_advance(*, milestone: Milestone, action: str, actor) -> Milestone:
+def milestone_advance(*, milestone: Milestone, action: str, actor: User) -> Milestone:
     """Mark a milestone delivered (from pending; the vendor or the client) or
     accepted (from delivered; the client only)."""
     if action not in MILESTONE_ACTIONS:
@@ -390,7 +393,7 @@ def vendor_milestone_counts_refresh(*, vendor_id: int) -> None:
 
 
 @transaction.atomic
-def review_create(*, engagement: Engagement, author, rating: int, comment: str = "") -> Review:
+def review_create(*, engagement: Engagement, author: User, rating: int, comment: str = "") -> Review:
     """Review the vendor of a completed engagement (once), and recompute the
     vendor's rating (the mean of its reviews) and review count. The vendor row is
     locked so two reviews finishing together cannot both write a stale mean."""

@@ -57,6 +57,7 @@ from engagements.matching.scoring import (
 )
 from engagements.models import MatchResult, MatchRun, MatchRunChunk, MatchRunStatus, Requirement
 from kpo.dispatch import task_send
+from kpo.models import User
 from vendors.models import ExchangeRate, Vendor
 
 logger = logging.getLogger(__name__)
@@ -179,7 +180,7 @@ def requirement_match_problems(requirement: Requirement) -> dict[str, list[str]]
     return problems
 
 
-def match_run_create(*, requirement: Requirement, requested_by=None) -> MatchRun:
+def match_run_create(*, requirement: Requirement, requested_by: User | None = None) -> MatchRun:
     """Create a pending run; the task is sent once the transaction commits.
     Raises Requirement.DoesNotExist when the requirement was deleted meanwhile
     (its row is locked here, so a concurrent delete is waited for, not raced)."""

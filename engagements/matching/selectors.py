@@ -1,8 +1,9 @@
 """Reads of match runs and their results. Every queryset here is scoped to its caller."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import groupby
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from engagements.models import (
@@ -12,6 +13,7 @@ from engagements.models import (
     Requirement,
 )
 from engagements.organizations.selectors import membership_for
+from kpo.models import User
 from vendors.models import Skill, Vendor
 
 
@@ -19,7 +21,7 @@ def match_run_list_for_client(*, client: ClientOrganization) -> QuerySet[MatchRu
     return MatchRun.objects.filter(requirement__client=client).select_related("requirement")
 
 
-def match_run_queryset_for(*, user) -> QuerySet[MatchRun]:
+def match_run_queryset_for(*, user: User | AnonymousUser) -> QuerySet[MatchRun]:
     queryset = MatchRun.objects.select_related("requirement")
     if user.is_staff:
         return queryset
@@ -56,7 +58,7 @@ def match_run_results(*, run: MatchRun) -> list[MatchResult]:
     return list(MatchResult.objects.filter(run=run).select_related("vendor").order_by("rank"))
 
 
-def skill_names(*, codes) -> dict[str, str]:
+def skill_names(*, codes: Iterable[str]) -> dict[str, str]:
     codes = set(codes)
     if not codes:
         return {}
@@ -69,7 +71,7 @@ def match_result_for_client(*, client: ClientOrganization) -> QuerySet[MatchResu
     )
 
 
-def why_not_vendors(*, run: MatchRun, user) -> QuerySet[Vendor]:
+def why_not_vendors(*, run: MatchRun, user: User | AnonymousUser) -> QuerySet[Vendor]:
     """The vendors a caller may ask "why not?" about in a run: every vendor for
     staff; for a client, the directory's (the active ones) and any this run's
     shortlist names, so a deactivated vendor is never revealed by its answer."""

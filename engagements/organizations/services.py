@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from engagements.models import ClientOrganization, Membership
+from kpo.models import User
 
 
 def client_create(*, data: dict) -> ClientOrganization:
@@ -28,7 +29,7 @@ def client_update(*, organization: ClientOrganization, data: dict) -> ClientOrga
     return organization
 
 
-def user_create_with_membership(*, data: dict):
+def user_create_with_membership(*, data: dict) -> User:
     """The user and its membership, or neither (a username taken by a concurrent
     request reads as a validation error)."""
     try:

@@ -24,6 +24,7 @@ from urllib.parse import urljoin
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -32,6 +33,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from engagements.models import VENDOR_ROLES, Membership, Role, TeamInvitation
+from kpo.models import User
 from vendors.models import Vendor
 
 TOKEN_BYTES = 32
@@ -129,7 +131,9 @@ def _has_other_admin(*, membership: Membership) -> bool:
 
 
 @transaction.atomic
-def team_invite(*, vendor: Vendor, email: str, role: str, invited_by, base_url: str = "") -> tuple[TeamInvitation, str]:
+def team_invite(
+    *, vendor: Vendor, email: str, role: str, invited_by: User, base_url: str = ""
+) -> tuple[TeamInvitation, str]:
     """Invite `email` to the firm with `role`; returns the invitation and the raw
     token (shown nowhere else: only its hash is stored).
 
@@ -200,7 +204,7 @@ def _invitation_email(invitation: TeamInvitation, *, token: str, base_url: str) 
 
 
 @transaction.atomic
-def team_invitation_revoke(*, invitation: TeamInvitation, actor) -> TeamInvitation:
+def team_invitation_revoke(*, invitation: TeamInvitation, actor: User) -> TeamInvitation:
     _lock_vendor(invitation.vendor_id)
     _require_admin(vendor_id=invitation.vendor_id, actor=actor)
     invitation = TeamInvitation.objects.select_for_update().get(pk=invitation.pk)
@@ -238,7 +242,7 @@ def _lock_invitation(token: str) -> TeamInvitation:
 
 
 @transaction.atomic
-def team_invitation_accept(*, token: str, user) -> Membership:
+def team_invitation_accept(*, token: str, user: User | AnonymousUser) -> Membership:
     """An existing account without a membership joins the firm with the
     invitation's role. The row lock makes the link single-use under races."""
     invitation = _lock_invitation(token)
@@ -266,7 +270,7 @@ def _lock_member(membership: Membership, *, actor) -> Membership:
 
 
 @transaction.atomic
-def team_member_set_role(*, membership: Membership, role: str, actor) -> Membership:
+def team_member_set_role(*, membership: Membership, role: str, actor: User) -> Membership:
     role = _clean_role(role)
     membership = _lock_member(membership, actor=actor)
     if membership.role == role:
@@ -279,7 +283,7 @@ def team_member_set_role(*, membership: Membership, role: str, actor) -> Members
 
 
 @transaction.atomic
-def team_member_remove(*, membership: Membership, actor) -> None:
+def team_member_remove(*, membership: Membership, actor: User) -> None:
     """The member loses access to the firm; the account stays (it may join
     another organization later)."""
     membership = _lock_member(membership, actor=actor)

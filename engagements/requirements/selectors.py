@@ -1,5 +1,6 @@
 """Reads of requirements. Every queryset here is scoped to its caller."""
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, QuerySet
 
 from engagements.models import (
@@ -7,6 +8,7 @@ from engagements.models import (
     Requirement,
 )
 from engagements.organizations.selectors import membership_for
+from kpo.models import User
 
 
 def requirement_list_for_client(*, client: ClientOrganization) -> QuerySet[Requirement]:
@@ -17,7 +19,7 @@ def requirement_list_for_client(*, client: ClientOrganization) -> QuerySet[Requi
     )
 
 
-def requirement_queryset_for(*, user) -> QuerySet[Requirement]:
+def requirement_queryset_for(*, user: User | AnonymousUser) -> QuerySet[Requirement]:
     """Requirements the user may see: staff all, a client manager their
     organization's, anyone else none (so every lookup outside is a 404)."""
     queryset = Requirement.objects.select_related("client", "domain").prefetch_related(
@@ -48,7 +50,7 @@ def requirement_list_page(*, client: ClientOrganization, status: str | None = No
     return queryset
 
 
-def requirement_for_manager(*, user, client: ClientOrganization) -> QuerySet[Requirement]:
+def requirement_for_manager(*, user: User | AnonymousUser, client: ClientOrganization) -> QuerySet[Requirement]:
     """A manager's requirements: the per-user scope, narrowed to the organization
     the page works for (a staff member with a client membership sees only it)."""
     return requirement_queryset_for(user=user).filter(client=client)

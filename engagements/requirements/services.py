@@ -10,6 +10,7 @@ from engagements.models import (
     Requirement,
     RequirementSkill,
 )
+from kpo.models import User
 
 REQUIREMENT_FIELDS = (
     "title",
@@ -48,7 +49,7 @@ def _set_skills(requirement: Requirement, skills: list[dict]) -> None:
 
 
 @transaction.atomic
-def requirement_create(*, client: ClientOrganization, created_by, data: dict) -> Requirement:
+def requirement_create(*, client: ClientOrganization, created_by: User, data: dict) -> Requirement:
     """Create a requirement from validated data. Without a selection method it
     takes the default of its domain (scoring.DOMAIN_DEFAULT_METHOD)."""
     values = {key: data[key] for key in REQUIREMENT_FIELDS if key in data}

@@ -21,11 +21,13 @@ from engagements.models import (
     Proposal,
     ProposalScore,
     ProposalStatus,
+    Requirement,
     RequirementSkill,
     Rfp,
     RfpInvitation,
     RfpStatus,
 )
+from kpo.models import User
 from vendors.selectors import convert, currency_factors, exchange_rates
 
 # -- the client's side -----------------------------------------------------------------------
@@ -42,7 +44,7 @@ def rfp_list_for_client(*, client: ClientOrganization) -> QuerySet[Rfp]:
     )
 
 
-def rfp_list_for_requirement(*, requirement) -> list[Rfp]:
+def rfp_list_for_requirement(*, requirement: Requirement) -> list[Rfp]:
     return list(
         Rfp.objects.filter(requirement=requirement).annotate(
             invited_count=Count("invitations", distinct=True),
@@ -86,7 +88,7 @@ def weighted_score(scores: dict[int, float], criteria: list[EvaluationCriterion]
     return ((mean - 1) * 25).quantize(Decimal("0.1"))
 
 
-def rfp_evaluation(*, rfp: Rfp, evaluator) -> dict:
+def rfp_evaluation(*, rfp: Rfp, evaluator: User) -> dict:
     """Everything the evaluation page shows, in a fixed number of queries.
 
     Costs are converted to the requirement's currency with the current

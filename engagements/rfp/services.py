@@ -56,6 +56,7 @@ from engagements.models import (
     RfpInvitation,
     RfpStatus,
 )
+from kpo.models import User
 from vendors.money import convertible_currency
 
 MAX_INVITEES = 20
@@ -235,7 +236,7 @@ def rfp_create(
     run: MatchRun,
     vendor_ids: list[int],
     deadline: datetime,
-    created_by,
+    created_by: User | None,
     title: str = "",
     instructions: str = "",
     questions: list[str] | None = None,
@@ -366,7 +367,7 @@ def proposal_save(
     *,
     invitation: RfpInvitation,
     data: ProposalInput,
-    actor,
+    actor: User | None,
     submit: bool,
     attachment: UploadedFile | None = None,
     remove_attachment: bool = False,
@@ -445,7 +446,7 @@ def proposal_save(
 
 
 @transaction.atomic
-def invitation_decline(*, invitation: RfpInvitation, reason: str, actor) -> RfpInvitation:
+def invitation_decline(*, invitation: RfpInvitation, reason: str, actor: User) -> RfpInvitation:
     rfp, locked = _lock_for_bid(invitation)
     reason = reason.strip()
     if not reason:
@@ -482,7 +483,7 @@ def _lock_for_evaluation(proposal: Proposal) -> tuple[Rfp, Proposal]:
 
 
 @transaction.atomic
-def proposal_shortlist(*, proposal: Proposal, shortlisted: bool, actor) -> Proposal:
+def proposal_shortlist(*, proposal: Proposal, shortlisted: bool, actor: User) -> Proposal:
     _rfp, locked = _lock_for_evaluation(proposal)
     locked.status = ProposalStatus.SHORTLISTED if shortlisted else ProposalStatus.SUBMITTED
     locked.save(update_fields=["status", "updated_at"])
@@ -491,7 +492,7 @@ def proposal_shortlist(*, proposal: Proposal, shortlisted: bool, actor) -> Propo
 
 @transaction.atomic
 def proposal_scores_save(
-    *, proposal: Proposal, evaluator, scores: dict[int, int], comments: dict[int, str] | None = None
+    *, proposal: Proposal, evaluator: User, scores: dict[int, int], comments: dict[int, str] | None = None
 ) -> list[ProposalScore]:
     """Record one evaluator's scores (1-5) of one proposal, one per criterion of
     the RFP; every criterion must be scored. Replaces the evaluator's earlier
@@ -516,7 +517,7 @@ def proposal_scores_save(
 
 
 @transaction.atomic
-def rfp_award(*, proposal: Proposal, actor, note: str = "") -> Proposal:
+def rfp_award(*, proposal: Proposal, actor: User, note: str = "") -> Proposal:
     """Award one submitted proposal: the engagement starts at once on the
     proposal's terms (rate, currency, FTE, start date): the vendor's submitted
     proposal is its offer and the award accepts it. Every other proposal is
@@ -568,7 +569,7 @@ def rfp_award(*, proposal: Proposal, actor, note: str = "") -> Proposal:
 
 
 @transaction.atomic
-def rfp_cancel(*, rfp: Rfp, actor, reason: str) -> Rfp:
+def rfp_cancel(*, rfp: Rfp, actor: User, reason: str) -> Rfp:
     locked = Rfp.objects.select_for_update().get(pk=rfp.pk)
     if locked.status != RfpStatus.OPEN:
         raise RfpError(_("This request for proposal is %(status)s.") % {"status": locked.get_status_display().lower()})

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypedDict
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 
+from kpo.models import User
 from vendors.models import (
     DeliveryCenter,
     ExpertiseArea,
@@ -65,7 +67,7 @@ def with_vendor_documents(vendors: QuerySet[Vendor]) -> QuerySet[DocumentVendor]
     )
 
 
-def vendor_documents_for(*, user, vendor_id: int | None = None) -> QuerySet[DocumentVendor]:
+def vendor_documents_for(*, user: User | AnonymousUser, vendor_id: int | None = None) -> QuerySet[DocumentVendor]:
     """The vendors whose document `user` may read, one by one: staff every vendor,
     a client organization's member the active ones, a vendor firm's member its own
     firm (even inactive, as on its edit page). Anyone else: none."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, cast
 from django.db import transaction
 from django.utils import timezone
 
+from kpo.models import User
 from vendors import services
 from vendors.api.serializers import PROFILE_FIELDS, STAFF_FIELDS, profile_changes
 from vendors.models import ExchangeRate, Vendor
@@ -18,14 +19,14 @@ if TYPE_CHECKING:
 
 
 @transaction.atomic
-def vendor_api_update(*, vendor: DocumentVendor, attrs: dict, actor) -> bool:
+def vendor_api_update(*, vendor: DocumentVendor, attrs: dict, actor: User) -> bool:
     """Apply a validated PUT/PATCH (VendorSerializer) to `vendor`, whose rows are
     prefetched (vendors.api.selectors). Returns whether anything changed."""
     return services.vendor_profile_update(vendor=vendor, data=profile_changes(vendor=vendor, attrs=attrs), actor=actor)
 
 
 @transaction.atomic
-def vendor_api_create(*, attrs: dict, actor) -> Vendor:
+def vendor_api_create(*, attrs: dict, actor: User) -> Vendor:
     """A new vendor (staff): the row first, then its lists through the profile
     service, as if its first edit."""
     scalars = {name: attrs[name] for name in (*PROFILE_FIELDS, *STAFF_FIELDS) if name in attrs}
@@ -43,7 +44,7 @@ def vendor_api_create(*, attrs: dict, actor) -> Vendor:
 
 
 @transaction.atomic
-def exchange_rate_save(*, rate: ExchangeRate | None, attrs: dict, actor) -> ExchangeRate:
+def exchange_rate_save(*, rate: ExchangeRate | None, attrs: dict, actor: User) -> ExchangeRate:
     """Create or update a rate; matching reads the table at run time, so the next
     run converts with it."""
     rate = rate or ExchangeRate()
@@ -55,6 +56,6 @@ def exchange_rate_save(*, rate: ExchangeRate | None, attrs: dict, actor) -> Exch
 
 
 @transaction.atomic
-def exchange_rate_delete(*, rate: ExchangeRate, actor) -> None:
+def exchange_rate_delete(*, rate: ExchangeRate, actor: User) -> None:
     rate._history_user = actor
     rate.delete()
