@@ -1,23 +1,21 @@
 """Who may open which page. Outsiders get 404, never a hint that a page or
-object exists (DESIGN.md, security model)."""
+object exists (DESIGN.md, security model). Who is asking: kpo.access.Caller."""
 
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 
+from kpo.access import Caller
+
 
 def viewer_membership(request):
     """The signed-in user's membership (client or vendor), cached on the request."""
-    if not hasattr(request, "_kpo_membership"):
-        user = request.user
-        request._kpo_membership = getattr(user, "membership", None) if user.is_authenticated else None
-    return request._kpo_membership
+    return Caller.of(request).membership
 
 
 def viewer_client(request):
-    membership = viewer_membership(request)
-    return membership.client if membership is not None and membership.client_id else None
+    return Caller.of(request).client
 
 
 def client_or_staff_required(view):
@@ -46,16 +44,8 @@ def client_manager_required(view):
     return wrapper
 
 
-# Vendor roles as stored on engagements.Membership.role (kpo sits below engagements
-# in the dependency order, so the values are repeated here, not imported).
-VENDOR_MEMBER_ROLES = frozenset({"admin", "editor"})
-
-
 def viewer_vendor_id(request) -> int | None:
-    membership = viewer_membership(request)
-    if membership is None or not membership.vendor_id or membership.role not in VENDOR_MEMBER_ROLES:
-        return None
-    return membership.vendor_id
+    return Caller.of(request).vendor_id
 
 
 def required_vendor_id(request) -> int:

@@ -1,24 +1,36 @@
-"""Who is calling the API: the caller's membership, read once per request and
-shared by every API module (engagements, requests for proposal)."""
+"""Who is calling the API: the request's kpo.access.Caller (what it may see: staff all, see
+engagements/access/visibility.py), and its membership (what it may do), each read once per
+request and shared by every API module. Staff read everything without a membership query."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from engagements.models import VENDOR_ROLES, Membership
 from engagements.organizations import selectors as organizations_selectors
+from kpo.access import Caller
 
 
-def membership(request) -> Membership | None:
+def membership(request: Any) -> Membership | None:
     if not hasattr(request, "_api_membership"):
         request._api_membership = organizations_selectors.membership_for(user=request.user)
     return request._api_membership
 
 
-def client_membership(request) -> Membership | None:
+def caller(request: Any) -> Caller:
+    found = getattr(request, "_api_caller", None)
+    if found is None:
+        staff = request.user.is_authenticated and request.user.is_staff
+        found = request._api_caller = Caller.build(request.user, None if staff else membership(request))
+    return found
+
+
+def client_membership(request: Any) -> Membership | None:
     found = membership(request)
     return found if found is not None and found.is_client else None
 
 
-def vendor_id(request) -> int | None:
+def vendor_id(request: Any) -> int | None:
     """The caller's vendor firm, for its admins and editors; None otherwise."""
     found = membership(request)
     if found is None or not found.is_vendor or found.role not in VENDOR_ROLES:

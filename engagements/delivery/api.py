@@ -32,9 +32,11 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from engagements.access.caller import caller as caller_of
 from engagements.access.caller import client_membership as _client_membership
 from engagements.access.caller import membership as _membership
 from engagements.access.caller import vendor_id as _vendor_id
+from engagements.access.visibility import engagements_visible_to
 from engagements.delivery import serializers as s
 from engagements.delivery import services as delivery_services
 from engagements.models import (
@@ -78,16 +80,7 @@ with_errors = partial(documented_errors, ERROR_DESCRIPTIONS)
 def engagement_queryset_for(request) -> QuerySet[Engagement]:
     """Engagements the caller may see: staff all; a client manager the
     organization's; a vendor member the firm's; anyone else none."""
-    queryset = Engagement.objects.select_related("vendor")
-    if request.user.is_staff:
-        return queryset
-    client = _client_membership(request)
-    if client is not None:
-        return queryset.filter(client_id=client.client_id)
-    vendor_id = _vendor_id(request)
-    if vendor_id is not None:
-        return queryset.filter(vendor_id=vendor_id)
-    return queryset.none()
+    return engagements_visible_to(caller_of(request)).select_related("vendor")
 
 
 def _tombstones(request):

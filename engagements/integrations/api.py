@@ -14,10 +14,12 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from engagements.access.caller import caller as caller_of
+from engagements.access.caller import client_membership
+from engagements.access.visibility import webhook_endpoints_visible_to
 from engagements.integrations import serializers as s
 from engagements.integrations import webhooks
 from engagements.models import WebhookDelivery, WebhookEndpoint
-from engagements.organizations import selectors as organizations_selectors
 from kpo.api.errors import Conflict, documented_errors
 from kpo.api.pagination import BrowseCursorPagination
 
@@ -34,18 +36,17 @@ _with_errors = partial(documented_errors, ERROR_DESCRIPTIONS)
 def _client_id(request, *, write: bool) -> int | None:
     """The caller's client organization id; None for staff reading everything.
     Anyone else (vendor members, users without an organization) gets 403."""
-    membership = organizations_selectors.membership_for(user=request.user)
-    if membership is not None and membership.is_client:
-        return membership.client_id
+    found = client_membership(request)
+    if found is not None:
+        return found.client_id
     if request.user.is_staff and not write:
         return None
     raise PermissionDenied("Only procurement managers of a client organization manage webhooks.")
 
 
 def _endpoints(request, *, write: bool = False) -> QuerySet[WebhookEndpoint]:
-    client_id = _client_id(request, write=write)
-    queryset = WebhookEndpoint.objects.all()
-    return queryset if client_id is None else queryset.filter(client_id=client_id)
+    _client_id(request, write=write)  # 403 for anyone else
+    return webhook_endpoints_visible_to(caller_of(request))
 
 
 class WebhookApiView(GenericAPIView):

@@ -6,6 +6,7 @@ from itertools import groupby
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from engagements.access.visibility import match_runs_visible_to
 from engagements.models import (
     ClientOrganization,
     MatchResult,
@@ -13,6 +14,7 @@ from engagements.models import (
     Requirement,
 )
 from engagements.organizations.selectors import membership_for
+from kpo.access import Caller
 from kpo.models import User
 from vendors.models import Skill, Vendor
 
@@ -22,13 +24,8 @@ def match_run_list_for_client(*, client: ClientOrganization) -> QuerySet[MatchRu
 
 
 def match_run_queryset_for(*, user: User | AnonymousUser) -> QuerySet[MatchRun]:
-    queryset = MatchRun.objects.select_related("requirement")
-    if user.is_staff:
-        return queryset
-    membership = membership_for(user=user)
-    if membership is None or not membership.is_client:
-        return queryset.none()
-    return queryset.filter(requirement__client_id=membership.client_id)
+    caller = Caller.build(user, membership_for(user=user) if not user.is_staff else None)
+    return match_runs_visible_to(caller).select_related("requirement")
 
 
 def match_run_with_results(*, run: MatchRun) -> MatchRun:

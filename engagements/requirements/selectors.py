@@ -3,11 +3,13 @@
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, QuerySet
 
+from engagements.access.visibility import requirements_visible_to
 from engagements.models import (
     ClientOrganization,
     Requirement,
 )
 from engagements.organizations.selectors import membership_for
+from kpo.access import Caller
 from kpo.models import User
 
 
@@ -22,15 +24,14 @@ def requirement_list_for_client(*, client: ClientOrganization) -> QuerySet[Requi
 def requirement_queryset_for(*, user: User | AnonymousUser) -> QuerySet[Requirement]:
     """Requirements the user may see: staff all, a client manager their
     organization's, anyone else none (so every lookup outside is a 404)."""
-    queryset = Requirement.objects.select_related("client", "domain").prefetch_related(
-        "requirement_skills__skill", "required_certifications"
+    caller = Caller.build(user, membership_for(user=user) if not user.is_staff else None)
+    if caller.vendor_id is not None:
+        return Requirement.objects.none()  # the requirement pages and API are the client's
+    return (
+        requirements_visible_to(caller)
+        .select_related("client", "domain")
+        .prefetch_related("requirement_skills__skill", "required_certifications")
     )
-    if user.is_staff:
-        return queryset
-    membership = membership_for(user=user)
-    if membership is None or not membership.is_client:
-        return queryset.none()
-    return queryset.filter(client_id=membership.client_id)
 
 
 def requirement_list_page(*, client: ClientOrganization, status: str | None = None) -> QuerySet[Requirement]:

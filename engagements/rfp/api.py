@@ -24,8 +24,10 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from engagements.access.caller import caller as caller_of
 from engagements.access.caller import client_membership as _client_membership
 from engagements.access.caller import vendor_id as _vendor_id
+from engagements.access.visibility import rfps_visible_to
 from engagements.matching import selectors as matching_selectors
 from engagements.models import (
     Engagement,
@@ -65,15 +67,12 @@ class RfpApiView(GenericAPIView):
 
 
 def _readable_rfps(request) -> QuerySet[Rfp]:
-    """RFPs the caller may read: its client organization's, or all for staff."""
-    if request.user.is_staff:
-        return Rfp.objects.select_related("requirement")
-    membership = _client_membership(request)
-    if membership is None:
+    """RFPs the caller may read: its client organization's, or all for staff. (An invited
+    vendor reads its invitations instead: the client's side of an RFP is not for it.)"""
+    found = caller_of(request)
+    if found.vendor_id is not None:
         return Rfp.objects.none()
-    client = membership.client
-    assert client is not None  # a client membership
-    return rfp_selectors.rfp_queryset_for_client(client=client)
+    return rfps_visible_to(found).select_related("requirement")
 
 
 def _require_client_reader(request) -> None:
