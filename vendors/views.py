@@ -14,7 +14,10 @@ from django.utils.translation import gettext as _
 
 from kpo.codes import country_timezones
 from kpo.permissions import client_or_staff_required, vendor_member_required, viewer_client, viewer_vendor_id
-from vendors import selectors, services
+from vendors import comparison as vendors_comparison
+from vendors import history as vendors_history
+from vendors import selectors as vendors_selectors
+from vendors import services
 from vendors.forms import LOCATION_LABELS, DirectoryFilterForm, VendorProfileForms
 from vendors.models import Vendor
 from vendors.rating import bayesian_rating
@@ -22,9 +25,9 @@ from vendors.rating import bayesian_rating
 PAGE_SIZE = 20
 
 
-def viewer_for(request) -> selectors.Viewer:
+def viewer_for(request) -> vendors_selectors.Viewer:
     client = viewer_client(request)
-    return selectors.Viewer.for_client(client) if client is not None else selectors.Viewer.for_staff()
+    return vendors_selectors.Viewer.for_client(client) if client is not None else vendors_selectors.Viewer.for_staff()
 
 
 @client_or_staff_required
@@ -32,11 +35,11 @@ def vendor_directory(request):
     viewer = viewer_for(request)
     form = DirectoryFilterForm(request.GET, viewer=viewer)
     form.is_valid()  # invalid fields drop out of cleaned_data and become notices
-    filters = selectors.DirectoryFilters.from_cleaned_data(form.cleaned_data)
+    filters = vendors_selectors.DirectoryFilters.from_cleaned_data(form.cleaned_data)
     today = viewer.today()
     notices = form.notices()
 
-    paginator = Paginator(selectors.vendor_directory(filters=filters, viewer=viewer, today=today), PAGE_SIZE)
+    paginator = Paginator(vendors_selectors.vendor_directory(filters=filters, viewer=viewer, today=today), PAGE_SIZE)
     page_number = request.GET.get("page", "1")
     page = paginator.get_page(page_number)
     if str(page.number) != page_number and "page" in request.GET:
@@ -47,7 +50,7 @@ def vendor_directory(request):
         "form": form,
         "filters": filters,
         "page": page,
-        "rows": selectors.directory_rows(page.object_list, viewer=viewer, on=today),
+        "rows": vendors_selectors.directory_rows(page.object_list, viewer=viewer, on=today),
         "notices": notices,
         "viewer": viewer,
         "location_labels": LOCATION_LABELS,
@@ -67,28 +70,29 @@ def vendor_directory(request):
 def vendor_detail(request, slug: str):
     viewer = viewer_for(request)
     try:
-        vendor = selectors.vendor_profile(slug=slug, viewer_is_staff=request.user.is_staff)
+        vendor = vendors_selectors.vendor_profile(slug=slug, viewer_is_staff=request.user.is_staff)
     except Vendor.DoesNotExist:
         raise Http404 from None
     now = viewer.now()
     today = now.date()
-    factors = selectors.currency_factors(selectors.exchange_rates(), viewer.currency)
+    factors = vendors_selectors.currency_factors(vendors_selectors.exchange_rates(), viewer.currency)
     certifications = [
-        (vc, selectors.certification_status(vc.valid_until, today=today)) for vc in vendor.vendor_certifications.all()
+        (vc, vendors_selectors.certification_status(vc.valid_until, today=today))
+        for vc in vendor.vendor_certifications.all()
     ]
     context = {
         "vendor": vendor,
         "viewer": viewer,
         "now": now,
-        "skill_groups": selectors.skills_by_domain(vendor),
-        "rates": selectors.rate_lines(vendor.rates.all(), viewer=viewer, factors=factors),
-        "centres": selectors.centre_facts(vendor.delivery_centers.all(), viewer=viewer, now=now),
+        "skill_groups": vendors_selectors.skills_by_domain(vendor),
+        "rates": vendors_selectors.rate_lines(vendor.rates.all(), viewer=viewer, factors=factors),
+        "centres": vendors_selectors.centre_facts(vendor.delivery_centers.all(), viewer=viewer, now=now),
         "certifications": certifications,
-        "reviews": selectors.vendor_reviews(vendor),
+        "reviews": vendors_selectors.vendor_reviews(vendor),
         "bayesian": bayesian_rating(vendor.review_count, vendor.rating),
-        "history": selectors.vendor_change_history(vendor),
+        "history": vendors_history.vendor_change_history(vendor),
         "location_labels": LOCATION_LABELS,
-        "warning_days": selectors.EXPIRY_WARNING_DAYS,
+        "warning_days": vendors_selectors.EXPIRY_WARNING_DAYS,
     }
     return render(request, "vendors/vendor_detail.html", context)
 
@@ -99,15 +103,15 @@ def vendor_compare(request):
     slugs = list(dict.fromkeys(slug.strip() for slug in request.GET.getlist("v") if slug.strip()))
     errors = []
     vendors: list[Vendor] = []
-    if len(slugs) < selectors.MIN_COMPARE:
+    if len(slugs) < vendors_comparison.MIN_COMPARE:
         errors.append(_("Choose at least two vendors to compare."))
-    elif len(slugs) > selectors.MAX_COMPARE:
+    elif len(slugs) > vendors_comparison.MAX_COMPARE:
         errors.append(
             _("You can compare at most %(max)s vendors at a time; you chose %(count)s.")
-            % {"max": selectors.MAX_COMPARE, "count": len(slugs)}
+            % {"max": vendors_comparison.MAX_COMPARE, "count": len(slugs)}
         )
     else:
-        vendors = selectors.vendors_for_compare(slugs=slugs, viewer_is_staff=request.user.is_staff)
+        vendors = vendors_comparison.vendors_for_compare(slugs=slugs, viewer_is_staff=request.user.is_staff)
         found = {vendor.slug for vendor in vendors}
         unknown = [slug for slug in slugs if slug not in found]
         if unknown:
@@ -115,7 +119,7 @@ def vendor_compare(request):
     context = {"errors": errors, "viewer": viewer, "location_labels": LOCATION_LABELS}
     if errors:
         return render(request, "vendors/vendor_compare.html", context, status=400)
-    context["comparison"] = selectors.vendor_comparison(vendors, viewer=viewer)
+    context["comparison"] = vendors_comparison.vendor_comparison(vendors, viewer=viewer)
     return render(request, "vendors/vendor_compare.html", context)
 
 
@@ -127,7 +131,7 @@ def vendor_profile_edit(request):
     """The member's own firm only: the vendor comes from the membership, never
     from the request."""
     try:
-        vendor = selectors.vendor_for_member(vendor_id=viewer_vendor_id(request))
+        vendor = vendors_selectors.vendor_for_member(vendor_id=viewer_vendor_id(request))
     except Vendor.DoesNotExist:
         raise Http404 from None
     forms = VendorProfileForms(vendor=vendor, data=request.POST if request.method == "POST" else None)
@@ -160,8 +164,8 @@ def vendor_profile_edit(request):
         "profile": forms.profile,
         "conflict": conflict,
         "today": today,
-        "warning_days": selectors.EXPIRY_WARNING_DAYS,
+        "warning_days": vendors_selectors.EXPIRY_WARNING_DAYS,
         "country_zones": country_timezones(),
-        "history": selectors.vendor_change_history(vendor, limit=PROFILE_HISTORY_LIMIT, name_users=True),
+        "history": vendors_history.vendor_change_history(vendor, limit=PROFILE_HISTORY_LIMIT, name_users=True),
     }
     return render(request, "vendors/vendor_profile_form.html", context, status=status)

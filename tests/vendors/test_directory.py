@@ -14,7 +14,8 @@ from django.urls import reverse
 from tests.factories import DeliveryCenterFactory, RateCardFactory, VendorFactory
 from tests.vendors.factories_extra import VendorCertificationFactory
 from tests.vendors.helpers import directory, full_vendor, make_vendor, row_names
-from vendors import selectors, views
+from vendors import selectors as vendors_selectors
+from vendors import views
 from vendors.selectors import DirectoryFilters, Viewer
 
 pytestmark = pytest.mark.django_db
@@ -171,9 +172,9 @@ def test_search_without_matches_says_so(client, manager, trio):
 def test_the_plain_search_is_used_on_databases_without_full_text_search(manager, trio, monkeypatch):
     monkeypatch.setattr(connection, "vendor", "sqlite")
     filters = DirectoryFilters(q="drafting")
-    names = [v.name for v in selectors.vendor_directory(filters=filters, viewer=Viewer.for_staff())]
+    names = [v.name for v in vendors_selectors.vendor_directory(filters=filters, viewer=Viewer.for_staff())]
     assert names == ["Roma Analisi"]
-    assert "rank" not in selectors.vendor_search(selectors.Vendor.objects.all(), "x").query.annotations
+    assert "rank" not in vendors_selectors.vendor_search(vendors_selectors.Vendor.objects.all(), "x").query.annotations
 
 
 def test_search_punctuation_does_not_break_the_query(client, manager, trio):

@@ -14,7 +14,8 @@ from django.urls import reverse
 from tests.factories import UserFactory, VendorFactory, VendorMembershipFactory, domain
 from tests.vendors.factories_extra import VendorLanguageFactory
 from tests.vendors.test_profile_edit import page_data
-from vendors import selectors, services
+from vendors import history as vendors_history
+from vendors import services
 from vendors.models import Vendor, VendorLanguage
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +50,7 @@ def edit(client, firm, *, languages: list[str] | None = None, domains: list[str]
 
 
 def history_texts(vendor: Vendor) -> list[str]:
-    return [entry.text for entry in selectors.vendor_change_history(vendor)]
+    return [entry.text for entry in vendors_history.vendor_change_history(vendor)]
 
 
 # --- the records -----------------------------------------------------------------------
@@ -121,7 +122,7 @@ def test_staff_changes_through_the_admin_are_attributed_to_staff(client, staff_u
     language.code = "it"
     language.save()
 
-    entries = selectors.vendor_change_history(firm)
+    entries = vendors_history.vendor_change_history(firm)
     changed = next(entry for entry in entries if entry.text == "Working language changed from French to Italian")
     assert changed.by == "KPO Match staff"
 

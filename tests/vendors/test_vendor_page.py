@@ -15,7 +15,9 @@ from kpo import geo
 from tests.factories import DeliveryCenterFactory, RateCardFactory, UserFactory, VendorSkillFactory, skill
 from tests.vendors.factories_extra import ReviewFactory, VendorCertificationFactory, certification
 from tests.vendors.helpers import make_vendor
-from vendors import selectors
+from vendors import history as vendors_history
+from vendors import rating as vendors_rating
+from vendors import selectors as vendors_selectors
 from vendors.models import RateCard, Vendor
 from vendors.selectors import Viewer
 
@@ -159,7 +161,7 @@ def test_centre_facts_use_each_centres_own_clock(owner):
     viewer = Viewer.for_client(client_org)
     centre = DeliveryCenterFactory(country="IN", city="Pune", timezone="Asia/Kolkata")
     now = datetime(2026, 7, 1, 10, 0, tzinfo=ZoneInfo("Europe/Rome"))
-    [facts] = selectors.centre_facts([centre], viewer=viewer, now=now)
+    [facts] = vendors_selectors.centre_facts([centre], viewer=viewer, now=now)
     assert facts.local_time.strftime("%H:%M") == "13:30"  # Rome is UTC+2 in July, Pune UTC+5:30
     assert facts.location_class == geo.OFFSHORE
     assert facts.overlap_hours == 5.5  # 09:00-18:00 Pune ends at 14:30 Rome
@@ -201,11 +203,11 @@ def test_certifications_show_validity_expired_and_expiring(client, manager, lume
 
 def test_certification_status_boundaries():
     today = date(2026, 3, 1)
-    assert selectors.certification_status(None, today=today) == "permanent"
-    assert selectors.certification_status(today - timedelta(days=1), today=today) == "expired"
-    assert selectors.certification_status(today, today=today) == "expiring"
-    assert selectors.certification_status(today + timedelta(days=30), today=today) == "expiring"
-    assert selectors.certification_status(today + timedelta(days=31), today=today) == "valid"
+    assert vendors_selectors.certification_status(None, today=today) == "permanent"
+    assert vendors_selectors.certification_status(today - timedelta(days=1), today=today) == "expired"
+    assert vendors_selectors.certification_status(today, today=today) == "expiring"
+    assert vendors_selectors.certification_status(today + timedelta(days=30), today=today) == "expiring"
+    assert vendors_selectors.certification_status(today + timedelta(days=31), today=today) == "valid"
 
 
 # --- reviews ---------------------------------------------------------------------------------
@@ -229,7 +231,7 @@ def test_the_weighted_rating_matches_the_scoring_formula():
     from engagements.matching import scoring
 
     for count, mean in [(0, None), (1, 5.0), (50, 4.8), (3, 2.0)]:
-        assert selectors.bayesian_rating(count, mean) == pytest.approx(scoring.bayesian_rating(count, mean))
+        assert vendors_rating.bayesian_rating(count, mean) == pytest.approx(scoring.bayesian_rating(count, mean))
 
 
 def test_a_vendor_without_reviews_says_so(client, manager, lumen):
@@ -272,7 +274,7 @@ def test_the_history_reads_a_constant_number_of_queries(lumen, django_assert_max
         rate.hourly_rate = Decimal(amount)
         rate.save()
     with django_assert_max_num_queries(7):
-        entries = selectors.vendor_change_history(lumen, limit=10)
+        entries = vendors_history.vendor_change_history(lumen, limit=10)
     assert len(entries) == 10
     assert entries[0].text == "Senior rate changed from 58.00 to 59.00 USD"
 

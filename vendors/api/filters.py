@@ -19,18 +19,18 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from kpo.codes import validate_country, validate_currency, validate_language
-from vendors import selectors
+from vendors import selectors as vendors_selectors
 from vendors.models import Certification, ExpertiseArea, Seniority, Skill, Vendor
 from vendors.money import convertible_currency
 
 # ordering value -> the directory's sort (paged by a keyset cursor ending in the
 # unique id, vendors/api/pagination.py) ...
 ORDERINGS = {
-    "relevance": selectors.Sort.RELEVANCE,
-    "name": selectors.Sort.NAME,
-    "rating": selectors.Sort.RATING,
-    "reviews": selectors.Sort.REVIEWS,
-    "rate": selectors.Sort.RATE,
+    "relevance": vendors_selectors.Sort.RELEVANCE,
+    "name": vendors_selectors.Sort.NAME,
+    "rating": vendors_selectors.Sort.RATING,
+    "reviews": vendors_selectors.Sort.REVIEWS,
+    "rate": vendors_selectors.Sort.RATE,
 }
 # ... or one unique field, paged by the shared cursor (default -id: newest first).
 UNIQUE_ORDERINGS = ("-id", "id", "-change_seq", "change_seq")
@@ -159,16 +159,16 @@ class VendorFilter(django_filters.FilterSet):
     def by_directory(self, queryset, name, value):
         return queryset  # all of them at once, in filter_queryset
 
-    def viewer(self) -> selectors.Viewer:
+    def viewer(self) -> vendors_selectors.Viewer:
         membership = getattr(self.request.user, "membership", None) if self.request else None
         if membership is not None and membership.client_id:
-            viewer = selectors.Viewer.for_client(membership.client)
+            viewer = vendors_selectors.Viewer.for_client(membership.client)
         else:
-            viewer = selectors.Viewer.for_staff()
+            viewer = vendors_selectors.Viewer.for_staff()
         currency = self.form.cleaned_data.get("currency")
         return dataclasses.replace(viewer, currency=currency) if currency else viewer
 
-    def directory_filters(self) -> selectors.DirectoryFilters:
+    def directory_filters(self) -> vendors_selectors.DirectoryFilters:
         data = self.form.cleaned_data
         values = {
             "q": (data.get("q") or "").strip(),
@@ -183,13 +183,13 @@ class VendorFilter(django_filters.FilterSet):
             "verified": bool(data.get("verified")),
             "sort": self.sort(),
         }
-        return selectors.DirectoryFilters(**values)
+        return vendors_selectors.DirectoryFilters(**values)
 
     def sort(self) -> str:
         """The directory sort asked for ("" for a unique ordering or the default)."""
         ordering = self.form.cleaned_data.get("ordering") or ""
         if not ordering and (self.form.cleaned_data.get("q") or "").strip():
-            return selectors.Sort.RELEVANCE
+            return vendors_selectors.Sort.RELEVANCE
         return ORDERINGS.get(ordering, "")
 
     def unique_ordering(self) -> str:
@@ -199,7 +199,9 @@ class VendorFilter(django_filters.FilterSet):
     def filter_queryset(self, queryset: QuerySet[Vendor]) -> QuerySet[Vendor]:
         """`queryset` is ignored: the directory selector is the list's scope
         (active vendors) and its filters."""
-        vendors = selectors.vendor_directory(filters=self.directory_filters(), viewer=self.viewer(), display=False)
+        vendors = vendors_selectors.vendor_directory(
+            filters=self.directory_filters(), viewer=self.viewer(), display=False
+        )
         if self.form.cleaned_data.get("verified") is False:
             # The directory only narrows to verified vendors; an ERP may ask for the others.
             vendors = vendors.filter(verified=False)

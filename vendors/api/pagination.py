@@ -28,7 +28,7 @@ from rest_framework.utils.urls import replace_query_param
 
 from kpo.api.pagination import SyncCursorPagination
 from kpo.api.sync import is_sync_request
-from vendors import selectors
+from vendors import selectors as vendors_selectors
 
 
 @dataclass(frozen=True)
@@ -43,21 +43,21 @@ ID = SortKey("id", kind="int")
 NAME = SortKey("name")
 # Same orders as the directory page (vendors.selectors._ordering).
 SORT_KEYS: dict[str, tuple[SortKey, ...]] = {
-    selectors.Sort.NAME: (NAME, ID),
-    selectors.Sort.RATING: (
+    vendors_selectors.Sort.NAME: (NAME, ID),
+    vendors_selectors.Sort.RATING: (
         SortKey("bayesian", descending=True, kind="float"),
         SortKey("review_count", descending=True, kind="int"),
         NAME,
         ID,
     ),
-    selectors.Sort.REVIEWS: (
+    vendors_selectors.Sort.REVIEWS: (
         SortKey("review_count", descending=True, kind="int"),
         SortKey("rating", descending=True, nullable=True, kind="decimal"),
         NAME,
         ID,
     ),
-    selectors.Sort.RATE: (SortKey("rate_converted", nullable=True, kind="decimal"), NAME, ID),
-    selectors.Sort.RELEVANCE: (SortKey("rank", descending=True, nullable=True, kind="float"), NAME, ID),
+    vendors_selectors.Sort.RATE: (SortKey("rate_converted", nullable=True, kind="decimal"), NAME, ID),
+    vendors_selectors.Sort.RELEVANCE: (SortKey("rank", descending=True, nullable=True, kind="float"), NAME, ID),
 }
 # `ordering` values served by the shared cursor (one unique field each).
 UNIQUE_ORDERINGS = {"id": "id", "-id": "-id", "change_seq": "change_seq", "-change_seq": "-change_seq"}
@@ -162,8 +162,8 @@ class VendorCursorPagination(SyncCursorPagination):
         self.sync = False
         self.page_size = self.get_page_size(request)
         keys = SORT_KEYS[sort]
-        if sort == selectors.Sort.RELEVANCE and "rank" not in queryset.query.annotations:
-            keys = SORT_KEYS[selectors.Sort.NAME]
+        if sort == vendors_selectors.Sort.RELEVANCE and "rank" not in queryset.query.annotations:
+            keys = SORT_KEYS[vendors_selectors.Sort.NAME]
         self.keyset = keys
         raw = request.query_params.get(self.cursor_query_param)
         backwards, values = self._decode(raw, keys) if raw else (False, None)
