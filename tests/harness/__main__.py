@@ -82,12 +82,13 @@ def main(argv: list[str]) -> int:
     try:
         problems = preflight.check_tools()
         try:
+            # Listed before they start, so one that fails half-way is stopped and removed too.
             if not env.get("DATABASE_URL"):
-                started.append(PostgresCluster().start())
-                env["DATABASE_URL"] = started[-1].url
+                started.append(PostgresCluster())
+                env["DATABASE_URL"] = started[-1].start().url
             if own_redis:
-                started.append(RedisServer().start())
-                env["CELERY_BROKER_URL"] = started[-1].url
+                started.append(RedisServer())
+                env["CELERY_BROKER_URL"] = started[-1].start().url
         except ServiceError as exc:
             problems.append(str(exc))
         if env.get("DATABASE_URL") and env.get("CELERY_BROKER_URL"):
