@@ -10,7 +10,7 @@ from django.conf import settings
 from engagements.integrations import webhooks
 from engagements.matching import runs
 from engagements.models import MatchRunChunk
-from engagements.rfp import services as rfp_services
+from engagements.rfp import proposals as rfp_proposals
 
 
 @shared_task(bind=True, name="engagements.tasks.match_run_execute", acks_late=True, reject_on_worker_lost=True)
@@ -72,4 +72,4 @@ def webhook_deliveries_sweep() -> dict:
 )
 def proposal_attachments_sweep() -> int:
     """Daily: delete proposal files left behind by rolled-back saves."""
-    return rfp_services.proposal_attachments_sweep()
+    return rfp_proposals.proposal_attachments_sweep()

@@ -17,6 +17,7 @@ from django.utils import timezone
 from engagements.demo.seed import DEMO_VENDOR_SLUG
 from engagements.matching import runs
 from engagements.models import MatchRun, MatchRunStatus, Membership, Requirement, RequirementSkill, Rfp
+from engagements.rfp import proposals as rfp_proposals
 from engagements.rfp import services as rfp_services
 
 SOURCE_TITLE = "Branch network Power BI dashboards"
@@ -85,9 +86,9 @@ def seed_demo_rfp(*, today: date | None = None) -> Rfp | None:
     )
     rival = rfp.invitations.exclude(vendor__slug=DEMO_VENDOR_SLUG).order_by("match_result__rank").first()
     if rival is not None:
-        rfp_services.proposal_save(
+        rfp_proposals.proposal_save(
             invitation=rival,
-            data=rfp_services.ProposalInput(
+            data=rfp_proposals.ProposalInput(
                 hourly_rate=Decimal("36.00"),
                 currency=requirement.currency,
                 fte=requirement.fte_needed,

@@ -39,6 +39,7 @@ from engagements.models import (
     Rfp,
     RfpInvitation,
 )
+from engagements.rfp import proposals as rfp_proposals
 from engagements.rfp import selectors as rfp_selectors
 from engagements.rfp import serializers as s
 from engagements.rfp import services as rfp_services
@@ -409,7 +410,7 @@ class InvitationProposalApi(RfpApiView):
         invitation = _own_invitation(request, pk)
         serializer = s.ProposalInputSerializer(data=request.data, question_count=len(invitation.rfp.questions))
         serializer.is_valid(raise_exception=True)
-        rfp_services.proposal_save(
+        rfp_proposals.proposal_save(
             invitation=invitation,
             data=serializer.proposal_input(),
             actor=request.user,
@@ -436,7 +437,7 @@ class InvitationDeclineApi(RfpApiView):
         invitation = _own_invitation(request, pk)
         serializer = s.InvitationDeclineSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        rfp_services.invitation_decline(
+        rfp_proposals.invitation_decline(
             invitation=invitation, reason=serializer.validated_data["reason"], actor=request.user
         )
         return _invitation_response(request, pk)

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from engagements.models import EvaluationCriterion, MatchResult
+from engagements.rfp import proposals as rfp_proposals
 from engagements.rfp import services as rfp_services
 from vendors.money import exchange_rate_currencies
 
@@ -162,12 +163,12 @@ class ProposalForm(forms.Form):
     def clean_attachment(self):
         upload = self.cleaned_data.get("attachment")
         if upload:
-            rfp_services.validate_attachment(upload)
+            rfp_proposals.validate_attachment(upload)
         return upload
 
-    def proposal_input(self) -> rfp_services.ProposalInput:
+    def proposal_input(self) -> rfp_proposals.ProposalInput:
         data = self.cleaned_data
-        return rfp_services.ProposalInput(
+        return rfp_proposals.ProposalInput(
             hourly_rate=data.get("hourly_rate"),
             currency=data["currency"],
             fte=data.get("fte"),

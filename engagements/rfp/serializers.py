@@ -27,6 +27,7 @@ from engagements.models import (
     RfpInvitation,
     RfpStatus,
 )
+from engagements.rfp import proposals as rfp_proposals
 from engagements.rfp import services as rfp_services
 from kpo.api.serializers import StrictFieldsMixin
 from vendors.money import convertible_currency
@@ -546,7 +547,7 @@ class ProposalInputSerializer(StrictFieldsMixin, serializers.Serializer):
 
     def validate_attachment(self, value):
         try:
-            rfp_services.validate_attachment(value)
+            rfp_proposals.validate_attachment(value)
         except DjangoValidationError as exc:
             raise serializers.ValidationError(_messages(exc)) from None
         return value
@@ -558,9 +559,9 @@ class ProposalInputSerializer(StrictFieldsMixin, serializers.Serializer):
             )
         return attrs
 
-    def proposal_input(self) -> rfp_services.ProposalInput:
+    def proposal_input(self) -> rfp_proposals.ProposalInput:
         data = self.validated_data
-        return rfp_services.ProposalInput(
+        return rfp_proposals.ProposalInput(
             hourly_rate=data["hourly_rate"],
             currency=data["currency"],
             fte=data["fte"],

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from engagements.models import InvitationStatus, ProposalStatus, RfpInvitation
+from engagements.rfp import proposals as rfp_proposals
 from engagements.rfp import selectors as rfp_selectors
 from engagements.rfp import services as rfp_services
 from engagements.rfp.forms import ProposalForm, ReasonForm
@@ -83,7 +84,7 @@ def invitation_detail(request, pk: int):
     if not form.is_valid():
         return _render_invitation(request, invitation, form=form, status=400)
     try:
-        rfp_services.proposal_save(
+        rfp_proposals.proposal_save(
             invitation=invitation,
             data=form.proposal_input(),
             actor=request.user,
@@ -120,7 +121,7 @@ def invitation_decline(request, pk: int):
     if not form.is_valid():
         return _render_invitation(request, invitation, decline_form=form, status=400)
     try:
-        rfp_services.invitation_decline(invitation=invitation, reason=form.cleaned_data["reason"], actor=request.user)
+        rfp_proposals.invitation_decline(invitation=invitation, reason=form.cleaned_data["reason"], actor=request.user)
     except rfp_services.RfpError as exc:
         return _render_invitation(request, invitation, decline_form=form, status=409, error=str(exc))
     messages.success(request, _("Invitation declined. The client reads your reason."))

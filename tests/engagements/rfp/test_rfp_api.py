@@ -402,15 +402,15 @@ def test_the_sweep_deletes_files_a_rolled_back_save_left_and_keeps_the_rest(bid,
     from django.db import transaction
 
     from engagements.models import RfpInvitation
-    from engagements.rfp import services as rfp_services
+    from engagements.rfp import proposals as rfp_proposals
 
     bid.create()
     bid.submit(0, approach="Kept", attachment=SimpleUploadedFile("kept.pdf", PDF))
     invitation = RfpInvitation.objects.get(pk=bid.invitation(1))
     with pytest.raises(RuntimeError), transaction.atomic():
-        rfp_services.proposal_save(
+        rfp_proposals.proposal_save(
             invitation=invitation,
-            data=rfp_services.ProposalInput(approach="Lost"),
+            data=rfp_proposals.ProposalInput(approach="Lost"),
             actor=bid.members[1],
             submit=False,
             attachment=SimpleUploadedFile("lost.pdf", PDF),
@@ -419,11 +419,11 @@ def test_the_sweep_deletes_files_a_rolled_back_save_left_and_keeps_the_rest(bid,
     kept = media / Proposal.objects.get().attachment.name
     (orphan,) = [path for path in stored_files(media) if path != kept]
 
-    assert rfp_services.proposal_attachments_sweep() == 0  # too young: it may still be committing
+    assert rfp_proposals.proposal_attachments_sweep() == 0  # too young: it may still be committing
     an_hour_ago = (timezone.now() - timedelta(hours=2)).timestamp()
     for path in (kept, orphan):
         os.utime(path, (an_hour_ago, an_hour_ago))
-    assert rfp_services.proposal_attachments_sweep() == 1
+    assert rfp_proposals.proposal_attachments_sweep() == 1
     assert stored_files(media) == [kept]
 
 

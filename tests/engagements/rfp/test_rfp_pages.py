@@ -23,6 +23,7 @@ from engagements.models import (
     Rfp,
     RfpInvitation,
 )
+from engagements.rfp import proposals as rfp_proposals
 from engagements.rfp import services as rfp_services
 from engagements.rfp.forms import RfpCreateForm
 from tests.engagements.helpers import requirement_for, succeeded_run
@@ -475,10 +476,10 @@ def test_services_refuse_what_the_state_does_not_allow(owner, run, vendors):
         run=run, vendor_ids=[vendors[0].pk], deadline=timezone.now() + timedelta(days=2), created_by=owner
     )
     invitation = rfp.invitations.get()
-    rfp_services.invitation_decline(invitation=invitation, reason="Busy.", actor=None)
+    rfp_proposals.invitation_decline(invitation=invitation, reason="Busy.", actor=None)
     with pytest.raises(rfp_services.RfpError):
-        rfp_services.proposal_save(
-            invitation=invitation, data=rfp_services.ProposalInput(currency="EUR"), actor=None, submit=False
+        rfp_proposals.proposal_save(
+            invitation=invitation, data=rfp_proposals.ProposalInput(currency="EUR"), actor=None, submit=False
         )
     closed = succeeded_run(requirement_for(owner, status="closed"), vendors=vendors[:1])
     with pytest.raises(rfp_services.RfpError, match="not open"):
