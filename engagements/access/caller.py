@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engagements.models import VENDOR_ROLES, Membership
+from engagements.models import Membership
 from engagements.organizations import selectors as organizations_selectors
 from kpo.access import Caller
 
@@ -32,7 +32,4 @@ def client_membership(request: Any) -> Membership | None:
 
 def vendor_id(request: Any) -> int | None:
     """The caller's vendor firm, for its admins and editors; None otherwise."""
-    found = membership(request)
-    if found is None or not found.is_vendor or found.role not in VENDOR_ROLES:
-        return None
-    return found.vendor_id
+    return Caller.build(request.user, membership(request)).vendor_id  # the one vendor-role rule

@@ -34,10 +34,6 @@ def _engagement_or_404(request, pk: int) -> Engagement:
     return get_object_or_404(delivery_selectors.engagement_detail_queryset(client=viewer_client(request)), pk=pk)
 
 
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 @client_manager_required
 @require_GET
 def engagement_list(request):
@@ -166,7 +162,7 @@ def _milestones_response(request, engagement_pk: int, *, form=None, error: str =
     """The milestones card for HTMX (200 even with errors: HTMX swaps only
     successful responses); the whole page otherwise."""
     engagement = _engagement_or_404(request, engagement_pk)
-    if not _is_htmx(request):
+    if not request.htmx:
         if form is not None and form.errors:
             return _render_detail(request, engagement, status=400, milestone_form=form)
         if error:

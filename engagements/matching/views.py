@@ -23,7 +23,7 @@ from engagements.matching import selectors as matching_selectors
 from engagements.matching.scoring import COMPONENTS, METHODS
 from engagements.models import MatchRun, MatchRunStatus, Requirement, SelectionMethod
 from engagements.requirements.forms import COMPONENT_LABELS
-from engagements.requirements.views import is_htmx, requirement_or_404, vendor_pages_available
+from engagements.requirements.views import requirement_or_404, vendor_pages_available
 from kpo.codes import display_country_names
 from kpo.permissions import client_manager_required, viewer_client
 from vendors.models import Certification, VendorCertification, VendorSkill
@@ -399,5 +399,5 @@ def match_run_why_not(request, pk: int, run_pk: int):
             context["result_count"] = run.results.count()
         else:
             context["candidates"] = vendors
-    template = "engagements/partials/why_not.html" if is_htmx(request) else "engagements/why_not_page.html"
+    template = "engagements/partials/why_not.html" if request.htmx else "engagements/why_not_page.html"
     return render(request, template, context)

@@ -57,10 +57,6 @@ def requirement_or_404(request, pk: int) -> Requirement:
     )
 
 
-def is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 # -- requirements ------------------------------------------------------------------------
 
 

@@ -153,3 +153,11 @@ def test_each_rule_shows_a_caller_exactly_what_it_owns_or_is_party_to(world):
     assert problems == []
     # Not vacuous: every model has rows that some non-staff caller sees.
     assert [model.__name__ for model, seen in seen_by_someone.items() if not seen] == []
+
+
+def test_kpo_knows_the_vendor_roles_the_memberships_store():
+    """kpo imports no app, so kpo.access repeats the vendor roles: they must stay the same."""
+    from engagements.models import VENDOR_ROLES
+    from kpo.access import VENDOR_MEMBER_ROLES
+
+    assert set(VENDOR_ROLES) == VENDOR_MEMBER_ROLES
