@@ -1,4 +1,4 @@
-"""Vendor bulk import and export as CSV: vendors/csv_io.py, the export_vendors and
+"""Vendor bulk import and export as CSV: vendors/csv_io/, the export_vendors and
 import_vendors commands, and GET /api/v1/vendors/export.csv, POST /api/v1/vendors/import/."""
 
 from __future__ import annotations

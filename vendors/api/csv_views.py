@@ -1,4 +1,4 @@
-"""Vendor bulk export and import as CSV, for staff (format: vendors/csv_io.py).
+"""Vendor bulk export and import as CSV, for staff (format: vendors/csv_io/).
 
 GET  /api/v1/vendors/export.csv   streams every vendor, one row each
 POST /api/v1/vendors/import/      a CSV file (multipart field `file`) or a text/csv

@@ -5,7 +5,7 @@ from vendors.models import Vendor
 
 
 class Command(BaseCommand):
-    help = "Export every vendor as CSV (one row per vendor; format in vendors/csv_io.py) to a file or stdout."
+    help = "Export every vendor as CSV (one row per vendor; format in vendors/csv_io/) to a file or stdout."
 
     def add_arguments(self, parser):
         parser.add_argument("path", nargs="?", default="-", help="Output file (default: - for standard output).")

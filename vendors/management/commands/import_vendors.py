@@ -9,7 +9,7 @@ from vendors.csv_io import vendor_csv_import
 
 class Command(BaseCommand):
     help = (
-        "Create and update vendors from a CSV file (format in vendors/csv_io.py). Every row is validated "
+        "Create and update vendors from a CSV file (format in vendors/csv_io/). Every row is validated "
         "first; with any error nothing is imported and the command exits with status 1."
     )
 
