@@ -11,6 +11,7 @@ from vendors.models import (
     VendorCertification,
     VendorSkill,
 )
+from vendors.money import ExchangeTable
 from vendors.rating import bayesian_rating
 from vendors.selectors import (
     LOCATION_CLASSES,
@@ -19,8 +20,6 @@ from vendors.selectors import (
     Viewer,
     centre_facts,
     certification_status,
-    currency_factors,
-    exchange_rates,
     rate_lines,
     vendor_profile_queryset,
 )
@@ -66,7 +65,7 @@ class Comparison:
 def vendor_comparison(vendors: list[Vendor], *, viewer: Viewer) -> Comparison:
     """Columns per vendor and rows for the union of their skills and
     certifications, all from prefetched data (one exchange-rate query)."""
-    factors = currency_factors(exchange_rates(), viewer.currency)
+    table = ExchangeTable.current()
     now = viewer.now()
     columns = []
     for vendor in vendors:
@@ -76,7 +75,7 @@ def vendor_comparison(vendors: list[Vendor], *, viewer: Viewer) -> Comparison:
         columns.append(
             CompareColumn(
                 vendor=vendor,
-                rates={line.seniority: line for line in rate_lines(vendor.rates.all(), viewer=viewer, factors=factors)},
+                rates={line.seniority: line for line in rate_lines(vendor.rates.all(), viewer=viewer, table=table)},
                 centres=centres,
                 classes=[cls for cls in LOCATION_CLASSES if cls in classes],
                 best_overlap=max(overlaps) if overlaps else None,

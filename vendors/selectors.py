@@ -37,7 +37,6 @@ from django.utils import timezone
 from kpo import geo
 from vendors.models import (
     DeliveryCenter,
-    ExchangeRate,
     ExpertiseArea,
     RateCard,
     Seniority,
@@ -47,6 +46,7 @@ from vendors.models import (
     VendorLanguage,
     VendorSkill,
 )
+from vendors.money import SQL_PLACES, ExchangeTable
 from vendors.rating import bayesian_rating_expression
 
 LOCATION_CLASSES = (geo.ONSHORE, geo.NEARSHORE, geo.OFFSHORE)
@@ -112,30 +112,6 @@ class Viewer:
         return geo.overlap_hours(client_tz=self.timezone, client_start=start, client_end=end, tz=tz, on=on)
 
 
-# --- money ----------------------------------------------------------------------------
-
-
-def exchange_rates() -> dict[str, Decimal]:
-    """Currency -> units of the base currency one unit buys."""
-    return dict(ExchangeRate.objects.order_by().values_list("currency", "rate_to_base"))
-
-
-def currency_factors(rates: dict[str, Decimal], target: str) -> dict[str, Decimal]:
-    """Multiply an amount in a currency by its factor to get `target`. Currencies
-    without a rate are absent (their amounts cannot be converted); when `target`
-    has no rate, only amounts already in `target` convert."""
-    if target not in rates:
-        return {target: Decimal(1)}
-    return {currency: rate / rates[target] for currency, rate in rates.items()}
-
-
-def convert(amount: Decimal, currency: str, factors: dict[str, Decimal]) -> Decimal | None:
-    factor = factors.get(currency)
-    if factor is None:
-        return None
-    return (amount * factor).quantize(Decimal("0.01"))
-
-
 # --- the directory --------------------------------------------------------------------
 
 
@@ -196,7 +172,7 @@ def vendor_directory(
     today = today or viewer.today()
     sort = filters.effective_sort
     needs_rates = display or sort == Sort.RATE or filters.max_rate is not None
-    factors = currency_factors(exchange_rates(), viewer.currency) if needs_rates else {}
+    factors = ExchangeTable.current().factors_to(viewer.currency) if needs_rates else {}
     vendors = Vendor.objects.filter(is_active=True)
     if filters.q:
         vendors = vendor_search(vendors, filters.q)
@@ -234,13 +210,13 @@ def _rate_converted(seniority: str, factors: dict[str, Decimal]) -> Subquery:
         .order_by()
         # Rounded to the field's 8 places in SQL, so the value a keyset cursor carries
         # is the one the database compares (SQLite's floats would otherwise keep more).
-        .annotate(converted=Round(F("hourly_rate") * _factor_case(factors), 8, output_field=_MONEY))
+        .annotate(converted=Round(F("hourly_rate") * _factor_case(factors), SQL_PLACES, output_field=_MONEY))
         .values("converted")[:1],
         output_field=_MONEY,
     )
 
 
-_MONEY = DecimalField(max_digits=24, decimal_places=8)
+_MONEY = DecimalField(max_digits=24, decimal_places=SQL_PLACES)
 
 
 def _factor_case(factors: dict[str, Decimal]) -> Case:
@@ -457,7 +433,7 @@ class RateLine:
         return self.currency == self.target_currency
 
 
-def rate_lines(rates: Iterable[RateCard], *, viewer: Viewer, factors: dict[str, Decimal]) -> list[RateLine]:
+def rate_lines(rates: Iterable[RateCard], *, viewer: Viewer, table: ExchangeTable) -> list[RateLine]:
     labels = dict(Seniority.choices)
     lines = [
         RateLine(
@@ -465,7 +441,7 @@ def rate_lines(rates: Iterable[RateCard], *, viewer: Viewer, factors: dict[str, 
             label=str(labels.get(r.seniority, r.seniority)),
             original=r.hourly_rate,
             currency=r.currency,
-            converted=convert(r.hourly_rate, r.currency, factors),
+            converted=table.convert(r.hourly_rate, r.currency, viewer.currency),
             target_currency=viewer.currency,
         )
         for r in rates

@@ -20,6 +20,7 @@ from vendors import selectors as vendors_selectors
 from vendors import services
 from vendors.forms import LOCATION_LABELS, DirectoryFilterForm, VendorProfileForms
 from vendors.models import Vendor
+from vendors.money import ExchangeTable
 from vendors.rating import bayesian_rating
 
 PAGE_SIZE = 20
@@ -75,7 +76,7 @@ def vendor_detail(request, slug: str):
         raise Http404 from None
     now = viewer.now()
     today = now.date()
-    factors = vendors_selectors.currency_factors(vendors_selectors.exchange_rates(), viewer.currency)
+    table = ExchangeTable.current()
     certifications = [
         (vc, vendors_selectors.certification_status(vc.valid_until, today=today))
         for vc in vendor.vendor_certifications.all()
@@ -85,7 +86,7 @@ def vendor_detail(request, slug: str):
         "viewer": viewer,
         "now": now,
         "skill_groups": vendors_selectors.skills_by_domain(vendor),
-        "rates": vendors_selectors.rate_lines(vendor.rates.all(), viewer=viewer, factors=factors),
+        "rates": vendors_selectors.rate_lines(vendor.rates.all(), viewer=viewer, table=table),
         "centres": vendors_selectors.centre_facts(vendor.delivery_centers.all(), viewer=viewer, now=now),
         "certifications": certifications,
         "reviews": vendors_selectors.vendor_reviews(vendor),

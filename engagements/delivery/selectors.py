@@ -15,7 +15,8 @@ from engagements.models import (
     Milestone,
 )
 from kpo.codes import display_country_names
-from vendors.models import ExchangeRate, Vendor
+from vendors.models import Vendor
+from vendors.money import ExchangeTable
 
 VENDOR_STATUS_ORDER = (
     EngagementStatus.PROPOSED,
@@ -108,7 +109,7 @@ def client_spend_by_country(*, client: ClientOrganization, today: date | None = 
     spend   = agreed rate x FTE x 160 h per month x months elapsed
     savings = the estimated saving of the shortlist entry the engagement was
               proposed from (onshore benchmark - vendor rate) x estimated hours
-    Amounts are converted with ExchangeRate (currency -> base -> client currency);
+    Amounts are converted with vendors.money.ExchangeTable (currency -> client currency);
     an amount in a currency without a rate is left out and counted."""
     today = today or timezone.localdate()
     rows = (
@@ -125,15 +126,16 @@ def client_spend_by_country(*, client: ClientOrganization, today: date | None = 
             "match_result__currency",
         )
     )
-    rates = dict(ExchangeRate.objects.values_list("currency", "rate_to_base"))
-    target = rates.get(client.currency)
+    table = ExchangeTable.current()
     by_country: dict[str, dict[str, Decimal]] = {}
     skipped = 0
 
     def convert(amount: Decimal, currency: str) -> Decimal | None:
-        if target is None or currency not in rates:
+        # Summed per country and rounded once by the page, so converted exactly here. A
+        # client currency without a rate converts nothing, not even its own amounts.
+        if not table.can_convert(client.currency):
             return None
-        return amount * rates[currency] / target
+        return table.convert_exact(amount, currency, client.currency)
 
     for country, rate, currency, fte, start, end, savings, savings_currency in rows:
         spend = convert(rate * fte * HOURS_PER_FTE_MONTH * months_elapsed(start=start, end=end, today=today), currency)

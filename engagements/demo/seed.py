@@ -47,7 +47,6 @@ from kpo.change_seq import document_touch_deferred
 from vendors.models import (
     Certification,
     DeliveryCenter,
-    ExchangeRate,
     ExpertiseArea,
     RateCard,
     Seniority,
@@ -57,6 +56,7 @@ from vendors.models import (
     VendorLanguage,
     VendorSkill,
 )
+from vendors.money import ExchangeTable
 
 if TYPE_CHECKING:
     from kpo.models import User
@@ -416,7 +416,7 @@ def seed_demo(
             Skill.objects.filter(is_active=True).order_by("code").values_list("code", "domain__code")
         ):
             skills_by_domain.setdefault(domain_code, []).append(code)
-        rates_to_usd = dict(ExchangeRate.objects.values_list("currency", "rate_to_base"))
+        rates_to_usd = dict(ExchangeTable.current().rates)
         generator = DemoGenerator(seed=seed, today=today, skills_by_domain=skills_by_domain, rates_to_usd=rates_to_usd)
         lookups: dict[str, Any] = {
             "domains": dict(ExpertiseArea.objects.values_list("code", "id")),

@@ -31,13 +31,13 @@ from engagements.models import Engagement, EngagementStatus, Requirement
 from kpo import geo
 from vendors.models import (
     DeliveryCenter,
-    ExchangeRate,
     RateCard,
     Vendor,
     VendorCertification,
     VendorLanguage,
     VendorSkill,
 )
+from vendors.money import ExchangeTable
 
 
 @dataclass
@@ -108,25 +108,15 @@ class MatchContext:
             benchmark_rate=self.benchmark_rate,
         )
 
-    def currency_factors(self) -> dict[str, float]:
-        """Multiply an amount in a currency by its factor to get the requirement's currency."""
-        target = Decimal(self.exchange_rates[self.currency])
-        return {currency: float(Decimal(rate) / target) for currency, rate in self.exchange_rates.items()}
-
-    def to_currency(self, amount: Decimal, currency: str) -> float | None:
-        """Convert into the requirement's currency with the run's frozen rates."""
-        source = self.exchange_rates.get(currency)
-        target = self.exchange_rates.get(self.currency)
-        if source is None or target is None:
-            return None
-        return float(amount * Decimal(source) / Decimal(target))
+    def exchange_table(self) -> ExchangeTable:
+        """The run's frozen rates (recorded when it started)."""
+        return ExchangeTable.frozen(self.exchange_rates)
 
 
 def build_context(requirement: Requirement, *, top_k: int, today: date) -> MatchContext:
     client = requirement.client
     on_date = max(requirement.start_date or today, today)
     skills = list(requirement.requirement_skills.select_related("skill").order_by("skill__code"))
-    rates = {currency: str(rate) for currency, rate in ExchangeRate.objects.values_list("currency", "rate_to_base")}
     context = MatchContext(
         requirement_id=requirement.pk,
         domain_id=requirement.domain_id,
@@ -159,7 +149,7 @@ def build_context(requirement: Requirement, *, top_k: int, today: date) -> Match
         confidentiality=requirement.confidentiality,
         method=requirement.selection_method,
         weights=resolve_weights(requirement.selection_method, requirement.weights or None),
-        exchange_rates=rates,
+        exchange_rates=ExchangeTable.current().snapshot(),
         benchmark_rate=None,
         benchmark_size=0,
         top_k=top_k,
@@ -181,8 +171,11 @@ def onshore_benchmark(context: MatchContext) -> tuple[float | None, int]:
         .order_by()
         .values_list("hourly_rate", "currency")
     )
+    table = context.exchange_table()
     converted = [
-        rate for rate in (context.to_currency(amount, currency) for amount, currency in rows) if rate is not None
+        float(rate)
+        for rate in (table.convert_exact(amount, currency, context.currency) for amount, currency in rows)
+        if rate is not None
     ]
     if not converted:
         return None, 0
@@ -441,7 +434,7 @@ def vendor_rows(
         return
     ids = [row[0] for row in eligible]
     reads = feature_querysets(context, lo, hi, ids)
-    factors = context.currency_factors()
+    factors = context.exchange_table().float_factors_to(context.currency)
 
     # Rows of vendors outside the eligible ones (dense reads) land in these dicts unused:
     # cheaper than testing every row.

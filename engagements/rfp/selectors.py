@@ -28,7 +28,7 @@ from engagements.models import (
     RfpStatus,
 )
 from kpo.models import User
-from vendors.selectors import convert, currency_factors, exchange_rates
+from vendors.money import ExchangeTable
 
 # -- the client's side -----------------------------------------------------------------------
 
@@ -103,7 +103,7 @@ def rfp_evaluation(*, rfp: Rfp, evaluator: User) -> dict:
         .select_related("vendor", "match_result", "proposal")
         .order_by("match_result__rank", "id")
     )
-    factors = currency_factors(exchange_rates(), requirement.currency)
+    table = ExchangeTable.current()
     scores_by_proposal: dict[int, list[ProposalScore]] = {}
     if unsealed:
         for row in ProposalScore.objects.filter(proposal__invitation__rfp=rfp):
@@ -121,7 +121,7 @@ def rfp_evaluation(*, rfp: Rfp, evaluator: User) -> dict:
             match_score=(result.score if result else None),
         )
         if proposal is not None:
-            column.rate_converted = convert(proposal.hourly_rate, proposal.currency, factors)
+            column.rate_converted = table.convert(proposal.hourly_rate, proposal.currency, requirement.currency)
             if column.rate_converted is not None:
                 column.cost_converted = (column.rate_converted * requirement.estimated_hours).quantize(Decimal("1"))
             rows = scores_by_proposal.get(proposal.pk, [])
