@@ -123,6 +123,7 @@ CORE_MODULES = (
     "runs",
     "candidates",
     "scoring",
+    "scorer",
     "webhooks",
     "caller",
 )
@@ -148,7 +149,7 @@ def concept_violations(graph: dict[str, set[str]]) -> list[str]:
             else:
                 allowed = (
                     theirs[0] in SHARED_CONCEPTS
-                    or theirs == ("matching", "scoring")
+                    or theirs in {("matching", "scoring"), ("matching", "scorer")}
                     or (
                         mine[0] in CONCEPT_ORDER
                         and theirs[0] in CONCEPT_ORDER

@@ -46,11 +46,10 @@ from engagements.matching.candidates import (
     vendor_profiles,
     vendor_rows,
 )
+from engagements.matching.scorer import Score, Scorer
 from engagements.matching.scoring import (
     COMPONENTS,
     ComponentValues,
-    Score,
-    Scorer,
     VendorProfile,
     VendorRow,
     resolve_weights,
@@ -58,7 +57,8 @@ from engagements.matching.scoring import (
 from engagements.models import MatchResult, MatchRun, MatchRunChunk, MatchRunStatus, Requirement
 from kpo.dispatch import task_send
 from kpo.models import User
-from vendors.models import ExchangeRate, Vendor
+from vendors.models import Vendor
+from vendors.money import ExchangeTable
 
 logger = logging.getLogger(__name__)
 
@@ -165,7 +165,7 @@ def requirement_match_problems(requirement: Requirement) -> dict[str, list[str]]
         problems.setdefault("skills", []).append(_("Add at least one required skill."))
     if requirement.budget_hourly_rate is None or requirement.budget_hourly_rate <= 0:
         problems.setdefault("budget_hourly_rate", []).append(_("The hourly budget must be positive."))
-    if not ExchangeRate.objects.filter(currency=requirement.currency).exists():
+    if not ExchangeTable.current().can_convert(requirement.currency):
         problems.setdefault("currency", []).append(
             _("No exchange rate for %(currency)s.") % {"currency": requirement.currency}
         )

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from engagements.demo import seed_demo
 from engagements.matching import candidates, runs
-from engagements.matching.scoring import Scorer
+from engagements.matching.scorer import Scorer
 from engagements.models import ClientOrganization, MatchRun, Requirement, RequirementSkill
 from vendors.models import ExpertiseArea, Skill, Vendor
 

@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 
 from engagements.delivery import services as delivery_services
 from engagements.matching.candidates import SiteResolver, build_context, classify, vendor_profiles
+from engagements.matching.scorer import Scorer
 from engagements.matching.scoring import (
     MILESTONE_MAX_POINTS,
     MILESTONE_PRIOR_ON_TIME,
     MILESTONE_PRIOR_STRENGTH,
-    Scorer,
     delivery_points,
     on_time_share,
     quality_score,

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from engagements.matching.scorer import Scorer
 from engagements.matching.scoring import (
     ALL_CLASSES,
     COMPONENTS,
@@ -19,7 +20,6 @@ from engagements.matching.scoring import (
     SENIORITY_FACTORS,
     RequiredSkill,
     RequirementProfile,
-    Scorer,
     Site,
     VendorProfile,
     bayesian_rating,
