@@ -21,6 +21,7 @@ from kpo.codes import (
     display_language_names,
     language_choices,
 )
+from vendors.changes import ProfileChanges
 from vendors.models import (
     Certification,
     DeliveryCenter,
@@ -382,19 +383,24 @@ class VendorProfileForms:
     def error_count(self) -> int:
         return len(self.profile.errors) + sum(formset.total_error_count() for formset in self.formsets)
 
-    def changes(self) -> dict:
+    def changes(self) -> ProfileChanges:
         """What to write, for services.vendor_profile_update; touches nothing."""
         cleaned = self.profile.cleaned_data
-        data = {
+        data: ProfileChanges = {
             "fields": {
                 name: cleaned[name] for name in ("description", "website", "headquarters_country", "available_fte")
             },
             "domains": list(cleaned["domains"]),
             "languages": list(cleaned["languages"]),
         }
-        for key, formset in zip(("skills", "rates", "centres", "certifications"), self.formsets, strict=True):
-            saved = formset.save(commit=False)  # instances only: nothing is written
-            data[key] = {"save": saved, "delete": list(formset.deleted_objects)}
+        # Instances only (commit=False): nothing is written.
+        data["skills"] = {"save": self.skills.save(commit=False), "delete": list(self.skills.deleted_objects)}
+        data["rates"] = {"save": self.rates.save(commit=False), "delete": list(self.rates.deleted_objects)}
+        data["centres"] = {"save": self.centres.save(commit=False), "delete": list(self.centres.deleted_objects)}
+        data["certifications"] = {
+            "save": self.certifications.save(commit=False),
+            "delete": list(self.certifications.deleted_objects),
+        }
         return data
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from kpo.change_seq import document_touch_deferred
 from kpo.models import User
+from vendors.changes import PROFILE_FIELDS, ProfileChanges, rows_of
 from vendors.models import Vendor, VendorLanguage
 from vendors.signals import send_vendor_changed
 
@@ -43,14 +44,10 @@ def vendor_set_active(*, vendors: Iterable[Vendor], active: bool) -> int:
     return len(changed_ids)
 
 
-PROFILE_FIELDS = ("description", "website", "headquarters_country", "available_fte")
-ROW_TABLES = ("skills", "rates", "centres", "certifications")
-
-
 @transaction.atomic
-def vendor_profile_update(*, vendor: Vendor, data: dict, actor: User) -> bool:
-    """Write a validated profile edit (vendors.forms.VendorProfileForms.changes())
-    in one transaction. Rows are saved and deleted one by one with `.save()` /
+def vendor_profile_update(*, vendor: Vendor, data: ProfileChanges, actor: User) -> bool:
+    """Write a validated profile edit (a vendors.changes.ProfileChanges, from the edit
+    page or the API) in one transaction. Rows are saved and deleted one by one with `.save()` /
     `.delete()`, never in bulk, so django-simple-history records each change with
     `actor` as its author. Deletions go first, so a seniority or skill removed and
     added again in the same edit does not collide with itself. A change of domains
@@ -62,22 +59,18 @@ def vendor_profile_update(*, vendor: Vendor, data: dict, actor: User) -> bool:
     # Each part write would touch the vendor row; the vendor.save() at the end does it once.
     with document_touch_deferred():
         changed = False
-        for table in ROW_TABLES:
-            rows = data.get(table) or {}
-            for row in rows.get("delete", []):
-                _check_owner(row, vendor)
-                row._history_user = actor
-                row.delete()
-                changed = True
-        for table in ROW_TABLES:
-            rows = data.get(table) or {}
-            for row in rows.get("save", []):
-                if row.vendor_id is None:
-                    row.vendor = vendor
-                _check_owner(row, vendor)
-                row._history_user = actor
-                row.save()
-                changed = True
+        for row in rows_of(data, "delete"):
+            _check_owner(row, vendor)
+            row._history_user = actor
+            row.delete()
+            changed = True
+        for row in rows_of(data, "save"):
+            if row.vendor_id is None:
+                row.vendor = vendor
+            _check_owner(row, vendor)
+            row._history_user = actor
+            row.save()
+            changed = True
 
         # Absent means unchanged (a partial edit through the API); the web form always sends the list.
         if "languages" in data:

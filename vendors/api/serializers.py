@@ -1,8 +1,8 @@
 """API shapes for vendors, the taxonomy and exchange rates (DESIGN.md, "REST API v1").
 
 Serializers validate and shape; they write nothing. A vendor write is turned
-into the same change set the web edit page builds (`profile_changes`, the
-counterpart of vendors.forms.VendorProfileForms.changes()) and written by
+into the same typed change set the web edit page builds
+(vendors.changes.ProfileChanges, by `api_profile_changes`) and written by
 vendors.services.vendor_profile_update, so history and stale shortlists follow.
 The validation rules are the web form's: ISO codes, a delivery centre's time
 zone within its country, proficiency 1-5, one row per skill / seniority / city /
@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils import timezone
 from django.utils.text import slugify
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -29,30 +28,23 @@ from kpo.codes import (
     validate_language,
     validate_timezone,
 )
+from vendors.changes import PROFILE_FIELDS, STAFF_FIELDS
 from vendors.models import (
     Certification,
-    DeliveryCenter,
     ExchangeRate,
     ExpertiseArea,
-    RateCard,
     Seniority,
     Skill,
     Vendor,
-    VendorCertification,
-    VendorSkill,
     validate_vendor_slug,
 )
 
 if TYPE_CHECKING:
-    from vendors.api.selectors import DocumentVendor
+    pass
 
 # Same limits as the web edit page's formsets (vendors/forms.py).
 MAX_SKILLS, MAX_CENTRES, MAX_CERTIFICATIONS = 200, 50, 50
-# The vendor's own members edit these (the web edit page's fields and rows).
-PROFILE_FIELDS = ("description", "website", "headquarters_country", "available_fte")
 PROFILE_LISTS = ("languages", "domains", "skills", "rates", "delivery_centers", "certifications")
-# Only KPO Match staff change these; for anyone else they are read-only.
-STAFF_FIELDS = ("name", "slug", "verified", "is_active", "external_id")
 READ_ONLY_MESSAGE = "This field is read-only: only KPO Match staff can change it."
 # Derived from the vendor's reviews (engagements.delivery.services.review_create): nobody sets
 # them, but a fetched document sent back with them unchanged is accepted (PUT round trips).
@@ -300,77 +292,6 @@ class VendorSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             if taken.exists():
                 raise serializers.ValidationError({"slug": [f"A vendor with the slug {slug} already exists."]})
         return attrs
-
-
-def profile_changes(*, vendor: DocumentVendor, attrs: dict) -> dict:
-    """The change set for vendors.services.vendor_profile_update from validated
-    attributes: each given list replaces the vendor's rows (a row is keyed by its
-    unique value: skill, seniority, city and country, certification), and only
-    rows that really change are saved, so history shows just the edit. Needs the
-    vendor's `api_*` rows prefetched (vendor_api_queryset); writes nothing."""
-    data: dict = {"fields": {name: attrs[name] for name in (*PROFILE_FIELDS, *STAFF_FIELDS) if name in attrs}}
-    if "verified" in data["fields"] and data["fields"]["verified"] != vendor.verified:
-        data["fields"]["verified_at"] = timezone.now() if data["fields"]["verified"] else None
-    if "languages" in attrs:
-        data["languages"] = attrs["languages"]
-    if "domains" in attrs:
-        data["domains"] = attrs["domains"]
-    if "skills" in attrs:
-        data["skills"] = _row_changes(
-            vendor.api_skills,
-            attrs["skills"],
-            key=lambda row: row.skill_id,
-            wanted_key=lambda row: row["skill"].pk,
-            build=lambda row: VendorSkill(
-                skill=row["skill"], proficiency=row["proficiency"], years_experience=row["years_experience"]
-            ),
-            values=lambda row: {"proficiency": row["proficiency"], "years_experience": row["years_experience"]},
-        )
-    if "rates" in attrs:
-        data["rates"] = _row_changes(
-            vendor.api_rates,
-            attrs["rates"],
-            key=lambda row: row.seniority,
-            wanted_key=lambda row: row["seniority"],
-            build=lambda row: RateCard(**row),
-            values=lambda row: {"hourly_rate": row["hourly_rate"], "currency": row["currency"]},
-        )
-    if "delivery_centers" in attrs:
-        data["centres"] = _row_changes(
-            vendor.api_centres,
-            attrs["delivery_centers"],
-            key=lambda row: (row.country, row.city),
-            wanted_key=lambda row: (row["country"], row["city"]),
-            build=lambda row: DeliveryCenter(**row),
-            values=lambda row: {"timezone": row["timezone"], "headcount": row["headcount"]},
-        )
-    if "certifications" in attrs:
-        data["certifications"] = _row_changes(
-            vendor.api_certifications,
-            attrs["certifications"],
-            key=lambda row: row.certification_id,
-            wanted_key=lambda row: row["certification"].pk,
-            build=lambda row: VendorCertification(certification=row["certification"], valid_until=row["valid_until"]),
-            values=lambda row: {"valid_until": row["valid_until"]},
-        )
-    return data
-
-
-def _row_changes(current, wanted: list[dict], *, key, wanted_key, build, values) -> dict:
-    existing = {key(row): row for row in current}
-    save, seen = [], set()
-    for row in wanted:
-        found = existing.get(wanted_key(row))
-        seen.add(wanted_key(row))
-        if found is None:
-            save.append(build(row))
-            continue
-        new_values = values(row)
-        if any(getattr(found, name) != value for name, value in new_values.items()):
-            for name, value in new_values.items():
-                setattr(found, name, value)
-            save.append(found)
-    return {"save": save, "delete": [row for row_key, row in existing.items() if row_key not in seen]}
 
 
 # --- taxonomy and exchange rates ------------------------------------------------------

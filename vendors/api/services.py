@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from kpo.models import User
 from vendors import services
-from vendors.api.serializers import PROFILE_FIELDS, STAFF_FIELDS, profile_changes
+from vendors.changes import PROFILE_FIELDS, STAFF_FIELDS, api_profile_changes
 from vendors.models import ExchangeRate, Vendor
 
 if TYPE_CHECKING:
@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 def vendor_api_update(*, vendor: DocumentVendor, attrs: dict, actor: User) -> bool:
     """Apply a validated PUT/PATCH (VendorSerializer) to `vendor`, whose rows are
     prefetched (vendors.api.selectors). Returns whether anything changed."""
-    return services.vendor_profile_update(vendor=vendor, data=profile_changes(vendor=vendor, attrs=attrs), actor=actor)
+    return services.vendor_profile_update(
+        vendor=vendor, data=api_profile_changes(vendor=vendor, attrs=attrs), actor=actor
+    )
 
 
 @transaction.atomic
@@ -35,11 +37,11 @@ def vendor_api_create(*, attrs: dict, actor: User) -> Vendor:
         vendor.verified_at = timezone.now()
     vendor._history_user = actor
     vendor.save()
-    # Empty document rows (a new vendor has none) make it what profile_changes reads.
+    # Empty document rows (a new vendor has none) make it what api_profile_changes reads.
     document = cast("DocumentVendor", vendor)
     document.api_skills, document.api_rates, document.api_centres, document.api_certifications = [], [], [], []
     lists = {name: value for name, value in attrs.items() if name not in scalars}
-    services.vendor_profile_update(vendor=vendor, data=profile_changes(vendor=document, attrs=lists), actor=actor)
+    services.vendor_profile_update(vendor=vendor, data=api_profile_changes(vendor=document, attrs=lists), actor=actor)
     return vendor
 
 
