@@ -8,11 +8,13 @@ see of each model is answered in one place, engagements/access/visibility.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-# Vendor roles as stored on engagements.Membership.role (values repeated, not imported).
-VENDOR_MEMBER_ROLES = frozenset({"admin", "editor"})
+# Vendor roles as stored on engagements.Membership.role (values repeated, not imported;
+# a test keeps them equal to the model's).
+VENDOR_ADMIN_ROLE = "admin"
+VENDOR_MEMBER_ROLES = frozenset({VENDOR_ADMIN_ROLE, "editor"})
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,17 @@ class Caller:
             membership = getattr(user, "membership", None) if user.is_authenticated else None
             caller = request._kpo_caller = cls.build(user, membership)
         return caller
+
+    @property
+    def is_vendor_admin(self) -> bool:
+        """An admin of a vendor firm (manages its team); an editor is a member but not this."""
+        return self.vendor_id is not None and self.membership.role == VENDOR_ADMIN_ROLE
+
+    def as_member(self) -> Caller:
+        """The caller without staff rights: what a member's own pages show (their
+        organization's rows), so a staff account with a membership sees on those pages
+        its organization only, as any member does."""
+        return replace(self, is_staff=False) if self.is_staff else self
 
     @property
     def client(self) -> Any:

@@ -1,16 +1,23 @@
-"""What each caller may see, for every model of the demand side: one rule per model, in one
-place. Staff see everything; a client organization's managers see their organization's rows;
+"""What each caller may see, for every model of the demand side, and what they may change:
+one rule per model, in one place. Staff see everything; a client organization's managers see their organization's rows;
 a vendor firm's admins and editors see what their firm is party to (its engagements, its
 invitations and proposals, the requirements and clients behind them, its own team); anyone
 else sees nothing. Selectors start from these querysets and add their own filters, joins
 and orderings; a row outside a caller's rule is a 404 everywhere.
 
 tests/engagements/access/test_visibility.py walks every model of the app and checks each
-rule against an independent statement of who owns each row."""
+rule against an independent statement of who owns each row.
+
+Changing is narrower than seeing, and each `*_editable_by(caller)` has a Python twin,
+`editable(caller, row)`, for a row already loaded (a write on a row the caller may see but
+not change is a 403, a row they may not see a 404). Both read the same `EditRule`, and
+tests/engagements/access/test_editability.py checks that they agree on every row."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Model, Q, QuerySet
 
@@ -170,4 +177,115 @@ VISIBLE_TO: dict[type[Model], Callable[[Caller], QuerySet]] = {
     RfpInvitation: rfp_invitations_visible_to,
     Proposal: proposals_visible_to,
     ProposalScore: proposal_scores_visible_to,
+}
+
+
+# -- what each caller may change --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EditRule:
+    """Who may change a model's rows: a client organization's managers through `client` (the
+    path to the row's organization id), a vendor firm's members through `vendor` (admins
+    only when `vendor_admins_only`), staff when `staff` (otherwise staff only read)."""
+
+    client: str | None = None
+    vendor: str | None = None
+    vendor_admins_only: bool = False
+    staff: bool = False
+
+    def queryset(self, queryset: QuerySet, caller: Caller) -> QuerySet:
+        if caller.is_staff and self.staff:
+            return queryset
+        if caller.client_id is not None and self.client is not None:
+            return queryset.filter(**{self.client: caller.client_id})
+        if self.vendor is not None and self._vendor_may(caller):
+            return queryset.filter(**{self.vendor: caller.vendor_id})
+        return queryset.none()
+
+    def allows(self, caller: Caller, row: Model) -> bool:
+        if caller.is_staff and self.staff:
+            return True
+        if caller.client_id is not None and self.client is not None:
+            return _follow(row, self.client) == caller.client_id
+        if self.vendor is not None and self._vendor_may(caller):
+            return _follow(row, self.vendor) == caller.vendor_id
+        return False
+
+    def _vendor_may(self, caller: Caller) -> bool:
+        return caller.vendor_id is not None and (caller.is_vendor_admin or not self.vendor_admins_only)
+
+
+def _follow(row: Model, path: str) -> Any:
+    """The value at a `__` path from a loaded row (a path on the row itself, such as
+    `client_id`, reads no query)."""
+    value: Any = row
+    for name in path.split("__"):
+        value = getattr(value, name)
+    return value
+
+
+PARTIES = ("client", "vendor")
+
+
+def _engagement_rule(parties: Iterable[str]) -> EditRule:
+    parties = set(parties)
+    return EditRule(
+        client="client_id" if "client" in parties else None,
+        vendor="vendor_id" if "vendor" in parties else None,
+        staff=True,
+    )
+
+
+# A firm's team: its admins (an editor sees the team and changes nothing), and staff.
+_TEAM = EditRule(vendor="vendor_id", vendor_admins_only=True, staff=True)
+# A client organization's own: its managers; staff only read.
+_CLIENT_OWN = EditRule(client="client_id")
+
+EDIT_RULES: dict[type[Model], EditRule] = {
+    Membership: _TEAM,
+    TeamInvitation: _TEAM,
+    WebhookEndpoint: _CLIENT_OWN,
+    Rfp: _CLIENT_OWN,
+    Engagement: _engagement_rule(PARTIES),
+}
+
+
+def memberships_editable_by(caller: Caller) -> QuerySet[Membership]:
+    return _TEAM.queryset(Membership.objects.all(), caller)
+
+
+def team_invitations_editable_by(caller: Caller) -> QuerySet[TeamInvitation]:
+    return _TEAM.queryset(TeamInvitation.objects.all(), caller)
+
+
+def webhook_endpoints_editable_by(caller: Caller) -> QuerySet[WebhookEndpoint]:
+    return _CLIENT_OWN.queryset(WebhookEndpoint.objects.all(), caller)
+
+
+def rfps_editable_by(caller: Caller) -> QuerySet[Rfp]:
+    return _CLIENT_OWN.queryset(Rfp.objects.all(), caller)
+
+
+def engagements_editable_by(caller: Caller, *, parties: Iterable[str] = PARTIES) -> QuerySet[Engagement]:
+    """Engagements the caller may act on as one of `parties` (an action names who may take
+    it: the client proposes and cancels, the vendor accepts, either completes); staff all."""
+    return _engagement_rule(parties).queryset(Engagement.objects.all(), caller)
+
+
+def editable(caller: Caller, row: Model, *, parties: Iterable[str] | None = None) -> bool:
+    """Whether the caller may change this loaded row: the Python twin of `*_editable_by`
+    (engagements: as one of `parties`). A model without an edit rule is not editable here."""
+    if isinstance(row, Engagement) and parties is not None:
+        return _engagement_rule(parties).allows(caller, row)
+    rule = EDIT_RULES.get(type(row))
+    return rule is not None and rule.allows(caller, row)
+
+
+EDITABLE_BY: dict[type[Model], Callable[[Caller], QuerySet]] = {
+    Membership: memberships_editable_by,
+    TeamInvitation: team_invitations_editable_by,
+    WebhookEndpoint: webhook_endpoints_editable_by,
+    Rfp: rfps_editable_by,
+    Engagement: engagements_editable_by,
 }

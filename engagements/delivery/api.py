@@ -36,7 +36,7 @@ from engagements.access.caller import caller as caller_of
 from engagements.access.caller import client_membership as _client_membership
 from engagements.access.caller import membership as _membership
 from engagements.access.caller import vendor_id as _vendor_id
-from engagements.access.visibility import engagements_visible_to
+from engagements.access.visibility import editable, engagements_visible_to
 from engagements.delivery import serializers as s
 from engagements.delivery import services as delivery_services
 from engagements.models import (
@@ -103,16 +103,11 @@ def _engagement_detail(request, pk: int) -> Engagement:
 
 
 def _require_party(request, engagement: Engagement, *parties: str) -> None:
-    """403 unless the caller is one of `parties` ("client", "vendor") of this
-    engagement, or staff. The engagement is already scoped to the caller."""
-    if request.user.is_staff:
+    """403 unless the caller may act on this engagement as one of `parties` ("client",
+    "vendor"), or is staff (engagements.access: engagements_editable_by). The engagement is
+    already scoped to the caller."""
+    if editable(caller_of(request), engagement, parties=parties):
         return
-    membership = _membership(request)
-    if membership is not None:
-        if "client" in parties and membership.client_id == engagement.client_id:
-            return
-        if "vendor" in parties and _vendor_id(request) == engagement.vendor_id:
-            return
     raise PermissionDenied(f"Only the {' or the '.join(parties)} of this engagement may do that.")
 
 

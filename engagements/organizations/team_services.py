@@ -32,7 +32,9 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from engagements.access.visibility import memberships_visible_to, team_invitations_visible_to
 from engagements.models import VENDOR_ROLES, Membership, Role, TeamInvitation
+from kpo.access import Caller
 from kpo.models import User
 from vendors.models import Vendor
 
@@ -61,20 +63,30 @@ def token_hash(token: str) -> str:
 # -- reads ---------------------------------------------------------------------------------
 
 
-def team_members(*, vendor_id: int) -> QuerySet[Membership]:
-    """The firm's members, admins first, with their users (one query)."""
+def team_members(*, caller: Caller) -> QuerySet[Membership]:
+    """The caller's firm's members, admins first, with their users (one query)."""
+    if caller.vendor_id is None:  # filter(vendor_id=None) would mean the clients' members
+        return Membership.objects.none()
     return (
-        Membership.objects.filter(vendor_id=vendor_id)
+        memberships_visible_to(caller)
+        .filter(vendor_id=caller.vendor_id)
         .select_related("user")
         .order_by("role", "user__username", "pk")  # "admin" sorts before "editor"
     )
 
 
-def team_pending_invitations(*, vendor_id: int) -> QuerySet[TeamInvitation]:
-    """Invitations still usable: not accepted, not revoked, not expired (one query)."""
+def team_pending_invitations(*, caller: Caller) -> QuerySet[TeamInvitation]:
+    """The caller's firm's invitations still usable: not accepted, not revoked, not expired
+    (one query)."""
+    if caller.vendor_id is None:
+        return TeamInvitation.objects.none()
     return (
-        TeamInvitation.objects.filter(
-            vendor_id=vendor_id, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        team_invitations_visible_to(caller)
+        .filter(
+            vendor_id=caller.vendor_id,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
         )
         .select_related("invited_by")
         .order_by("expires_at", "pk")

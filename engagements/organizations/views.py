@@ -18,18 +18,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from engagements.models import Membership, Role, TeamInvitation
+from engagements.access.visibility import memberships_editable_by, team_invitations_editable_by
+from engagements.models import Membership, Role
 from engagements.organizations import team_services
 from engagements.organizations.forms import ROLE_CHOICES, TeamInviteForm, TeamJoinForm, TeamRoleForm
 from engagements.organizations.team_services import TeamError
+from kpo.access import Caller
 from kpo.permissions import required_vendor_id, vendor_member_required, viewer_membership
 
 JOIN_TEMPLATE = "engagements/vendor/team_join.html"
 
 
 def _viewer_is_admin(request) -> bool:
-    membership = viewer_membership(request)
-    return membership is not None and membership.role == Role.ADMIN
+    return Caller.of(request).is_vendor_admin
 
 
 def _require_admin(request) -> None:
@@ -38,11 +39,11 @@ def _require_admin(request) -> None:
 
 
 def _render_team(request, *, invite_form: TeamInviteForm | None = None, status: int = 200):
-    vendor_id = required_vendor_id(request)
-    is_admin = _viewer_is_admin(request)
+    caller = Caller.of(request)
+    is_admin = caller.is_vendor_admin
     context = {
-        "members": list(team_services.team_members(vendor_id=vendor_id)),
-        "invitations": list(team_services.team_pending_invitations(vendor_id=vendor_id)),
+        "members": list(team_services.team_members(caller=caller)),
+        "invitations": list(team_services.team_pending_invitations(caller=caller)),
         "is_admin": is_admin,
         "invite_form": (invite_form or TeamInviteForm()) if is_admin else None,
         "role_choices": ROLE_CHOICES,
@@ -52,7 +53,10 @@ def _render_team(request, *, invite_form: TeamInviteForm | None = None, status: 
 
 
 def _member_or_404(request, pk: int) -> Membership:
-    return get_object_or_404(Membership.objects.filter(vendor_id=required_vendor_id(request)), pk=pk)
+    """A member of the viewer's own firm that the viewer may change (behind _require_admin)."""
+    return get_object_or_404(
+        memberships_editable_by(Caller.of(request)).filter(vendor_id=required_vendor_id(request)), pk=pk
+    )
 
 
 @vendor_member_required
@@ -126,7 +130,9 @@ def member_remove(request, pk: int):
 @require_POST
 def invitation_revoke(request, pk: int):
     _require_admin(request)
-    invitation = get_object_or_404(TeamInvitation.objects.filter(vendor_id=required_vendor_id(request)), pk=pk)
+    invitation = get_object_or_404(
+        team_invitations_editable_by(Caller.of(request)).filter(vendor_id=required_vendor_id(request)), pk=pk
+    )
     try:
         team_services.team_invitation_revoke(invitation=invitation, actor=request.user)
     except TeamError as exc:
