@@ -10,6 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from engagements.access.visibility import reviews_visible_to
 from engagements.delivery.selectors import (
     client_spend_by_country,
     engagement_list_for_client,
@@ -22,10 +23,10 @@ from engagements.models import (
     MatchRun,
     Requirement,
     RequirementStatus,
-    Review,
 )
 from engagements.requirements.selectors import requirement_list_for_client
 from engagements.rfp import selectors as rfp_selectors
+from kpo.access import Caller
 from vendors.models import RateCard, Seniority, Vendor, VendorCertification, VendorLanguage
 
 if TYPE_CHECKING:
@@ -44,14 +45,18 @@ class ProfileFacts(TypedDict):
     has_domains: bool
 
 
-def client_dashboard(*, client: ClientOrganization) -> dict:
-    requirements = requirement_list_for_client(client=client)
-    engagements = engagement_list_for_client(client=client)
+def client_dashboard(*, caller: Caller) -> dict:
+    """The home page of a client organization's manager: its requirements, runs, RFPs,
+    engagements and spend (the caller has a client membership)."""
+    client = caller.client
+    assert client is not None, "only for a member of a client organization"
+    requirements = requirement_list_for_client(caller=caller)
+    engagements = engagement_list_for_client(caller=caller)
     return {
         "open_requirements": list(requirements.filter(status=RequirementStatus.OPEN)[:10]),
         "open_requirement_count": requirements.filter(status=RequirementStatus.OPEN).count(),
-        "recent_runs": list(match_run_list_for_client(client=client)[:5]),
-        "recent_rfps": list(rfp_selectors.rfp_list_for_client(client=client).order_by("-created_at", "-id")[:5]),
+        "recent_runs": list(match_run_list_for_client(caller=caller)[:5]),
+        "recent_rfps": list(rfp_selectors.rfp_list_for_client(caller=caller).order_by("-created_at", "-id")[:5]),
         "active_engagements": list(engagements.filter(status=EngagementStatus.ACTIVE)[:10]),
         "engagement_counts": dict(
             engagements.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n")
@@ -60,23 +65,26 @@ def client_dashboard(*, client: ClientOrganization) -> dict:
     }
 
 
-def vendor_dashboard(*, vendor: Vendor) -> dict:
-    engagements = engagement_list_for_vendor(vendor=vendor)
-    vendor = vendor_with_profile_facts(vendor_id=vendor.pk)
+def vendor_dashboard(*, caller: Caller) -> dict:
+    """The home page of a vendor firm's admin or editor (the caller has a vendor membership)."""
+    assert caller.vendor_id is not None, "only for a member of a vendor firm"
+    engagements = engagement_list_for_vendor(caller=caller)
+    vendor = vendor_with_profile_facts(vendor_id=caller.vendor_id)
+    reviews = reviews_visible_to(caller).filter(vendor_id=caller.vendor_id).select_related("engagement__client")
     return {
         "vendor": vendor,
         "completeness": vendor_profile_completeness(vendor=vendor),
         "proposed_engagements": list(engagements.filter(status=EngagementStatus.PROPOSED)[:10]),
         "active_engagements": list(engagements.filter(status=EngagementStatus.ACTIVE)[:10]),
-        "recent_reviews": list(Review.objects.filter(vendor=vendor).select_related("engagement__client")[:5]),
-        **_vendor_rfp_dashboard(vendor_id=vendor.pk),
+        "recent_reviews": list(reviews[:5]),
+        **_vendor_rfp_dashboard(caller=caller),
     }
 
 
-def _vendor_rfp_dashboard(*, vendor_id: int) -> dict:
+def _vendor_rfp_dashboard(*, caller: Caller) -> dict:
     return {
-        "open_invitations": list(rfp_selectors.open_invitations_for_vendor(vendor_id=vendor_id)[:10]),
-        "recent_proposals": list(rfp_selectors.proposal_list_for_vendor(vendor_id=vendor_id)[:10]),
+        "open_invitations": list(rfp_selectors.open_invitations_for_vendor(caller=caller)[:10]),
+        "recent_proposals": list(rfp_selectors.proposal_list_for_vendor(caller=caller)[:10]),
     }
 
 

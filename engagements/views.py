@@ -5,19 +5,20 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from engagements import dashboards as dashboards
-from engagements.organizations import selectors as organizations_selectors
+from kpo.access import Caller
 
 
 @login_required
 def home(request):
     """The signed-in home page: one dashboard per role."""
-    membership = organizations_selectors.membership_for(user=request.user)
-    if membership is not None and membership.is_client:
-        context = {"membership": membership, **dashboards.client_dashboard(client=membership.client)}
-        with timezone.override(zoneinfo.ZoneInfo(membership.client.timezone)):
+    caller = Caller.of(request)
+    membership = caller.membership
+    if caller.client_id is not None:
+        context = {"membership": membership, **dashboards.client_dashboard(caller=caller)}
+        with timezone.override(zoneinfo.ZoneInfo(caller.client.timezone)):
             return render(request, "engagements/home_client.html", context)
-    if membership is not None and membership.is_vendor:
-        context = {"membership": membership, **dashboards.vendor_dashboard(vendor=membership.vendor)}
+    if caller.vendor_id is not None:
+        context = {"membership": membership, **dashboards.vendor_dashboard(caller=caller)}
         return render(request, "engagements/home_vendor.html", context)
     if request.user.is_staff:
         return render(request, "engagements/home_staff.html", dashboards.staff_dashboard())

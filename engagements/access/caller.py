@@ -33,3 +33,13 @@ def client_membership(request: Any) -> Membership | None:
 def vendor_id(request: Any) -> int | None:
     """The caller's vendor firm, for its admins and editors; None otherwise."""
     return Caller.build(request.user, membership(request)).vendor_id  # the one vendor-role rule
+
+
+def member_caller(request: Any) -> Caller:
+    """The caller acting as a member of their own organization: for a staff account with a
+    membership, that membership counts (`caller` leaves it out, as staff read everything).
+    For writes and for "my firm's own" lists."""
+    found = caller(request)
+    if found.is_staff:
+        found = Caller.build(request.user, membership(request))
+    return found

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Value, When
 from django.utils import timezone
 
+from engagements.access.visibility import engagements_visible_to
 from engagements.models import (
     ClientOrganization,
     Engagement,
@@ -14,8 +15,8 @@ from engagements.models import (
     EngagementStatus,
     Milestone,
 )
+from kpo.access import Caller
 from kpo.codes import display_country_names
-from vendors.models import Vendor
 from vendors.money import ExchangeTable
 
 VENDOR_STATUS_ORDER = (
@@ -27,15 +28,25 @@ VENDOR_STATUS_ORDER = (
 )
 
 
-def engagement_list_for_client(*, client: ClientOrganization) -> QuerySet[Engagement]:
-    return Engagement.objects.filter(client=client).select_related("vendor", "requirement")
+def engagement_list_for_client(*, caller: Caller) -> QuerySet[Engagement]:
+    """The engagements of the caller's client organization (none without one; a staff account
+    with a client membership sees its organization's only, as a member does)."""
+    return engagements_visible_to(caller).filter(client_id=caller.client_id).select_related("vendor", "requirement")
 
 
-def engagement_list_for_vendor(*, vendor: Vendor) -> QuerySet[Engagement]:
-    return Engagement.objects.filter(vendor=vendor).select_related("client", "requirement")
+def _vendor_engagements(caller: Caller) -> QuerySet[Engagement]:
+    """The engagements of the caller's vendor firm (none without one; a staff account with a
+    vendor membership sees its firm's only, as the pages always did)."""
+    if caller.vendor_id is None:
+        return Engagement.objects.none()
+    return engagements_visible_to(caller).filter(vendor_id=caller.vendor_id)
 
 
-def engagement_list_page_for_vendor(*, vendor_id: int) -> QuerySet[Engagement]:
+def engagement_list_for_vendor(*, caller: Caller) -> QuerySet[Engagement]:
+    return _vendor_engagements(caller).select_related("client", "requirement")
+
+
+def engagement_list_page_for_vendor(*, caller: Caller) -> QuerySet[Engagement]:
     """The vendor's engagements, proposed first: what the vendor may see of the
     client is its name and the requirement's title (nothing else is selected)."""
     order = Case(
@@ -44,16 +55,15 @@ def engagement_list_page_for_vendor(*, vendor_id: int) -> QuerySet[Engagement]:
         output_field=IntegerField(),
     )
     return (
-        Engagement.objects.filter(vendor_id=vendor_id)
-        .select_related("client", "requirement")
+        engagement_list_for_vendor(caller=caller)
         .annotate(status_order=order)
         .order_by("status_order", "-created_at", "-id")
     )
 
 
-def engagement_detail_queryset_for_vendor(*, vendor_id: int) -> QuerySet[Engagement]:
+def engagement_detail_queryset_for_vendor(*, caller: Caller) -> QuerySet[Engagement]:
     return (
-        Engagement.objects.filter(vendor_id=vendor_id)
+        _vendor_engagements(caller)
         .select_related("client", "requirement__domain")
         .prefetch_related(
             Prefetch("events", queryset=EngagementEvent.objects.select_related("actor").order_by("created_at", "id")),
@@ -62,16 +72,17 @@ def engagement_detail_queryset_for_vendor(*, vendor_id: int) -> QuerySet[Engagem
     )
 
 
-def engagement_list_page(*, client: ClientOrganization, status: str | None = None) -> QuerySet[Engagement]:
-    queryset = engagement_list_for_client(client=client).order_by("-created_at", "-id")
+def engagement_list_page(*, caller: Caller, status: str | None = None) -> QuerySet[Engagement]:
+    queryset = engagement_list_for_client(caller=caller).order_by("-created_at", "-id")
     if status:
         queryset = queryset.filter(status=status)
     return queryset
 
 
-def engagement_status_counts(*, client: ClientOrganization) -> dict[str, int]:
+def engagement_status_counts(*, caller: Caller) -> dict[str, int]:
     return dict(
-        Engagement.objects.filter(client=client)
+        engagements_visible_to(caller)
+        .filter(client_id=caller.client_id)
         .order_by()
         .values_list("status")
         .annotate(n=Count("id"))
@@ -79,9 +90,12 @@ def engagement_status_counts(*, client: ClientOrganization) -> dict[str, int]:
     )
 
 
-def engagement_detail_queryset(*, client: ClientOrganization) -> QuerySet[Engagement]:
+def engagement_detail_queryset(*, caller: Caller) -> QuerySet[Engagement]:
+    """A client's engagement pages: the caller's organization's engagements (a staff account
+    with a client membership sees its organization's only, as the pages always did)."""
     return (
-        Engagement.objects.filter(client=client)
+        engagements_visible_to(caller)
+        .filter(client_id=caller.client_id)
         .select_related("vendor", "requirement", "match_result__run", "review__author", "proposed_by")
         .prefetch_related(
             Prefetch("events", queryset=EngagementEvent.objects.select_related("actor").order_by("created_at", "id")),

@@ -17,14 +17,15 @@ from django.views.decorators.http import require_GET, require_POST
 from engagements.delivery import selectors as delivery_selectors
 from engagements.delivery import services as delivery_services
 from engagements.models import Engagement, Milestone
-from kpo.permissions import required_vendor_id, vendor_member_required, viewer_vendor_id
+from kpo.access import Caller
+from kpo.permissions import vendor_member_required
 
 NOTE_MAX_LENGTH = 500
 VENDOR_ACTIONS = ("accept", "decline")
 
 
 def _engagement_or_404(request, pk: int) -> Engagement:
-    queryset = delivery_selectors.engagement_detail_queryset_for_vendor(vendor_id=required_vendor_id(request))
+    queryset = delivery_selectors.engagement_detail_queryset_for_vendor(caller=Caller.of(request))
     return get_object_or_404(queryset, pk=pk)
 
 
@@ -46,7 +47,7 @@ def _render_detail(request, engagement: Engagement, *, status: int = 200, note: 
 @vendor_member_required
 @require_GET
 def engagement_list(request):
-    engagements = list(delivery_selectors.engagement_list_page_for_vendor(vendor_id=viewer_vendor_id(request)))
+    engagements = list(delivery_selectors.engagement_list_page_for_vendor(caller=Caller.of(request)))
     return render(request, "engagements/vendor/engagement_list.html", {"engagements": engagements})
 
 

@@ -27,21 +27,22 @@ from engagements.delivery.forms import (
 from engagements.matching import selectors as matching_selectors
 from engagements.models import Engagement, EngagementStatus, Milestone, Requirement
 from engagements.requirements.views import vendor_pages_available
-from kpo.permissions import client_manager_required, viewer_client
+from kpo.access import Caller
+from kpo.permissions import client_manager_required
 
 
 def _engagement_or_404(request, pk: int) -> Engagement:
-    return get_object_or_404(delivery_selectors.engagement_detail_queryset(client=viewer_client(request)), pk=pk)
+    return get_object_or_404(delivery_selectors.engagement_detail_queryset(caller=Caller.of(request)), pk=pk)
 
 
 @client_manager_required
 @require_GET
 def engagement_list(request):
-    client = viewer_client(request)
+    caller = Caller.of(request)
     status = request.GET.get("status", "")
     if status not in EngagementStatus.values:
         status = ""
-    counts = delivery_selectors.engagement_status_counts(client=client)
+    counts = delivery_selectors.engagement_status_counts(caller=caller)
     tabs = [("", _("All"), sum(counts.values()))] + [
         (value, label, counts.get(value, 0)) for value, label in EngagementStatus.choices
     ]
@@ -49,7 +50,7 @@ def engagement_list(request):
         request,
         "engagements/engagement_list.html",
         {
-            "engagements": delivery_selectors.engagement_list_page(client=client, status=status or None),
+            "engagements": delivery_selectors.engagement_list_page(caller=caller, status=status or None),
             "status": status,
             "tabs": tabs,
         },
@@ -59,8 +60,7 @@ def engagement_list(request):
 @client_manager_required
 @require_http_methods(["GET", "POST"])
 def engagement_propose(request, result_pk: int):
-    client = viewer_client(request)
-    result = get_object_or_404(matching_selectors.match_result_for_client(client=client), pk=result_pk)
+    result = get_object_or_404(matching_selectors.match_result_for_client(caller=Caller.of(request)), pk=result_pk)
     requirement = result.run.requirement
     if request.method == "POST":
         form = EngagementProposalForm(request.POST)

@@ -15,12 +15,11 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from engagements.access.caller import caller as caller_of
-from engagements.access.caller import client_membership
+from engagements.access.caller import client_membership, member_caller
 from engagements.access.visibility import webhook_endpoints_editable_by, webhook_endpoints_visible_to
 from engagements.integrations import serializers as s
 from engagements.integrations import webhooks
 from engagements.models import WebhookDelivery, WebhookEndpoint
-from kpo.access import Caller
 from kpo.api.errors import Conflict, documented_errors
 from kpo.api.pagination import BrowseCursorPagination
 
@@ -49,7 +48,7 @@ def _endpoints(request, *, write: bool = False) -> QuerySet[WebhookEndpoint]:
     _client_id(request, write=write)  # 403 for anyone else
     if write:
         # As the organization's manager (a staff account's own membership included).
-        return webhook_endpoints_editable_by(Caller.build(request.user, client_membership(request)))
+        return webhook_endpoints_editable_by(member_caller(request))
     return webhook_endpoints_visible_to(caller_of(request))
 
 

@@ -6,9 +6,8 @@ from itertools import groupby
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from engagements.access.visibility import match_runs_visible_to
+from engagements.access.visibility import match_results_visible_to, match_runs_visible_to
 from engagements.models import (
-    ClientOrganization,
     MatchResult,
     MatchRun,
     Requirement,
@@ -19,8 +18,9 @@ from kpo.models import User
 from vendors.models import Skill, Vendor
 
 
-def match_run_list_for_client(*, client: ClientOrganization) -> QuerySet[MatchRun]:
-    return MatchRun.objects.filter(requirement__client=client).select_related("requirement")
+def match_run_list_for_client(*, caller: Caller) -> QuerySet[MatchRun]:
+    """The match runs of the caller's client organization (none without one)."""
+    return match_runs_visible_to(caller).filter(requirement__client_id=caller.client_id).select_related("requirement")
 
 
 def match_run_queryset_for(*, user: User | AnonymousUser) -> QuerySet[MatchRun]:
@@ -39,8 +39,14 @@ def match_run_with_results(*, run: MatchRun) -> MatchRun:
 # -- the procurement manager's pages ---------------------------------------------------
 
 
-def match_run_for_client(*, client: ClientOrganization) -> QuerySet[MatchRun]:
-    return MatchRun.objects.filter(requirement__client=client).select_related("requirement__domain")
+def match_run_for_client(*, caller: Caller) -> QuerySet[MatchRun]:
+    """A run page's lookup: the runs of the caller's client organization (none without one; a
+    staff account with a client membership sees its organization's only, as the pages always did)."""
+    return (
+        match_runs_visible_to(caller)
+        .filter(requirement__client_id=caller.client_id)
+        .select_related("requirement__domain")
+    )
 
 
 def match_run_list_for_requirement(*, requirement: Requirement) -> QuerySet[MatchRun]:
@@ -62,9 +68,12 @@ def skill_names(*, codes: Iterable[str]) -> dict[str, str]:
     return dict(Skill.objects.filter(code__in=codes).values_list("code", "name"))
 
 
-def match_result_for_client(*, client: ClientOrganization) -> QuerySet[MatchResult]:
-    return MatchResult.objects.filter(run__requirement__client=client).select_related(
-        "vendor", "run__requirement__client"
+def match_result_for_client(*, caller: Caller) -> QuerySet[MatchResult]:
+    """The shortlist entries of the caller's client organization's runs (none without one)."""
+    return (
+        match_results_visible_to(caller)
+        .filter(run__requirement__client_id=caller.client_id)
+        .select_related("vendor", "run__requirement__client")
     )
 
 

@@ -24,8 +24,9 @@ from engagements.matching.scoring import COMPONENTS, METHODS
 from engagements.models import MatchRun, MatchRunStatus, Requirement, SelectionMethod
 from engagements.requirements.forms import COMPONENT_LABELS
 from engagements.requirements.views import requirement_or_404, vendor_pages_available
+from kpo.access import Caller
 from kpo.codes import display_country_names
-from kpo.permissions import client_manager_required, viewer_client
+from kpo.permissions import client_manager_required
 from vendors.models import Certification, VendorCertification, VendorSkill
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ def exclusion_text(code: str) -> str:
 def _run_or_404(request, pk: int, run_pk: int) -> tuple[Requirement, MatchRun]:
     """A run and its requirement, both of the manager's organization (one query)."""
     run = get_object_or_404(
-        matching_selectors.match_run_for_client(client=viewer_client(request)), pk=run_pk, requirement_id=pk
+        matching_selectors.match_run_for_client(caller=Caller.of(request)), pk=run_pk, requirement_id=pk
     )
     return run.requirement, run
 

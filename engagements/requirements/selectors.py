@@ -4,18 +4,17 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, QuerySet
 
 from engagements.access.visibility import requirements_visible_to
-from engagements.models import (
-    ClientOrganization,
-    Requirement,
-)
+from engagements.models import Requirement
 from engagements.organizations.selectors import membership_for
 from kpo.access import Caller
 from kpo.models import User
 
 
-def requirement_list_for_client(*, client: ClientOrganization) -> QuerySet[Requirement]:
+def requirement_list_for_client(*, caller: Caller) -> QuerySet[Requirement]:
+    """The requirements of the caller's client organization (none without one)."""
     return (
-        Requirement.objects.filter(client=client)
+        requirements_visible_to(caller)
+        .filter(client_id=caller.client_id)
         .select_related("domain")
         .annotate(skill_count=Count("requirement_skills", distinct=True))
     )
@@ -34,10 +33,12 @@ def requirement_queryset_for(*, user: User | AnonymousUser) -> QuerySet[Requirem
     )
 
 
-def requirement_list_page(*, client: ClientOrganization, status: str | None = None) -> QuerySet[Requirement]:
-    """The requirement list: counts of skills, runs and engagements in one query."""
+def requirement_list_page(*, caller: Caller, status: str | None = None) -> QuerySet[Requirement]:
+    """The requirement list of the caller's client organization: counts of skills, runs and
+    engagements in one query."""
     queryset = (
-        Requirement.objects.filter(client=client)
+        requirements_visible_to(caller)
+        .filter(client_id=caller.client_id)
         .select_related("domain")
         .annotate(
             skill_count=Count("requirement_skills", distinct=True),
@@ -51,7 +52,12 @@ def requirement_list_page(*, client: ClientOrganization, status: str | None = No
     return queryset
 
 
-def requirement_for_manager(*, user: User | AnonymousUser, client: ClientOrganization) -> QuerySet[Requirement]:
-    """A manager's requirements: the per-user scope, narrowed to the organization
-    the page works for (a staff member with a client membership sees only it)."""
-    return requirement_queryset_for(user=user).filter(client=client)
+def requirement_for_manager(*, caller: Caller) -> QuerySet[Requirement]:
+    """A manager's requirement pages: the caller's client organization's requirements (none
+    without one; a staff account with a client membership sees its organization's only)."""
+    return (
+        requirements_visible_to(caller)
+        .filter(client_id=caller.client_id)
+        .select_related("client", "domain")
+        .prefetch_related("requirement_skills__skill", "required_certifications")
+    )

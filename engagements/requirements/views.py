@@ -19,8 +19,9 @@ from engagements.models import MatchRun, MatchRunStatus, Requirement, Requiremen
 from engagements.requirements import selectors as requirements_selectors
 from engagements.requirements import services as requirements_services
 from engagements.requirements.forms import COMPONENT_LABELS, RequirementForm, requirement_skill_formset
+from kpo.access import Caller
 from kpo.codes import display_country_names, display_language_names
-from kpo.permissions import client_manager_required, viewer_client
+from kpo.permissions import client_manager_required
 
 # scoring.py is framework-free and writes the methods' descriptions in English. These
 # marks put the same sentences in the translation catalogue; `method_description`
@@ -52,9 +53,7 @@ def vendor_pages_available() -> bool:
 
 def requirement_or_404(request, pk: int) -> Requirement:
     """The requirement with its skills and certifications, if it is the manager's organization's."""
-    return get_object_or_404(
-        requirements_selectors.requirement_for_manager(user=request.user, client=viewer_client(request)), pk=pk
-    )
+    return get_object_or_404(requirements_selectors.requirement_for_manager(caller=Caller.of(request)), pk=pk)
 
 
 # -- requirements ------------------------------------------------------------------------
@@ -66,7 +65,7 @@ def requirement_list(request):
     status = request.GET.get("status", "")
     if status not in RequirementStatus.values:
         status = ""
-    requirements = requirements_selectors.requirement_list_page(client=viewer_client(request), status=status or None)
+    requirements = requirements_selectors.requirement_list_page(caller=Caller.of(request), status=status or None)
     return render(
         request,
         "engagements/requirement_list.html",
@@ -102,7 +101,7 @@ def _form_context(form: RequirementForm, formset, requirement: Requirement | Non
 @client_manager_required
 @require_http_methods(["GET", "POST"])
 def requirement_create(request):
-    client = viewer_client(request)
+    client = Caller.of(request).client
     if request.method == "POST":
         form = RequirementForm(request.POST, client=client)
         formset = requirement_skill_formset(data=request.POST)
@@ -121,7 +120,7 @@ def requirement_create(request):
 @client_manager_required
 @require_http_methods(["GET", "POST"])
 def requirement_edit(request, pk: int):
-    client = viewer_client(request)
+    client = Caller.of(request).client
     requirement = requirement_or_404(request, pk)
     if request.method == "POST":
         form = RequirementForm(request.POST, client=client, instance=requirement)

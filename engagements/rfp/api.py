@@ -26,8 +26,9 @@ from rest_framework.response import Response
 
 from engagements.access.caller import caller as caller_of
 from engagements.access.caller import client_membership as _client_membership
+from engagements.access.caller import member_caller
 from engagements.access.caller import vendor_id as _vendor_id
-from engagements.access.visibility import rfps_visible_to
+from engagements.access.visibility import editable, rfps_visible_to
 from engagements.matching import selectors as matching_selectors
 from engagements.models import (
     Engagement,
@@ -84,7 +85,7 @@ def _require_client_reader(request) -> None:
 def _require_manager_of(request, rfp: Rfp | None = None) -> Membership:
     """Writes: a procurement manager of the RFP's organization (staff only read)."""
     membership = _client_membership(request)
-    if membership is None or (rfp is not None and rfp.client_id != membership.client_id):
+    if membership is None or (rfp is not None and not editable(member_caller(request), rfp)):
         raise PermissionDenied("Only procurement managers of the client organization act on its requests.")
     return membership
 
@@ -118,10 +119,10 @@ def _rfp_list(request) -> QuerySet[Rfp]:
             answered_count=Count("invitations", filter=~Q(invitations__status=InvitationStatus.INVITED), distinct=True),
         )
     else:
-        membership = _client_membership(request)
+        found = caller_of(request)
         # The view called _require_client_reader first: a client membership.
-        assert membership is not None and membership.client is not None
-        queryset = rfp_selectors.rfp_list_for_client(client=membership.client)
+        assert found.client_id is not None
+        queryset = rfp_selectors.rfp_list_for_client(caller=found)
     return queryset.order_by("-created_at", "-id")
 
 
@@ -342,12 +343,12 @@ class ProposalAttachmentApi(RfpApiView):
 
 
 def _own_invitations(request, *, detail: bool = False) -> QuerySet[RfpInvitation]:
-    vendor_id = _vendor_id(request)
-    if vendor_id is None:
+    found = member_caller(request)  # the firm's own invitations, a staff member's firm included
+    if found.vendor_id is None:
         return RfpInvitation.objects.none()
     if detail:
-        return rfp_selectors.invitation_detail_queryset_for_vendor(vendor_id=vendor_id)
-    return rfp_selectors.invitation_queryset_for_vendor(vendor_id=vendor_id)
+        return rfp_selectors.invitation_detail_queryset_for_vendor(caller=found)
+    return rfp_selectors.invitation_queryset_for_vendor(caller=found)
 
 
 def _own_invitation(request, pk: int) -> RfpInvitation:

@@ -13,9 +13,9 @@ from decimal import Decimal
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from engagements.access.visibility import proposals_visible_to, rfp_invitations_visible_to, rfps_visible_to
 from engagements.matching.scoring import COMPONENTS
 from engagements.models import (
-    ClientOrganization,
     EvaluationCriterion,
     InvitationStatus,
     Proposal,
@@ -27,18 +27,21 @@ from engagements.models import (
     RfpInvitation,
     RfpStatus,
 )
+from kpo.access import Caller
 from kpo.models import User
 from vendors.money import ExchangeTable
 
 # -- the client's side -----------------------------------------------------------------------
 
 
-def rfp_queryset_for_client(*, client: ClientOrganization) -> QuerySet[Rfp]:
-    return Rfp.objects.filter(client=client).select_related("requirement")
+def rfp_queryset_for_client(*, caller: Caller) -> QuerySet[Rfp]:
+    """The RFPs of the caller's client organization (none without one; a staff account with a
+    client membership sees its organization's only, as the pages always did)."""
+    return rfps_visible_to(caller).filter(client_id=caller.client_id).select_related("requirement")
 
 
-def rfp_list_for_client(*, client: ClientOrganization) -> QuerySet[Rfp]:
-    return rfp_queryset_for_client(client=client).annotate(
+def rfp_list_for_client(*, caller: Caller) -> QuerySet[Rfp]:
+    return rfp_queryset_for_client(caller=caller).annotate(
         invited_count=Count("invitations", distinct=True),
         answered_count=Count("invitations", filter=~Q(invitations__status=InvitationStatus.INVITED), distinct=True),
     )
@@ -157,14 +160,20 @@ def rfp_evaluation(*, rfp: Rfp, evaluator: User) -> dict:
 # -- the vendor's side -----------------------------------------------------------------------
 
 
-def invitation_queryset_for_vendor(*, vendor_id: int) -> QuerySet[RfpInvitation]:
-    return RfpInvitation.objects.filter(vendor_id=vendor_id).select_related(
-        "rfp__client", "rfp__requirement__domain", "proposal"
+def invitation_queryset_for_vendor(*, caller: Caller) -> QuerySet[RfpInvitation]:
+    """The invitations of the caller's vendor firm (none without one; a staff account with a
+    vendor membership sees its firm's only, as the pages always did)."""
+    if caller.vendor_id is None:
+        return RfpInvitation.objects.none()
+    return (
+        rfp_invitations_visible_to(caller)
+        .filter(vendor_id=caller.vendor_id)
+        .select_related("rfp__client", "rfp__requirement__domain", "proposal")
     )
 
 
-def invitation_detail_queryset_for_vendor(*, vendor_id: int) -> QuerySet[RfpInvitation]:
-    return invitation_queryset_for_vendor(vendor_id=vendor_id).prefetch_related(
+def invitation_detail_queryset_for_vendor(*, caller: Caller) -> QuerySet[RfpInvitation]:
+    return invitation_queryset_for_vendor(caller=caller).prefetch_related(
         Prefetch(
             "rfp__requirement__requirement_skills",
             queryset=RequirementSkill.objects.select_related("skill").order_by("-must_have", "skill__name"),
@@ -178,27 +187,31 @@ def _answerable(now) -> Q:
     )
 
 
-def open_invitations_for_vendor(*, vendor_id: int) -> QuerySet[RfpInvitation]:
+def open_invitations_for_vendor(*, caller: Caller) -> QuerySet[RfpInvitation]:
     """Invitations the vendor can still answer, soonest deadline first."""
     return (
-        invitation_queryset_for_vendor(vendor_id=vendor_id)
+        invitation_queryset_for_vendor(caller=caller)
         .filter(_answerable(timezone.now()))
         .order_by("rfp__deadline", "id")
     )
 
 
-def invitation_list_for_vendor(*, vendor_id: int, past_limit: int = 100) -> dict:
+def invitation_list_for_vendor(*, caller: Caller, past_limit: int = 100) -> dict:
     """The vendor's invitations page: open ones and the latest others."""
-    past = invitation_queryset_for_vendor(vendor_id=vendor_id).exclude(_answerable(timezone.now()))
+    past = invitation_queryset_for_vendor(caller=caller).exclude(_answerable(timezone.now()))
     return {
-        "open_invitations": list(open_invitations_for_vendor(vendor_id=vendor_id)),
+        "open_invitations": list(open_invitations_for_vendor(caller=caller)),
         "past_invitations": list(past.order_by("-created_at", "-id")[:past_limit]),
     }
 
 
-def proposal_list_for_vendor(*, vendor_id: int) -> QuerySet[Proposal]:
+def proposal_list_for_vendor(*, caller: Caller) -> QuerySet[Proposal]:
+    """The proposals of the caller's vendor firm (none without one), latest first."""
+    if caller.vendor_id is None:
+        return Proposal.objects.none()
     return (
-        Proposal.objects.filter(invitation__vendor_id=vendor_id)
+        proposals_visible_to(caller)
+        .filter(invitation__vendor_id=caller.vendor_id)
         .select_related("invitation__rfp__client")
         .order_by("-updated_at", "-id")
     )

@@ -21,11 +21,12 @@ from engagements.rfp import selectors as rfp_selectors
 from engagements.rfp import services as rfp_services
 from engagements.rfp.forms import ProposalForm, ReasonForm
 from engagements.rfp.views import attachment_response
-from kpo.permissions import required_vendor_id, vendor_member_required, viewer_vendor_id
+from kpo.access import Caller
+from kpo.permissions import vendor_member_required
 
 
 def _invitation_or_404(request, pk: int) -> RfpInvitation:
-    queryset = rfp_selectors.invitation_detail_queryset_for_vendor(vendor_id=required_vendor_id(request))
+    queryset = rfp_selectors.invitation_detail_queryset_for_vendor(caller=Caller.of(request))
     return get_object_or_404(queryset, pk=pk)
 
 
@@ -69,7 +70,7 @@ def _render_invitation(request, invitation, *, form=None, decline_form=None, sta
 @vendor_member_required
 @require_GET
 def invitation_list(request):
-    context = rfp_selectors.invitation_list_for_vendor(vendor_id=viewer_vendor_id(request))
+    context = rfp_selectors.invitation_list_for_vendor(caller=Caller.of(request))
     return render(request, "engagements/vendor/invitation_list.html", context)
 
 

@@ -24,7 +24,8 @@ from engagements.models import MatchRunStatus, Proposal, ProposalStatus, Require
 from engagements.rfp import selectors as rfp_selectors
 from engagements.rfp import services as rfp_services
 from engagements.rfp.forms import CriterionFormSet, ReasonForm, RfpCreateForm, ScoreForm
-from kpo.permissions import client_manager_required, viewer_client
+from kpo.access import Caller
+from kpo.permissions import client_manager_required
 
 DEFAULT_INVITEES = 3
 DEFAULT_DEADLINE_DAYS = 7
@@ -50,7 +51,7 @@ def _client_tz(client):
 
 
 def _rfp_or_404(request, pk: int) -> Rfp:
-    return get_object_or_404(rfp_selectors.rfp_queryset_for_client(client=viewer_client(request)), pk=pk)
+    return get_object_or_404(rfp_selectors.rfp_queryset_for_client(caller=Caller.of(request)), pk=pk)
 
 
 def _proposal_or_404(request, rfp: Rfp, proposal_pk: int) -> Proposal:
@@ -74,8 +75,9 @@ def _add_service_errors(form, exc: ValidationError) -> None:
 @client_manager_required
 @require_GET
 def rfp_list(request):
-    client = viewer_client(request)
-    rfps = list(rfp_selectors.rfp_list_for_client(client=client).order_by("-created_at", "-id")[:200])
+    caller = Caller.of(request)
+    client = caller.client
+    rfps = list(rfp_selectors.rfp_list_for_client(caller=caller).order_by("-created_at", "-id")[:200])
     with timezone.override(_client_tz(client)):
         return render(request, "engagements/rfp_list.html", {"rfps": rfps, "now": timezone.now()})
 
@@ -83,8 +85,9 @@ def rfp_list(request):
 @client_manager_required
 @require_http_methods(["GET", "POST"])
 def rfp_create(request, pk: int, run_pk: int):
-    client = viewer_client(request)
-    run = get_object_or_404(matching_selectors.match_run_for_client(client=client), pk=run_pk, requirement_id=pk)
+    caller = Caller.of(request)
+    client = caller.client
+    run = get_object_or_404(matching_selectors.match_run_for_client(caller=caller), pk=run_pk, requirement_id=pk)
     if run.status != MatchRunStatus.SUCCEEDED:
         raise Http404
     results = matching_selectors.match_run_results(run=run)
@@ -150,7 +153,7 @@ def rfp_create(request, pk: int, run_pk: int):
 
 
 def _render_detail(request, rfp: Rfp, *, status: int = 200, score_forms: dict | None = None, error: str = ""):
-    client = viewer_client(request)
+    client = Caller.of(request).client
     context = rfp_selectors.rfp_evaluation(rfp=rfp, evaluator=request.user)
     score_forms = score_forms or {}
     for column in context["columns"]:
