@@ -9,8 +9,8 @@ its attachment) may be as large as the attachment limit plus 1 MiB for the
 other fields; the attachment's own size is checked by the proposal form. A
 vendor CSV import (text/csv or multipart) may be API_IMPORT_MAX_BYTES.
 
-A request without Content-Length (chunked) reaches Django with an empty body
-under WSGI, so it cannot carry more than the header says.
+A request without Content-Length (chunked) is refused with 411 before this
+(kpo/request_guards.py), so no body is larger than its header says.
 
 It also keeps an unknown /api/ URL a JSON 404 when DEBUG is on (the demo):
 Django then answers with its HTML debug page instead of handler404.

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from engagements.matching.models import MatchResult
 from engagements.organizations.models import ClientOrganization
 from engagements.requirements.models import Requirement
+from kpo.bounds import TEXT_MAX, date_in_range, validate_date_in_range
 from kpo.codes import (
     validate_currency,
 )
@@ -45,8 +46,8 @@ class Engagement(models.Model):
     agreed_rate = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
     currency = models.CharField(max_length=3, validators=[validate_currency])
     fte = models.DecimalField(max_digits=6, decimal_places=1, validators=[MinValueValidator(Decimal("0.1"))])
-    start_date = models.DateField()
-    end_date = models.DateField(null=True, blank=True)
+    start_date = models.DateField(validators=[validate_date_in_range])
+    end_date = models.DateField(null=True, blank=True, validators=[validate_date_in_range])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Delta sync: numbered by database triggers on every write (kpo/change_seq.py).
@@ -71,6 +72,8 @@ class Engagement(models.Model):
             ),
             models.CheckConstraint(condition=Q(agreed_rate__gt=0), name="engagement_rate_positive"),
             models.CheckConstraint(condition=Q(fte__gt=0), name="engagement_fte_positive"),
+            models.CheckConstraint(condition=date_in_range("start_date"), name="engagement_start_date_range"),
+            models.CheckConstraint(condition=date_in_range("end_date"), name="engagement_end_date_range"),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")), name="engagement_dates_order"
             ),
@@ -137,8 +140,8 @@ class MilestoneStatus(models.TextChoices):
 class Milestone(models.Model):
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="milestones")
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    due_date = models.DateField()
+    description = models.TextField(blank=True, max_length=TEXT_MAX)
+    due_date = models.DateField(validators=[validate_date_in_range])
     status = models.CharField(max_length=10, choices=MilestoneStatus.choices, default=MilestoneStatus.PENDING)
     delivered_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
@@ -148,6 +151,7 @@ class Milestone(models.Model):
         ordering = ["due_date", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=MilestoneStatus.values), name="milestone_status_valid"),
+            models.CheckConstraint(condition=date_in_range("due_date"), name="milestone_due_date_range"),
         ]
 
     def __str__(self) -> str:
@@ -164,7 +168,7 @@ class Review(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     rating = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, max_length=TEXT_MAX)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,7 +1,7 @@
 """Reads of engagements, milestones and spend. Every queryset here is scoped to its caller."""
 
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Value, When
@@ -117,6 +117,15 @@ def months_elapsed(*, start: date, end: date | None, today: date) -> Decimal:
 
 
 def client_spend_by_country(*, client: ClientOrganization, today: date | None = None) -> dict:
+    """client_spend_by_country, computed with 60 significant digits: a spend within
+    kpo.bounds (rate x FTE x hours x months, converted) can exceed Decimal's default 28,
+    and rounding it to a whole unit must not fail."""
+    with localcontext() as context:
+        context.prec = 60
+        return _spend_by_country(client=client, today=today)
+
+
+def _spend_by_country(*, client: ClientOrganization, today: date | None = None) -> dict:
     """Spend and estimated savings of the client's active and completed
     engagements, by the vendor's headquarters country, in the client's currency.
 

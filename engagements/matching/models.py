@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from engagements.requirements.models import Requirement
+from kpo.bounds import MONEY_DIGITS
 from kpo.codes import (
     validate_currency,
 )
@@ -139,8 +140,9 @@ class MatchResult(models.Model):
     missing_skills = models.JSONField(default=list)
     flags = models.JSONField(default=list)
     currency = models.CharField(max_length=3, validators=[validate_currency])
-    estimated_cost = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    estimated_savings = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    # Wide enough for any requirement within kpo.bounds (cost and saving below 1e24).
+    estimated_cost = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=2, null=True, blank=True)
+    estimated_savings = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=2, null=True, blank=True)
     explanation = models.JSONField(default=dict, blank=True)
 
     class Meta:

@@ -9,6 +9,7 @@ from engagements.models import (
     MatchResult,
     MatchRun,
 )
+from kpo.bounds import MONEY_DIGITS
 
 
 class VendorRefSerializer(serializers.Serializer):
@@ -18,7 +19,7 @@ class VendorRefSerializer(serializers.Serializer):
 
 
 class MoneySerializer(serializers.Serializer):
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    amount = serializers.DecimalField(max_digits=MONEY_DIGITS, decimal_places=2)
     currency = serializers.CharField()
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from engagements.organizations.models import ClientOrganization
+from kpo.bounds import HOURS_MAX, RATE_MAX, TEXT_MAX, date_in_range, validate_date_in_range
 from kpo.codes import (
     validate_country_list,
     validate_currency,
@@ -60,17 +61,17 @@ class Requirement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=TEXT_MAX)
     domain = models.ForeignKey(ExpertiseArea, on_delete=models.PROTECT, related_name="requirements")
     skills = models.ManyToManyField(Skill, through="RequirementSkill", related_name="requirements", blank=True)
     seniority = models.CharField(max_length=10, choices=Seniority.choices, default=Seniority.SENIOR)
     budget_hourly_rate = models.DecimalField(
-        max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(RATE_MAX)]
     )
     currency = models.CharField(max_length=3, validators=[validate_currency])
-    estimated_hours = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    estimated_hours = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(HOURS_MAX)])
     fte_needed = models.DecimalField(max_digits=6, decimal_places=1, validators=[MinValueValidator(Decimal("0.1"))])
-    start_date = models.DateField(null=True, blank=True)
+    start_date = models.DateField(null=True, blank=True, validators=[validate_date_in_range])
     location_classes = models.JSONField(default=all_location_classes)
     # Allowed classes that score best (empty: no preference among the allowed ones).
     preferred_location_classes = models.JSONField(default=list, blank=True)
@@ -114,6 +115,9 @@ class Requirement(models.Model):
             ),
             models.CheckConstraint(condition=Q(budget_hourly_rate__gt=0), name="requirement_budget_positive"),
             models.CheckConstraint(condition=Q(estimated_hours__gt=0), name="requirement_hours_positive"),
+            models.CheckConstraint(condition=Q(estimated_hours__lte=HOURS_MAX), name="requirement_hours_bounded"),
+            models.CheckConstraint(condition=Q(budget_hourly_rate__lte=RATE_MAX), name="requirement_budget_bounded"),
+            models.CheckConstraint(condition=date_in_range("start_date"), name="requirement_start_date_range"),
             models.CheckConstraint(condition=Q(fte_needed__gt=0), name="requirement_fte_positive"),
             models.CheckConstraint(
                 condition=Q(min_timezone_overlap_hours__gte=0, min_timezone_overlap_hours__lte=24),

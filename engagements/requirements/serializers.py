@@ -4,6 +4,7 @@ Serializers validate and shape; services write."""
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.core.validators import MaxLengthValidator
 from rest_framework import serializers
 
 from engagements.matching.scoring import COMPONENTS, resolve_weights
@@ -15,6 +16,7 @@ from engagements.models import (
     SelectionMethod,
 )
 from kpo.api.serializers import StrictFieldsMixin
+from kpo.bounds import DATE_MAX, DATE_MIN, HOURS_MAX, LIST_MAX, RATE_MAX
 from kpo.codes import validate_country, validate_language
 from vendors.models import Certification, ExpertiseArea, Seniority, Skill
 from vendors.money import convertible_currency
@@ -72,25 +74,29 @@ class RequirementSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         read_only=True
     )
     domain = serializers.SlugRelatedField(slug_field="code", queryset=ExpertiseArea.objects.all())
-    skills = RequirementSkillSerializer(many=True, source="requirement_skills")
+    skills = RequirementSkillSerializer(many=True, source="requirement_skills", max_length=LIST_MAX)  # type: ignore[call-arg]
     seniority = serializers.ChoiceField(choices=Seniority.choices, default=Seniority.SENIOR)
-    budget_hourly_rate = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
+    budget_hourly_rate = serializers.DecimalField(
+        max_digits=10, decimal_places=2, min_value=Decimal("0.01"), max_value=RATE_MAX
+    )
     currency = serializers.CharField(min_length=3, max_length=3)
-    estimated_hours = serializers.IntegerField(min_value=1)
+    estimated_hours = serializers.IntegerField(min_value=1, max_value=HOURS_MAX)
     fte_needed = serializers.DecimalField(max_digits=6, decimal_places=1, min_value=Decimal("0.1"))
     location_classes = serializers.ListField(
-        child=serializers.ChoiceField(choices=LocationClass.choices), min_length=1, required=False
+        child=serializers.ChoiceField(choices=LocationClass.choices), min_length=1, max_length=3, required=False
     )
     preferred_location_classes = serializers.ListField(
-        child=serializers.ChoiceField(choices=LocationClass.choices), required=False
+        child=serializers.ChoiceField(choices=LocationClass.choices), max_length=3, required=False
     )
-    excluded_countries = CodeListField(validator=validate_country, required=False)
-    languages = CodeListField(validator=validate_language, required=False)
+    excluded_countries = CodeListField(validator=validate_country, required=False, max_length=LIST_MAX)
+    languages = CodeListField(validator=validate_language, required=False, max_length=LIST_MAX)
     min_timezone_overlap_hours = serializers.DecimalField(
         max_digits=4, decimal_places=1, min_value=Decimal("0"), max_value=Decimal("24"), required=False
     )
-    required_certifications = serializers.SlugRelatedField(
-        slug_field="code", queryset=Certification.objects.all(), many=True, required=False
+    required_certifications = serializers.ManyRelatedField(
+        child_relation=serializers.SlugRelatedField(slug_field="code", queryset=Certification.objects.all()),
+        required=False,
+        validators=[MaxLengthValidator(LIST_MAX)],
     )
     confidentiality = serializers.ChoiceField(choices=Confidentiality.choices, required=False)
     selection_method = serializers.ChoiceField(choices=SelectionMethod.choices, required=False)
@@ -131,6 +137,7 @@ class RequirementSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         extra_kwargs = {
             "external_id": {"help_text": "Your system's id for this requirement (unique within your organization)."},
             "change_seq": {"help_text": "Change number: grows on every write; sync with `?since=`."},
+            "start_date": {"help_text": f"Between {DATE_MIN} and {DATE_MAX}."},
         }
 
     def validate_external_id(self, value: str) -> str:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from engagements.matching.models import MatchResult, MatchRun
 from engagements.organizations.models import ClientOrganization
 from engagements.requirements.models import Requirement
+from kpo.bounds import TEXT_MAX, date_in_range, datetime_in_range, validate_date_in_range
 from kpo.codes import (
     validate_currency,
 )
@@ -38,9 +39,9 @@ class Rfp(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     title = models.CharField(max_length=200)
-    instructions = models.TextField(blank=True)
+    instructions = models.TextField(blank=True, max_length=TEXT_MAX)
     questions = models.JSONField(default=list, blank=True)
-    deadline = models.DateTimeField()
+    deadline = models.DateTimeField(validators=[validate_date_in_range])
     status = models.CharField(max_length=10, choices=RfpStatus.choices, default=RfpStatus.OPEN)
     opened_at = models.DateTimeField(null=True, blank=True)
     awarded_at = models.DateTimeField(null=True, blank=True)
@@ -52,6 +53,7 @@ class Rfp(models.Model):
         indexes = [models.Index(fields=["client", "-created_at"], name="rfp_client_created_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=RfpStatus.values), name="rfp_status_valid"),
+            models.CheckConstraint(condition=datetime_in_range("deadline"), name="rfp_deadline_range"),
         ]
 
     def __str__(self) -> str:
@@ -109,7 +111,7 @@ class RfpInvitation(models.Model):
         MatchResult, on_delete=models.SET_NULL, null=True, blank=True, related_name="rfp_invitations"
     )
     status = models.CharField(max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.INVITED)
-    decline_reason = models.TextField(blank=True)
+    decline_reason = models.TextField(blank=True, max_length=TEXT_MAX)
     responded_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=12, choices=InvitationOutcome.choices, default="", blank=True)
     outcome_at = models.DateTimeField(null=True, blank=True)
@@ -159,8 +161,8 @@ class Proposal(models.Model):
     fte = models.DecimalField(
         max_digits=6, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(Decimal("0.1"))]
     )
-    start_date = models.DateField(null=True, blank=True)
-    approach = models.TextField(blank=True)
+    start_date = models.DateField(null=True, blank=True, validators=[validate_date_in_range])
+    approach = models.TextField(blank=True, max_length=TEXT_MAX)
     answers = models.JSONField(default=list, blank=True)
     attachment = models.FileField(upload_to=proposal_attachment_path, blank=True, max_length=200)
     attachment_name = models.CharField(max_length=200, blank=True)
@@ -175,6 +177,7 @@ class Proposal(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(status__in=ProposalStatus.values), name="proposal_status_valid"),
             models.CheckConstraint(condition=Q(currency__regex=CURRENCY_SHAPE), name="proposal_currency_shape"),
+            models.CheckConstraint(condition=date_in_range("start_date"), name="proposal_start_date_range"),
             models.CheckConstraint(
                 condition=Q(status=ProposalStatus.DRAFT)
                 | Q(hourly_rate__isnull=False, fte__isnull=False, start_date__isnull=False, submitted_at__isnull=False),

@@ -30,6 +30,7 @@ from engagements.models import (
 from engagements.rfp import proposals as rfp_proposals
 from engagements.rfp import services as rfp_services
 from kpo.api.serializers import StrictFieldsMixin
+from kpo.bounds import MONEY_DIGITS
 from vendors.money import convertible_currency
 
 INSTRUCTIONS_MAX_LENGTH = 20000
@@ -282,8 +283,8 @@ class MatchSummarySerializer(serializers.Serializer):
 
 
 class ConvertedCostSerializer(serializers.Serializer):
-    hourly_rate = serializers.DecimalField(max_digits=14, decimal_places=2)
-    total = serializers.DecimalField(max_digits=16, decimal_places=0, allow_null=True)
+    hourly_rate = serializers.DecimalField(max_digits=MONEY_DIGITS, decimal_places=2)
+    total = serializers.DecimalField(max_digits=MONEY_DIGITS, decimal_places=0, allow_null=True)
     currency = serializers.CharField()
 
 

@@ -21,6 +21,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kpo.api.serializers import StrictFieldsMixin
+from kpo.bounds import EXCHANGE_RATE_MAX, EXCHANGE_RATE_MIN
 from kpo.codes import (
     country_timezones,
     validate_country,
@@ -320,7 +321,9 @@ class CertificationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
 class ExchangeRateSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     currency = serializers.CharField(max_length=3, validators=[code_validator(validate_currency)])
-    rate_to_base = serializers.DecimalField(max_digits=18, decimal_places=8, min_value=Decimal("0.00000001"))
+    rate_to_base = serializers.DecimalField(
+        max_digits=18, decimal_places=8, min_value=EXCHANGE_RATE_MIN, max_value=EXCHANGE_RATE_MAX
+    )
     base_currency = serializers.SerializerMethodField()
 
     class Meta:
