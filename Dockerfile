@@ -37,4 +37,5 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=10s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request as u; sys.exit(0 if u.urlopen('http://127.0.0.1:8000/healthz', timeout=5).status == 200 else 1)"]
 
-CMD ["gunicorn", "kpo.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Workers, threads, timeouts and request limits: gunicorn.conf.py (environment overrides there).
+CMD ["gunicorn", "--config", "gunicorn.conf.py"]

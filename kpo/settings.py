@@ -53,6 +53,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost after the security headers: a request that failed because the database (or the
+    # Redis it needed) is down is answered 503 with Retry-After, JSON under /api/ (kpo/outage.py).
+    "kpo.outage.OutageMiddleware",
     # Before anything reads the body: an oversized API request is refused with a JSON 413.
     "kpo.middleware.ApiBodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -75,11 +78,18 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Sign-in brute-force protection: lock the (username, address) pair, not the
-# address alone (offices share one), for a cool-off rather than forever.
+# Sign-in brute-force protection, for a cool-off rather than forever (kpo/sign_in_lockout.py):
+# the (username, address) pair locks after AXES_FAILURE_LIMIT failures; an address trying many
+# usernames (spraying) locks after AXES_ADDRESS_FAILURE_LIMIT, higher since offices share one.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_ADDRESS_FAILURE_LIMIT = env_int("AXES_ADDRESS_FAILURE_LIMIT", 30)
+if AXES_ADDRESS_FAILURE_LIMIT < AXES_FAILURE_LIMIT:
+    raise ImproperlyConfigured("AXES_ADDRESS_FAILURE_LIMIT must be at least AXES_FAILURE_LIMIT.")
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "kpo.sign_in_lockout.SignInLockoutHandler"
+# The client's address by the API throttles' rule (API_NUM_PROXIES trusted proxies).
+AXES_CLIENT_IP_CALLABLE = "kpo.sign_in_lockout.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
@@ -342,6 +352,9 @@ WEBHOOK_BACKOFF_BASE_SECONDS = env_int("WEBHOOK_BACKOFF_BASE_SECONDS", 30)
 WEBHOOK_BACKOFF_CAP_SECONDS = env_int("WEBHOOK_BACKOFF_CAP_SECONDS", 6 * 3600)
 WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 20)
 WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=DEBUG)
+
+# Retry-After (seconds) of the 503 answered while the database or Redis is unreachable.
+OUTAGE_RETRY_AFTER_SECONDS = env_int("OUTAGE_RETRY_AFTER_SECONDS", 30)
 
 # Idempotency-Key on API POSTs: how long a key replays its first response, and how
 # long a duplicate sent while the first is still running waits for it.

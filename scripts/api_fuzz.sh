@@ -37,7 +37,8 @@ from knox.models import get_token_model
 _, key = get_token_model().objects.create(user=get_user_model().objects.get(username='manager'), expiry=None)
 print(key)")
 
-"$BIN/python" -m gunicorn kpo.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 --log-level warning >"$SERVER_LOG" 2>&1 &
+GUNICORN_BIND="127.0.0.1:$PORT" WEB_CONCURRENCY=2 GUNICORN_LOG_LEVEL=warning GUNICORN_ACCESS_LOG= \
+  "$BIN/python" -m gunicorn --config gunicorn.conf.py >"$SERVER_LOG" 2>&1 &
 SERVER=$!
 for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.5; done
 

@@ -12,6 +12,7 @@ import importlib
 import json
 import os
 import re
+import runpy
 import shlex
 import subprocess
 import sys
@@ -40,11 +41,21 @@ APP_ENV_NAMES = {
     "SECRET_KEY",
     "DEBUG",
     "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
     "SECURE_SSL_REDIRECT",
     "SESSION_COOKIE_SECURE",
     "CSRF_COOKIE_SECURE",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_PROXY_SSL_HEADER",
+    "API_NUM_PROXIES",
+    "WEB_CONCURRENCY",
+    "GUNICORN_THREADS",
 }
-_INTERPOLATION = re.compile(r"\$\{(?P<name>\w+)(?::?-(?P<default>[^}]*))?\}")
+GUNICORN_CONFIG = ROOT / "gunicorn.conf.py"
+# ${NAME}, ${NAME:-default} / ${NAME-default}, ${NAME:?message} / ${NAME?message}
+_INTERPOLATION = re.compile(r"\$\{(?P<name>\w+)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
+# A value for each variable compose requires (`:?`), as a deployment's .env would give.
+REQUIRED_FROM_DOT_ENV = {"SECRET_KEY": "k" + "3Xq9-vT7pLw2Rz8sYb4NcMd6FhJ0uEaG1oKiQyWx5" * 2}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -154,9 +165,26 @@ def _parse_celery(argv: list[str]):
     return command.make_context(subcommand, list(rest), parent=parent)
 
 
-def _resolve_compose_default(value: str) -> str:
-    """`${NAME:-default}` -> default, the value compose uses when NAME is unset."""
-    return _INTERPOLATION.sub(lambda m: m.group("default") or "", value)
+def _resolve_compose_default(value: str, dot_env: dict[str, str] | None = None) -> str:
+    """The value compose gives when only `dot_env` is set: `${NAME:-default}` -> default;
+    `${NAME:?message}` -> dot_env's NAME, or ValueError(message) as compose refuses to start."""
+
+    def resolve(match: re.Match) -> str:
+        name, op, arg = match.group("name", "op", "arg")
+        given = (dot_env or {}).get(name)
+        if given:
+            return given
+        if op and op.endswith("?"):
+            raise ValueError(f"required variable {name} is missing a value: {arg}")
+        return arg or ""
+
+    return _INTERPOLATION.sub(resolve, value)
+
+
+def _compose_environment(compose: dict, dot_env: dict[str, str] | None = None) -> dict[str, str]:
+    return {
+        name: _resolve_compose_default(str(value), dot_env) for name, value in compose["x-app"]["environment"].items()
+    }
 
 
 # --------------------------------------------------------------------------- (a) compose structure
@@ -292,26 +320,22 @@ def test_gunicorn_target_imports_and_flags_parse(services):
     assert gunicorn_commands
     for argv in gunicorn_commands:
         args = GunicornConfig().parser().parse_args(argv[1:])
-        module_name, _, attr = args.args[0].partition(":")
+        assert (ROOT / args.config).resolve() == GUNICORN_CONFIG
+        config = GunicornConfig()
+        for key, value in runpy.run_path(str(GUNICORN_CONFIG)).items():
+            if key in config.settings:
+                config.set(key, value)  # gunicorn validates each setting as it loads the file
+        module_name, _, attr = config.wsgi_app.partition(":")
         target = getattr(importlib.import_module(module_name), attr)
         assert callable(target)
-        assert args.bind == ["0.0.0.0:8000"]
-        assert int(args.workers) >= 1
+        assert config.bind == ["0.0.0.0:8000"]
+        assert config.workers >= 1
     assert settings.WSGI_APPLICATION == "kpo.wsgi.application"
 
 
 def test_web_runs_the_image_default_command(services):
     assert _argv(services["web"]["command"]) == _dockerfile_cmd()
-    assert _dockerfile_cmd() == [
-        "gunicorn",
-        "kpo.wsgi:application",
-        "--bind",
-        "0.0.0.0:8000",
-        "--workers",
-        "3",
-        "--access-logfile",
-        "-",
-    ]
+    assert _dockerfile_cmd() == ["gunicorn", "--config", "gunicorn.conf.py"]
 
 
 # --------------------------------------------------------------------------- (c) Dockerfile
@@ -381,14 +405,14 @@ def test_dockerignore_excludes_local_state_but_not_the_app():
 
 
 def test_compose_env_vars_are_read_by_settings(compose):
-    source = (ROOT / "kpo" / "settings.py").read_text()
+    source = (ROOT / "kpo" / "settings.py").read_text() + GUNICORN_CONFIG.read_text()
     for name in compose["x-app"]["environment"]:
-        assert re.search(rf"""["']{name}["']""", source), f"kpo/settings.py never reads {name}"
+        assert re.search(rf"""["']{name}["']""", source), f"neither the settings nor gunicorn.conf.py read {name}"
 
 
 def test_settings_load_with_the_compose_defaults(compose):
     """The production settings module accepts the values compose passes when nothing is overridden."""
-    env = {name: _resolve_compose_default(str(value)) for name, value in compose["x-app"]["environment"].items()}
+    env = _compose_environment(compose, REQUIRED_FROM_DOT_ENV)
     env |= {"PATH": os.environ.get("PATH", ""), "DJANGO_SETTINGS_MODULE": "kpo.settings", "PYTHONPATH": str(ROOT)}
     probe = (
         "import json, django; django.setup(); from django.conf import settings as s; "
@@ -403,7 +427,7 @@ def test_settings_load_with_the_compose_defaults(compose):
     loaded = json.loads(result.stdout.strip().splitlines()[-1])
     assert loaded == {
         "debug": False,
-        "ssl": False,
+        "ssl": True,
         "hosts": ["localhost", "127.0.0.1"],
         "eager": False,
         "engine": "django.db.backends.postgresql",
@@ -417,3 +441,35 @@ def test_web_and_the_worker_share_the_media_volume(compose, services):
     for name in ("web", "worker"):
         assert "media:/app/media" in services[name]["volumes"], name
     assert "media" in compose["volumes"]
+
+
+def test_compose_refuses_to_start_without_a_secret_key(compose):
+    """No committed default: `${SECRET_KEY:?...}` stops `docker compose up` when .env lacks it."""
+    value = compose["x-app"]["environment"]["SECRET_KEY"]
+    match = _INTERPOLATION.fullmatch(value)
+    assert match and match.group("name") == "SECRET_KEY" and match.group("op") == ":?", value
+    assert ".env" in match.group("arg")  # the message says where the key goes
+    with pytest.raises(ValueError, match="SECRET_KEY"):
+        _compose_environment(compose, {})
+    with pytest.raises(ValueError, match="SECRET_KEY"):
+        _compose_environment(compose, {"SECRET_KEY": ""})  # `:?` refuses an empty value too
+    assert "SECRET_KEY=" in (ROOT / ".env.example").read_text()
+
+
+def test_compose_defaults_pass_the_deploy_check_without_warnings(compose):
+    """`manage.py check --deploy` with exactly the environment compose gives the app services
+    (a .env with only SECRET_KEY): DEBUG off, HTTPS-only cookies and redirect, HSTS."""
+    env = _compose_environment(compose, REQUIRED_FROM_DOT_ENV)
+    assert env["DEBUG"] == "false"
+    assert "*" not in env["ALLOWED_HOSTS"]
+    env |= {"PATH": os.environ.get("PATH", ""), "DJANGO_SETTINGS_MODULE": "kpo.settings", "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

@@ -6,6 +6,9 @@
 - Every other error is `{"detail": "message"}`: 401, 403, 404 (always
   "Not found.": a different wording must never hint that an object of another
   organization exists), 405, 409, 413, 415, 429 (with Retry-After).
+- A backing service being unreachable (the database, or the Redis a request
+  needs) is logged and answered 503 {"detail": ...} with Retry-After
+  (kpo/outage.py): an outage, not a bug, so clients retry.
 - An unexpected exception is logged with its traceback and answered
   `{"detail": "Internal server error."}`: no stack trace, SQL or setting leaks.
   With DEBUG on it propagates to Django's debug page instead.
@@ -26,6 +29,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
+
+from kpo.outage import SERVICE_UNAVAILABLE_MESSAGE, is_outage, outage_api_response_headers
 
 logger = logging.getLogger("kpo.api")
 
@@ -77,20 +82,33 @@ def api_exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(field_errors(exc))
     response = drf_exception_handler(exc, context)
+    if response is None and is_outage(exc):
+        _log_unhandled("Service unavailable", exc, context)
+        set_rollback()
+        return Response(
+            {"detail": SERVICE_UNAVAILABLE_MESSAGE},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers=outage_api_response_headers(),
+        )
     if response is None:
         if settings.DEBUG:
             return None
-        view = context.get("view")
-        request = context.get("request")
-        logger.error(
-            "Unhandled API error in %s (%s %s)",
-            type(view).__name__ if view is not None else "?",
-            getattr(request, "method", "?"),
-            getattr(request, "path", "?"),
-            exc_info=exc,
-        )
+        _log_unhandled("Unhandled API error", exc, context)
         set_rollback()
         return Response({"detail": SERVER_ERROR_MESSAGE}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
     if response.status_code == status.HTTP_404_NOT_FOUND:
         response.data = {"detail": NOT_FOUND_MESSAGE}
     return response
+
+
+def _log_unhandled(what: str, exc: Exception, context) -> None:
+    view = context.get("view")
+    request = context.get("request")
+    logger.error(
+        "%s in %s (%s %s)",
+        what,
+        type(view).__name__ if view is not None else "?",
+        getattr(request, "method", "?"),
+        getattr(request, "path", "?"),
+        exc_info=exc,
+    )

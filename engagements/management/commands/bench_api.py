@@ -114,7 +114,7 @@ class Command(BaseCommand):
             results[API_UNCACHED] = self._measure(base + api_path, token, options)
 
         self.stdout.write(
-            f"{active:,} active vendors · page_size {options['page_size']} · gunicorn {options['workers']} sync "
+            f"{active:,} active vendors · page_size {options['page_size']} · gunicorn {options['workers']} gthread "
             f"workers · wrk {options['threads']} threads, {options['connections']} connections, "
             f"{options['duration']} s per URL · {os.cpu_count()} CPUs"
         )
@@ -196,18 +196,14 @@ class Command(BaseCommand):
         }
         if cache_entries is not None:
             env["VENDOR_DOCUMENT_CACHE_ENTRIES"] = str(cache_entries)
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "kpo.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-        ]
+        # The production configuration (gunicorn.conf.py), on a local port with quiet logs.
+        env |= {
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "WEB_CONCURRENCY": str(workers),
+            "GUNICORN_LOG_LEVEL": "warning",
+            "GUNICORN_ACCESS_LOG": "",
+        }
+        command = [sys.executable, "-m", "gunicorn", "--config", str(settings.BASE_DIR / "gunicorn.conf.py")]
         return subprocess.Popen(command, env=env, cwd=settings.BASE_DIR)  # noqa: S603 (our own argv)
 
     def _wait_ready(self, base: str, server: subprocess.Popen) -> None:
