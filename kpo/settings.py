@@ -293,8 +293,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     # Proves end to end that a worker consumes: /readyz reports the age of the last beat.
     "worker-heartbeat": {"task": "kpo.tasks.heartbeat", "schedule": 60.0},
-    # Resends runs the broker never got, gives lapsed claims back, fails the hopeless.
-    "match-runs-sweep": {"task": "engagements.tasks.match_runs_sweep", "schedule": 60.0},
+    # "match-runs-sweep" is added below, every MATCH_SWEEP_SECONDS (with the matching settings).
     # Forgets Idempotency-Keys past their lifetime.
     "idempotency-purge": {"task": "kpo.tasks.idempotency_purge", "schedule": 3600.0},
     # Deletes API tokens expired more than API_TOKEN_PURGE_AFTER_DAYS ago.
@@ -371,7 +370,24 @@ SITE_URL = env_str("SITE_URL", default="http://localhost:8000")
 MATCH_STREAM_SIZE = env_int("MATCH_STREAM_SIZE", 50000)  # vendor ids read per batch in one task
 MATCH_CHUNK_SIZE = env_int("MATCH_CHUNK_SIZE", 150000)  # above this many active vendors, fan out into chunk tasks
 MATCH_MAX_ATTEMPTS = env_int("MATCH_MAX_ATTEMPTS", 3)  # claims before a run (or chunk) is failed
-MATCH_LEASE_SECONDS = env_int("MATCH_LEASE_SECONDS", CELERY_TASK_TIME_LIMIT + 60)  # a claim outlives the hard limit
+# A working task renews its claim every MATCH_HEARTBEAT_SECONDS (from a thread of its own); the
+# claim lapses MATCH_LEASE_SECONDS after the last renewal, and the sweeper (beat, every
+# MATCH_SWEEP_SECONDS) hands a lapsed run to another worker: a worker that dies whole (OOM kill,
+# lost node) has its runs restarted within lease + sweep interval. /readyz answers 503 while a
+# run's claim has lapsed for longer than MATCH_STUCK_GRACE_SECONDS (nothing is sweeping).
+MATCH_HEARTBEAT_SECONDS = env_int("MATCH_HEARTBEAT_SECONDS", 10)
+MATCH_LEASE_SECONDS = env_int("MATCH_LEASE_SECONDS", 3 * MATCH_HEARTBEAT_SECONDS)
+MATCH_SWEEP_SECONDS = env_int("MATCH_SWEEP_SECONDS", 15)
+MATCH_STUCK_GRACE_SECONDS = env_int("MATCH_STUCK_GRACE_SECONDS", 60)
+if MATCH_HEARTBEAT_SECONDS < 1 or MATCH_LEASE_SECONDS < 2 * MATCH_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured("MATCH_LEASE_SECONDS must be at least twice MATCH_HEARTBEAT_SECONDS (at least 1).")
+if MATCH_SWEEP_SECONDS < 1 or MATCH_STUCK_GRACE_SECONDS < 0:
+    raise ImproperlyConfigured("MATCH_SWEEP_SECONDS must be at least 1 and MATCH_STUCK_GRACE_SECONDS not negative.")
+# Resends runs the broker never got, gives lapsed claims back, fails the hopeless.
+CELERY_BEAT_SCHEDULE["match-runs-sweep"] = {
+    "task": "engagements.tasks.match_runs_sweep",
+    "schedule": float(MATCH_SWEEP_SECONDS),
+}
 MATCH_REDISPATCH_SECONDS = env_int("MATCH_REDISPATCH_SECONDS", 60)  # pending this long: send again
 
 LOGGING = {

@@ -9,6 +9,15 @@ Reliability rules (see DESIGN.md, "Known pitfalls"):
 - A task claims its run with one conditional UPDATE. The same message
   redelivered (its worker died: acks_late + reject_on_worker_lost) may take the
   run over; a different message may not while the claim's lease holds.
+- While a task works, a heartbeat thread renews its claim every
+  MATCH_HEARTBEAT_SECONDS for MATCH_LEASE_SECONDS (a few beats). A worker that
+  dies whole (OOM kill, container kill, lost node) puts nothing back on the
+  queue (its message waits for Redis's visibility timeout, an hour): its claim
+  lapses within one lease, and the sweeper (beat, every MATCH_SWEEP_SECONDS)
+  hands the run to another worker with a new message. When the old message
+  comes back at last, its claim finds the run finished or held under a fresh
+  lease and does nothing. Lease times are the database's clock, so workers'
+  clocks need not agree.
 - Each claim counts an attempt; a run killed MATCH_MAX_ATTEMPTS times fails
   instead of looping.
 - Results are replaced in one transaction, so a redelivered task never
@@ -22,16 +31,19 @@ from __future__ import annotations
 import heapq
 import logging
 import math
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from functools import partial
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Max, Min, Q
-from django.db.models.functions import Coalesce
+from django.db import connection, transaction
+from django.db.models import Count, F, Max, Min, Q
+from django.db.models.expressions import CombinedExpression
+from django.db.models.functions import Coalesce, Now
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -214,6 +226,11 @@ def _lease() -> timedelta:
     return timedelta(seconds=settings.MATCH_LEASE_SECONDS)
 
 
+def _lease_end() -> CombinedExpression:
+    """Until when a claim made or renewed now holds, on the database's clock."""
+    return Now() + _lease()
+
+
 def _claim_run(run_id: int, task_id: str) -> MatchRun | None:
     now = timezone.now()
     claimed = (
@@ -221,12 +238,12 @@ def _claim_run(run_id: int, task_id: str) -> MatchRun | None:
         .filter(
             Q(status=MatchRunStatus.PENDING)
             | Q(status=MatchRunStatus.RUNNING, claimed_by=task_id)
-            | Q(status=MatchRunStatus.RUNNING, claimed_until__lt=now)
+            | Q(status=MatchRunStatus.RUNNING, claimed_until__lt=Now())
         )
         .update(
             status=MatchRunStatus.RUNNING,
             claimed_by=task_id,
-            claimed_until=now + _lease(),
+            claimed_until=_lease_end(),
             attempts=F("attempts") + 1,
             started_at=Coalesce("started_at", now),
         )
@@ -236,6 +253,75 @@ def _claim_run(run_id: int, task_id: str) -> MatchRun | None:
         if claimed
         else None
     )
+
+
+def _renew_run(run_id: int, task_id: str) -> bool:
+    """Extend the task's claim on its run; False once the run is no longer its to work on."""
+    return bool(
+        MatchRun.objects.filter(pk=run_id, claimed_by=task_id, status=MatchRunStatus.RUNNING).update(
+            claimed_until=_lease_end()
+        )
+    )
+
+
+def _renew_chunk(chunk_id: int, run_id: int, task_id: str) -> bool:
+    """Extend the task's claim on its chunk, and the run's while one of its chunks is worked on (so
+    another message for the run cannot take it over as lapsed). Two statements, each its own
+    transaction: holding the chunk's row while waiting for the run's would invert the order in
+    which match_chunk_execute locks them."""
+    renewed = MatchRunChunk.objects.filter(
+        pk=chunk_id, claimed_by=task_id, status=MatchRunChunk.Status.RUNNING, run__status=MatchRunStatus.RUNNING
+    ).update(claimed_until=_lease_end())
+    if renewed:
+        MatchRun.objects.filter(pk=run_id, status=MatchRunStatus.RUNNING).update(claimed_until=_lease_end())
+    return bool(renewed)
+
+
+class ClaimHeartbeat:
+    """Renews a claim from a daemon thread while the task in the `with` block works.
+
+    Every `interval` seconds it calls `renew` (a conditional UPDATE on the claim's row:
+    this task's id, status running) and stops at the first that matches no row, so it
+    never renews a finished, failed or handed-on run. Leaving the block stops it and
+    waits for it. Django's connections are per thread: the thread has its own and
+    closes it. A failed renewal (a database blip) is logged and tried again at the
+    next beat; the lease covers a missed beat or two. If the task's process dies,
+    the thread dies with it and the claim lapses within one lease."""
+
+    def __init__(self, renew: Callable[[], bool], *, interval: float | None = None, name: str = "claim-heartbeat"):
+        self._renew = renew
+        self.interval = settings.MATCH_HEARTBEAT_SECONDS if interval is None else interval
+        self.renewals = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=name, daemon=True)
+
+    def __enter__(self) -> ClaimHeartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        # A renewal in flight may wait for a row lock (the task's own results transaction holds
+        # the run's row): wait for it, within reason. A renewal finishing later changes nothing
+        # the task did not leave running under its own id, and the thread then ends.
+        self._thread.join(timeout=self.interval + 10)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def _beat(self) -> None:
+        try:
+            while not self._stop.wait(self.interval):
+                try:
+                    if not self._renew():
+                        return
+                    self.renewals += 1
+                except Exception:  # noqa: BLE001 - a beat must not kill the thread; the next one retries
+                    logger.warning("Could not renew a match claim; retrying at the next beat.", exc_info=True)
+                    connection.close()
+        finally:
+            connection.close()
 
 
 def match_run_fail(*, run_id: int, error: str) -> bool:
@@ -261,6 +347,12 @@ def match_run_execute(*, run_id: int, task_id: str) -> str:
     if run.attempts > settings.MATCH_MAX_ATTEMPTS:
         match_run_fail(run_id=run_id, error=f"Gave up after {run.attempts - 1} attempts: the worker stopped each time.")
         return "gave-up"
+    with ClaimHeartbeat(partial(_renew_run, run_id, task_id), name=f"run-{run_id}-heartbeat"):
+        return _score_run(run, task_id)
+
+
+def _score_run(run: MatchRun, task_id: str) -> str:
+    run_id = run.pk
     started = time.perf_counter()
     context = build_context(run.requirement, top_k=settings.MATCH_TOP_K, today=timezone.localdate())
     MatchRun.objects.filter(pk=run_id, claimed_by=task_id).update(parameters=context.as_json())
@@ -280,7 +372,7 @@ def match_run_execute(*, run_id: int, task_id: str) -> str:
         outcome.add(score_range(context, scorer, start, end, resolve_site), context.top_k)
         progress = int(99 * index / len(ranges))
         still_mine = MatchRun.objects.filter(pk=run_id, claimed_by=task_id, status=MatchRunStatus.RUNNING).update(
-            progress=progress, claimed_until=timezone.now() + _lease()
+            progress=progress, claimed_until=_lease_end()
         )
         if not still_mine:
             return "claim-lost"
@@ -312,18 +404,17 @@ def _fan_out(run: MatchRun, context: MatchContext, task_id: str, lo: int, hi: in
 
 
 def _claim_chunk(chunk_id: int, task_id: str) -> MatchRunChunk | None:
-    now = timezone.now()
     claimed = (
         MatchRunChunk.objects.filter(pk=chunk_id, run__status=MatchRunStatus.RUNNING)
         .filter(
             Q(status=MatchRunChunk.Status.PENDING)
             | Q(status=MatchRunChunk.Status.RUNNING, claimed_by=task_id)
-            | Q(status=MatchRunChunk.Status.RUNNING, claimed_until__lt=now)
+            | Q(status=MatchRunChunk.Status.RUNNING, claimed_until__lt=Now())
         )
         .update(
             status=MatchRunChunk.Status.RUNNING,
             claimed_by=task_id,
-            claimed_until=now + _lease(),
+            claimed_until=_lease_end(),
             attempts=F("attempts") + 1,
         )
     )
@@ -337,6 +428,12 @@ def match_chunk_execute(*, chunk_id: int, task_id: str) -> str:
     if chunk.attempts > settings.MATCH_MAX_ATTEMPTS:
         match_run_fail(run_id=chunk.run_id, error=f"Chunk {chunk.index} gave up after {chunk.attempts - 1} attempts.")
         return "gave-up"
+    with ClaimHeartbeat(partial(_renew_chunk, chunk_id, chunk.run_id, task_id), name=f"chunk-{chunk_id}-heartbeat"):
+        return _score_chunk(chunk, task_id)
+
+
+def _score_chunk(chunk: MatchRunChunk, task_id: str) -> str:
+    chunk_id = chunk.pk
     started = time.perf_counter()
     context = MatchContext.from_json(chunk.run.parameters)
     outcome = score_range(context, Scorer(context.profile()), chunk.lo_id, chunk.hi_id, SiteResolver(context))
@@ -357,8 +454,8 @@ def match_chunk_execute(*, chunk_id: int, task_id: str) -> str:
         locked.save(update_fields=["status", "outcome", "finished_at", "claimed_until"])
         run.chunks_done += 1
         run.progress = min(99, int(99 * run.chunks_done / max(run.chunk_total, 1)))
-        run.claimed_until = timezone.now() + _lease()
-        run.save(update_fields=["chunks_done", "progress", "claimed_until"])
+        run.save(update_fields=["chunks_done", "progress"])
+        MatchRun.objects.filter(pk=run.pk).update(claimed_until=_lease_end())
         if run.chunks_done < run.chunk_total:
             return "chunk-done"
         merged = RangeOutcome()
@@ -441,7 +538,10 @@ def _decimal(value: float | None) -> Decimal | None:
 
 def match_runs_sweep() -> dict[str, int]:
     """Periodic repair: resend runs and chunks never sent (broker down), give
-    lapsed claims back, fail what ran out of attempts or time."""
+    lapsed claims back, fail what ran out of attempts or time.
+
+    Safe to run at any moment and twice at once: every hand-over is a conditional
+    UPDATE on the claim it saw lapse, and a claim is one too."""
     now = timezone.now()
     resend_before = now - timedelta(seconds=settings.MATCH_REDISPATCH_SECONDS)
     report = {"resent": 0, "reclaimed": 0, "failed": 0, "chunks_resent": 0}
@@ -452,23 +552,23 @@ def match_runs_sweep() -> dict[str, int]:
     for run_id in stale_pending.values_list("id", flat=True):
         report["resent"] += match_run_dispatch(run_id=run_id)
 
-    lapsed = MatchRun.objects.filter(status=MatchRunStatus.RUNNING, claimed_until__lt=now)
-    for run in lapsed.only("id", "attempts", "chunk_total"):
+    # Fanned-out runs are left to their chunks, which carry their own claims (below): the
+    # run's claim lapses between chunks whenever none is being worked on.
+    lapsed = MatchRun.objects.filter(status=MatchRunStatus.RUNNING, chunk_total=0, claimed_until__lt=Now())
+    for run in lapsed.only("id", "attempts"):
         if run.attempts >= settings.MATCH_MAX_ATTEMPTS:
             report["failed"] += match_run_fail(
                 run_id=run.pk, error=f"Stopped after {run.attempts} attempts without finishing."
             )
             continue
-        if run.chunk_total:
-            continue  # chunks carry their own claims; handled below
-        if MatchRun.objects.filter(pk=run.pk, status=MatchRunStatus.RUNNING, claimed_until__lt=now).update(
+        if MatchRun.objects.filter(pk=run.pk, status=MatchRunStatus.RUNNING, claimed_until__lt=Now()).update(
             status=MatchRunStatus.PENDING, claimed_by="", claimed_until=None
         ):
             report["reclaimed"] += 1
             match_run_dispatch(run_id=run.pk)
 
     lapsed_chunks = MatchRunChunk.objects.filter(run__status=MatchRunStatus.RUNNING).filter(
-        Q(status=MatchRunChunk.Status.RUNNING, claimed_until__lt=now)
+        Q(status=MatchRunChunk.Status.RUNNING, claimed_until__lt=Now())
         | Q(status=MatchRunChunk.Status.PENDING, dispatched_at__isnull=True)
         | Q(status=MatchRunChunk.Status.PENDING, dispatched_at__lt=resend_before)
     )
@@ -483,6 +583,30 @@ def match_runs_sweep() -> dict[str, int]:
         )
         report["chunks_resent"] += match_chunk_dispatch(chunk_id=chunk.pk)
     return report
+
+
+@dataclass(frozen=True)
+class StuckRuns:
+    count: int
+    oldest_seconds: float | None  # how long the oldest lapsed claim has been lapsed
+
+
+def match_runs_stuck(*, grace_seconds: int | None = None) -> StuckRuns:
+    """Runs still running whose claim lapsed more than the grace period ago: their worker
+    stopped beating and no sweeper handed them on (no beat, or no worker to run the sweep).
+    For /readyz: counts and an age only, across every tenant, so nothing of anyone's data.
+    A fanned-out run counts when one of its running chunks' claims lapsed."""
+    grace = settings.MATCH_STUCK_GRACE_SECONDS if grace_seconds is None else grace_seconds
+    cutoff = Now() - timedelta(seconds=grace)
+    single = MatchRun.objects.filter(status=MatchRunStatus.RUNNING, chunk_total=0, claimed_until__lt=cutoff).aggregate(
+        count=Count("id"), oldest=Min("claimed_until")
+    )
+    chunked = MatchRunChunk.objects.filter(
+        run__status=MatchRunStatus.RUNNING, status=MatchRunChunk.Status.RUNNING, claimed_until__lt=cutoff
+    ).aggregate(count=Count("run_id", distinct=True), oldest=Min("claimed_until"))
+    lapsed_since = [moment for moment in (single["oldest"], chunked["oldest"]) if moment is not None]
+    oldest = round(max((timezone.now() - min(lapsed_since)).total_seconds(), 0.0), 1) if lapsed_since else None
+    return StuckRuns(count=single["count"] + chunked["count"], oldest_seconds=oldest)
 
 
 # -- explaining one vendor --------------------------------------------------------
