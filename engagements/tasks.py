@@ -11,6 +11,7 @@ from engagements.integrations import webhooks
 from engagements.matching import runs
 from engagements.models import MatchRunChunk
 from engagements.rfp import proposals as rfp_proposals
+from vendors.exports import services as vendor_exports
 
 
 @shared_task(bind=True, name="engagements.tasks.match_run_execute", acks_late=True, reject_on_worker_lost=True)
@@ -73,3 +74,33 @@ def webhook_deliveries_sweep() -> dict:
 def proposal_attachments_sweep() -> int:
     """Daily: delete proposal files left behind by rolled-back saves."""
     return rfp_proposals.proposal_attachments_sweep()
+
+
+# -- vendor CSV exports (vendors/exports/services.py) ---------------------------------------------
+# On the long-jobs queue, with a time limit of their own (under the broker's visibility timeout).
+
+
+@shared_task(
+    bind=True,
+    name="engagements.tasks.vendor_export_run",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=settings.VENDOR_EXPORT_TIME_LIMIT,
+    time_limit=settings.VENDOR_EXPORT_TIME_LIMIT + 60,
+)
+def vendor_export_run(self, export_id: int) -> str:
+    try:
+        return vendor_exports.vendor_export_execute(
+            export_id=export_id, task_id=self.request.id or f"local-{export_id}"
+        )
+    except SoftTimeLimitExceeded:
+        vendor_exports.vendor_export_fail(export_id=export_id, error="The export exceeded its time limit.")
+        return "timed-out"
+    except Exception as exc:
+        vendor_exports.vendor_export_fail(export_id=export_id, error=f"{type(exc).__name__}: {exc}")
+        raise
+
+
+@shared_task(name="engagements.tasks.vendor_exports_sweep", ignore_result=True, soft_time_limit=50, time_limit=60)
+def vendor_exports_sweep() -> dict:
+    return vendor_exports.vendor_exports_sweep()

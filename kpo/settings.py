@@ -288,6 +288,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "engagements.tasks.match_run_execute": {"queue": "matching"},
     "engagements.tasks.match_run_chunk": {"queue": "matching"},
+    "engagements.tasks.vendor_export_run": {"queue": "matching"},  # long jobs share the long queue
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
@@ -302,6 +303,8 @@ CELERY_BEAT_SCHEDULE = {
     "webhook-deliveries-sweep": {"task": "engagements.tasks.webhook_deliveries_sweep", "schedule": 60.0},
     # Deletes proposal attachments no proposal names (left by rolled-back saves).
     "proposal-attachments-sweep": {"task": "engagements.tasks.proposal_attachments_sweep", "schedule": 86400.0},
+    # Resends vendor exports never sent, gives lapsed claims back (a dead worker), fails the hopeless.
+    "vendor-exports-sweep": {"task": "engagements.tasks.vendor_exports_sweep", "schedule": 60.0},
 }
 HEARTBEAT_MAX_AGE_SECONDS = env_int("HEARTBEAT_MAX_AGE_SECONDS", 300)
 
@@ -389,6 +392,20 @@ CELERY_BEAT_SCHEDULE["match-runs-sweep"] = {
     "schedule": float(MATCH_SWEEP_SECONDS),
 }
 MATCH_REDISPATCH_SECONDS = env_int("MATCH_REDISPATCH_SECONDS", 60)  # pending this long: send again
+
+# Vendor CSV exports (vendors/exports/). Files go to a private directory (never served as
+# media; the web and worker hosts must share it). GET /api/v1/vendors/export.csv answers at
+# once up to VENDOR_EXPORT_SYNC_MAX_ROWS vendors (well inside a web worker's timeout), 409
+# above: larger exports are background jobs, whose time limit must stay under the broker's
+# visibility timeout. A job's claim lapses after VENDOR_EXPORT_LEASE_SECONDS without progress.
+VENDOR_EXPORT_DIR = Path(env_str("VENDOR_EXPORT_DIR", default=str(MEDIA_ROOT / "private" / "vendor-exports")))
+VENDOR_EXPORT_SYNC_MAX_ROWS = env_int("VENDOR_EXPORT_SYNC_MAX_ROWS", 5000)
+VENDOR_EXPORT_TIME_LIMIT = env_int("VENDOR_EXPORT_TIME_LIMIT", 3000)
+if VENDOR_EXPORT_TIME_LIMIT + 60 >= CELERY_VISIBILITY_TIMEOUT:
+    raise ImproperlyConfigured("VENDOR_EXPORT_TIME_LIMIT + 60 must stay under CELERY_VISIBILITY_TIMEOUT.")
+VENDOR_EXPORT_LEASE_SECONDS = env_int("VENDOR_EXPORT_LEASE_SECONDS", 300)
+VENDOR_EXPORT_MAX_ATTEMPTS = env_int("VENDOR_EXPORT_MAX_ATTEMPTS", 3)
+VENDOR_EXPORT_BATCH = env_int("VENDOR_EXPORT_BATCH", 1000)  # vendors per keyset query and progress update
 
 LOGGING = {
     "version": 1,

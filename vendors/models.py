@@ -28,7 +28,7 @@ class Seniority(models.TextChoices):
 
 
 # Paths under /vendors/ that a vendor's page must never shadow.
-RESERVED_VENDOR_SLUGS = frozenset({"compare", "profile"})
+RESERVED_VENDOR_SLUGS = frozenset({"compare", "profile", "exports"})
 
 
 def validate_vendor_slug(value: str) -> None:
@@ -304,3 +304,7 @@ class ExchangeRate(models.Model):
 
     def __str__(self) -> str:
         return f"1 {self.currency} = {self.rate_to_base} base"
+
+
+# Re-exported here so Django and the migrations find them (vendors/exports/models.py).
+from vendors.exports.models import VendorExport, VendorExportStatus  # noqa: E402, F401

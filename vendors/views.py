@@ -3,14 +3,18 @@ Thin: the form validates the query string, the selectors read."""
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from kpo.codes import country_timezones
 from kpo.permissions import client_or_staff_required, vendor_member_required, viewer_client, viewer_vendor_id
@@ -18,6 +22,10 @@ from vendors import comparison as vendors_comparison
 from vendors import history as vendors_history
 from vendors import selectors as vendors_selectors
 from vendors import services
+from vendors.exports import selectors as export_selectors
+from vendors.exports import services as exports
+from vendors.exports.downloads import export_file_response
+from vendors.exports.models import VendorExportStatus
 from vendors.forms import LOCATION_LABELS, DirectoryFilterForm, VendorProfileForms
 from vendors.models import Vendor
 from vendors.money import ExchangeTable
@@ -170,3 +178,72 @@ def vendor_profile_edit(request):
         "history": vendors_history.vendor_change_history(vendor, limit=PROFILE_HISTORY_LIMIT, name_users=True),
     }
     return render(request, "vendors/vendor_profile_form.html", context, status=status)
+
+
+# --- staff: vendor CSV exports (vendors/exports/) -----------------------------------------
+
+HTMX_STOP_POLLING = 286  # htmx stops an `every` trigger on this status
+
+
+def staff_required(view):
+    """Staff pages: 404 for anyone else, never a hint that the page exists."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_staff:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _exports_context() -> dict:
+    recent = export_selectors.vendor_export_recent()
+    return {"exports": recent, "working": any(not export.finished for export in recent)}
+
+
+@staff_required
+@require_GET
+def vendor_export_list(request):
+    return render(request, "vendors/vendor_export_list.html", _exports_context())
+
+
+@staff_required
+@require_GET
+def vendor_export_panel(request):
+    """The polled table: progress while an export works; no more polling once all have finished."""
+    context = _exports_context()
+    response = render(request, "vendors/partials/vendor_export_panel.html", context)
+    if not context["working"]:
+        response.status_code = HTMX_STOP_POLLING
+    return response
+
+
+@staff_required
+@require_POST
+def vendor_export_start(request):
+    active_only = request.POST.get("active_only") == "on"
+    export = exports.vendor_export_start(actor=request.user, active_only=active_only)
+    messages.success(request, _("Export #%(id)s started. This page shows its progress.") % {"id": export.pk})
+    return redirect("vendors:exports")
+
+
+@staff_required
+@require_GET
+def vendor_export_download(request, pk: int):
+    export = get_object_or_404(export_selectors.vendor_export_queryset(), pk=pk)
+    if export.status != VendorExportStatus.SUCCEEDED:
+        messages.error(request, _("Export #%(id)s has no file to download: it has not succeeded.") % {"id": export.pk})
+        return redirect("vendors:exports")
+    try:
+        handle = exports.vendor_export_file(export)
+    except exports.ExportFileMissing:
+        messages.error(
+            request, _("The file of export #%(id)s is no longer on the server. Start a new export.") % {"id": export.pk}
+        )
+        return redirect("vendors:exports")
+    assert export.row_count is not None  # a succeeded export always has one (a database constraint)
+    return export_file_response(
+        handle, filename=exports.export_file_name(export.pk), row_count=export.row_count, sha256=export.sha256
+    )

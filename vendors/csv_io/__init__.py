@@ -67,15 +67,25 @@ one `vendors.signals.vendor_changed` for all updated vendors.
 from __future__ import annotations
 
 from vendors.csv_io.columns import csv_columns
-from vendors.csv_io.export import export_queryset, vendor_csv_export, vendor_csv_lines, vendor_csv_row, vendor_csv_rows
+from vendors.csv_io.export import (
+    DigestWriter,
+    export_queryset,
+    vendor_csv_batches,
+    vendor_csv_export,
+    vendor_csv_lines,
+    vendor_csv_row,
+    vendor_csv_rows,
+)
 from vendors.csv_io.importer import vendor_csv_import
 from vendors.csv_io.parse import ImportReport, RowError
 
 __all__ = [
+    "DigestWriter",
     "ImportReport",
     "RowError",
     "csv_columns",
     "export_queryset",
+    "vendor_csv_batches",
     "vendor_csv_export",
     "vendor_csv_import",
     "vendor_csv_lines",

@@ -5,14 +5,17 @@
 spreadsheet formulas), ``vendor_csv_rows`` yields the header and every vendor a
 batch at a time, ``vendor_csv_export`` writes them to a text stream and
 ``vendor_csv_lines`` yields them as CSV lines for a streaming HTTP response.
+``vendor_csv_batches`` reads the vendors in keyset batches by id (for the background
+export, vendors/exports/), and ``DigestWriter`` counts and hashes what a csv.writer writes.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from django.db import models
 from django.db.models import Prefetch
@@ -118,3 +121,35 @@ def vendor_csv_lines(queryset: models.QuerySet | None = None) -> Iterator[str]:
     writer = csv.writer(_Echo())
     for row in vendor_csv_rows(queryset):
         yield writer.writerow(row)
+
+
+def vendor_csv_batches(queryset: models.QuerySet | None = None, *, batch: int = BATCH) -> Iterator[list[list[str]]]:
+    """The vendors as rows (no header), `batch` at a time in id order. Each batch is one
+    keyset query (`id > last ORDER BY id LIMIT batch`) plus one per list: no cursor or
+    transaction stays open between batches, memory holds one batch, and a vendor that
+    exists throughout appears exactly once (its id never changes, unlike its slug)."""
+    ordered = export_queryset(queryset).order_by("id")
+    last_id = 0
+    while True:
+        vendors = list(ordered.filter(id__gt=last_id)[:batch])
+        if not vendors:
+            return
+        yield [vendor_csv_row(vendor) for vendor in vendors]
+        last_id = vendors[-1].pk
+
+
+class DigestWriter:
+    """A text sink for csv.writer: encodes UTF-8 into a binary file, counting the bytes and
+    hashing them (SHA-256) on the way, so a file's checksum needs no second read."""
+
+    def __init__(self, raw: BinaryIO):
+        self.raw = raw
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def write(self, text: str) -> int:
+        data = text.encode("utf-8")
+        self.digest.update(data)
+        self.raw.write(data)
+        self.size += len(data)
+        return len(text)
