@@ -14,6 +14,11 @@ from engagements.rfp import proposals as rfp_proposals
 from vendors.exports import services as vendor_exports
 
 
+# Two ways back after a worker dies. Its pool process killed: the main process requeues the
+# message at once (acks_late + reject_on_worker_lost) and the same task id takes its run over.
+# The whole worker killed: nothing requeues (Redis redelivers only after CELERY_VISIBILITY_TIMEOUT);
+# the claim's heartbeat stops, the lease lapses, and match_runs_sweep sends the run again under a
+# new id. Claims are conditional UPDATEs, so a late second message finds the run taken or done.
 @shared_task(bind=True, name="engagements.tasks.match_run_execute", acks_late=True, reject_on_worker_lost=True)
 def match_run_execute(self, run_id: int) -> str:
     try:

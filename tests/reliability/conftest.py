@@ -30,8 +30,13 @@ def pytest_collection_modifyitems(config, items):
 
 
 class WorkerProcess:
-    def __init__(self, name: str, env: dict[str, str]):
+    """A worker, killed in parts (`kill_child`: its pool process) or whole (`kill_whole`: the
+    main process and its pool at once, as an OOM kill or a lost node does; only for a worker
+    started in a process group of its own)."""
+
+    def __init__(self, name: str, env: dict[str, str], *, own_process_group: bool = False):
         LOGS.mkdir(parents=True, exist_ok=True)
+        self.own_process_group = own_process_group
         self.log_path = LOGS / f"{name}.log"
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
@@ -59,6 +64,7 @@ class WorkerProcess:
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
+            start_new_session=own_process_group,
         )
 
     def children(self) -> list[int]:
@@ -69,6 +75,14 @@ class WorkerProcess:
         [child] = self.children()
         os.kill(child, signal.SIGKILL)
         return child
+
+    def kill_whole(self) -> list[int]:
+        """SIGKILL the main process and its pool together (nothing runs its shutdown); returns the pool's pids."""
+        assert self.own_process_group, "start the worker with own_process_group=True"
+        pool = self.children()
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+        return pool
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -111,8 +125,15 @@ def worker_process(transactional_db, django_db_serialized_rollback, request):
     }
     started: list[WorkerProcess] = []
 
-    def start(name: str = "reliability", *, broker_url: str | None = None) -> WorkerProcess:
-        worker = WorkerProcess(name, {**env, "CELERY_BROKER_URL": broker_url} if broker_url else env)
+    def start(
+        name: str = "reliability",
+        *,
+        broker_url: str | None = None,
+        extra_env: dict[str, str] | None = None,
+        own_process_group: bool = False,
+    ) -> WorkerProcess:
+        worker_env = {**env, **(extra_env or {}), **({"CELERY_BROKER_URL": broker_url} if broker_url else {})}
+        worker = WorkerProcess(name, worker_env, own_process_group=own_process_group)
         started.append(worker)
         worker.wait_ready()
         return worker
@@ -121,6 +142,48 @@ def worker_process(transactional_db, django_db_serialized_rollback, request):
     for worker in started:
         worker.stop()
     connection.close()
+
+
+@pytest.fixture
+def beat_process(tmp_path):
+    """Start `celery beat` (its schedule file in the test's folder), which sends the periodic
+    tasks, the match-run sweeper among them, to whichever worker consumes them."""
+    started: list[subprocess.Popen] = []
+
+    def start(name: str = "beat", *, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+        LOGS.mkdir(parents=True, exist_ok=True)
+        log = (LOGS / f"{name}.log").open("w")
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "kpo",
+                "beat",
+                "--schedule",
+                str(tmp_path / "celerybeat-schedule"),
+                "--loglevel",
+                "INFO",
+            ],
+            cwd=ROOT,
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "kpo.settings_test", **(extra_env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 @pytest.fixture
