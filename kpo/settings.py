@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "kpo.outage.OutageMiddleware",
     # Before anything reads the body: an oversized API request is refused with a JSON 413.
     "kpo.middleware.ApiBodySizeLimitMiddleware",
+    # NUL in the address: 400; a chunked body without Content-Length: 411 (kpo/request_guards.py).
+    "kpo.request_guards.RequestShapeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -206,6 +208,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "kpo.api.errors.api_exception_handler",
+    # JSON with a nesting limit (kpo/api/parsers.py); forms and multipart as DRF's defaults.
+    "DEFAULT_PARSER_CLASSES": [
+        "kpo.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_CLASSES": [
         "kpo.api.throttling.TokenRateThrottle",
         "kpo.api.throttling.AnonymousRateThrottle",

@@ -4,12 +4,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from kpo.bounds import EXCHANGE_RATE_MAX, EXCHANGE_RATE_MIN, TEXT_MAX, date_in_range, validate_date_in_range
 from kpo.codes import validate_country, validate_currency, validate_language, validate_timezone
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ class ExpertiseArea(models.Model):
 
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=100)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=[MaxLengthValidator(TEXT_MAX)])
 
     class Meta:
         ordering = ["name"]
@@ -56,7 +57,7 @@ class Skill(models.Model):
     code = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=120)
     domain = models.ForeignKey(ExpertiseArea, on_delete=models.PROTECT, related_name="skills")
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=[MaxLengthValidator(TEXT_MAX)])
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -84,7 +85,9 @@ class Certification(models.Model):
 class Vendor(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True, validators=[validate_vendor_slug])
-    description = models.TextField(blank=True)
+    # A validator, not max_length: forms, serializers and the CSV import all apply it, and
+    # SQLite need not rebuild the table (its triggers would go with it).
+    description = models.TextField(blank=True, validators=[MaxLengthValidator(TEXT_MAX)])
     website = models.URLField(blank=True)
     headquarters_country = models.CharField(max_length=2, validators=[validate_country])
     domains = models.ManyToManyField(ExpertiseArea, related_name="vendors", blank=True)
@@ -263,7 +266,7 @@ class VendorCertification(models.Model):
     vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="vendor_certifications")
     certification = models.ForeignKey(Certification, on_delete=models.PROTECT, related_name="vendor_certifications")
     # Null means the certification does not expire.
-    valid_until = models.DateField(null=True, blank=True)
+    valid_until = models.DateField(null=True, blank=True, validators=[validate_date_in_range])
     reference = models.CharField(max_length=120, blank=True)
 
     history = HistoricalRecords()
@@ -274,6 +277,9 @@ class VendorCertification(models.Model):
         ordering = ["certification__name"]
         constraints = [
             models.UniqueConstraint(fields=["vendor", "certification"], name="vendor_certification_unique"),
+            models.CheckConstraint(
+                condition=date_in_range("valid_until"), name="vendor_certification_valid_until_range"
+            ),
         ]
         indexes = [models.Index(fields=["certification", "valid_until"], name="vendor_cert_lookup_idx")]
 
@@ -287,7 +293,11 @@ class ExchangeRate(models.Model):
     values and say so in `source`."""
 
     currency = models.CharField(max_length=3, unique=True, validators=[validate_currency])
-    rate_to_base = models.DecimalField(max_digits=18, decimal_places=8)
+    rate_to_base = models.DecimalField(
+        max_digits=18,
+        decimal_places=8,
+        validators=[MinValueValidator(EXCHANGE_RATE_MIN), MaxValueValidator(EXCHANGE_RATE_MAX)],
+    )
     source = models.CharField(max_length=60, default="manual")
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -299,6 +309,10 @@ class ExchangeRate(models.Model):
         ordering = ["currency"]
         constraints = [
             models.CheckConstraint(condition=Q(rate_to_base__gt=0), name="exchange_rate_positive"),
+            models.CheckConstraint(
+                condition=Q(rate_to_base__gte=EXCHANGE_RATE_MIN, rate_to_base__lte=EXCHANGE_RATE_MAX),
+                name="exchange_rate_bounded",
+            ),
             models.CheckConstraint(condition=Q(currency__regex=CURRENCY_SHAPE), name="exchange_rate_currency_shape"),
         ]
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from engagements.models import (
     Requirement,
 )
+from kpo.bounds import validate_date_in_range
 from vendors.money import convertible_currency, exchange_rate_currencies
 
 
@@ -34,11 +35,14 @@ class EngagementProposalForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "0.5", "min": "0.1"}),
     )
     start_date = forms.DateField(
-        label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("Start date"),
+        validators=[validate_date_in_range],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     end_date = forms.DateField(
         label=_("End date"),
         required=False,
+        validators=[validate_date_in_range],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Optional: leave empty for an open-ended engagement."),
     )
@@ -82,7 +86,11 @@ class FteChangeForm(forms.Form):
 
 class MilestoneForm(forms.Form):
     title = forms.CharField(label=_("Milestone"), max_length=200)
-    due_date = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    due_date = forms.DateField(
+        label=_("Due"),
+        validators=[validate_date_in_range],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     description = forms.CharField(label=_("Details"), required=False, max_length=2000, widget=forms.TextInput)
 
 

@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import formats
@@ -140,7 +140,7 @@ class MilestoneStatus(models.TextChoices):
 class Milestone(models.Model):
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="milestones")
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True, max_length=TEXT_MAX)
+    description = models.TextField(blank=True, validators=[MaxLengthValidator(TEXT_MAX)])
     due_date = models.DateField(validators=[validate_date_in_range])
     status = models.CharField(max_length=10, choices=MilestoneStatus.choices, default=MilestoneStatus.PENDING)
     delivered_at = models.DateTimeField(null=True, blank=True)
@@ -168,7 +168,7 @@ class Review(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     rating = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
-    comment = models.TextField(blank=True, max_length=TEXT_MAX)
+    comment = models.TextField(blank=True, validators=[MaxLengthValidator(TEXT_MAX)])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

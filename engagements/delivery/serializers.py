@@ -27,6 +27,7 @@ from engagements.models import (
     Review,
 )
 from kpo.api.serializers import StrictFieldsMixin
+from kpo.bounds import validate_date_in_range
 from vendors.models import Vendor
 from vendors.money import convertible_currency
 
@@ -66,8 +67,8 @@ class EngagementCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     agreed_rate = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
     currency = serializers.CharField(min_length=3, max_length=3, help_text="ISO 4217, with an exchange rate.")
     fte = serializers.DecimalField(max_digits=6, decimal_places=1, min_value=Decimal("0.1"))
-    start_date = serializers.DateField()
-    end_date = serializers.DateField(required=False, allow_null=True, default=None)
+    start_date = serializers.DateField(validators=[validate_date_in_range])
+    end_date = serializers.DateField(required=False, allow_null=True, default=None, validators=[validate_date_in_range])
     external_id = serializers.CharField(
         max_length=EXTERNAL_ID_MAX_LENGTH, required=False, allow_blank=True, default="", help_text="The ERP's own id."
     )
@@ -128,8 +129,8 @@ class EngagementUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
         allow_blank=True,
         help_text="Why the FTE changes (required with fte).",
     )
-    start_date = serializers.DateField(required=False)
-    end_date = serializers.DateField(required=False, allow_null=True)
+    start_date = serializers.DateField(required=False, validators=[validate_date_in_range])
+    end_date = serializers.DateField(required=False, allow_null=True, validators=[validate_date_in_range])
     external_id = serializers.CharField(max_length=EXTERNAL_ID_MAX_LENGTH, required=False, allow_blank=True)
 
     def validate(self, attrs: dict) -> dict:
@@ -156,7 +157,7 @@ class EngagementTransitionSerializer(StrictFieldsMixin, serializers.Serializer):
 class MilestoneCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True, default="")
-    due_date = serializers.DateField()
+    due_date = serializers.DateField(validators=[validate_date_in_range])
 
 
 class ReviewCreateSerializer(StrictFieldsMixin, serializers.Serializer):

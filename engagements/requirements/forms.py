@@ -19,6 +19,7 @@ from engagements.models import (
     RequirementStatus,
     SelectionMethod,
 )
+from kpo.bounds import HOURS_MAX, TEXT_MAX, validate_date_in_range
 from kpo.codes import country_choices, language_choices
 from vendors.models import Certification, ExpertiseArea, Seniority, Skill
 from vendors.money import convertible_currency, exchange_rate_currencies
@@ -178,6 +179,7 @@ class RequirementForm(forms.Form):
     description = forms.CharField(
         label=_("Description"),
         required=False,
+        max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What the team will do, deliverables, context. Vendors see it when you propose."),
     )
@@ -259,7 +261,7 @@ class RequirementForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01"}),
     )
     currency = forms.ChoiceField(label=_("Currency"))
-    estimated_hours = forms.IntegerField(label=_("Estimated hours"), min_value=1)
+    estimated_hours = forms.IntegerField(label=_("Estimated hours"), min_value=1, max_value=HOURS_MAX)
     fte_needed = forms.DecimalField(
         label=_("FTE needed"),
         max_digits=6,
@@ -268,7 +270,10 @@ class RequirementForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "0.5", "min": "0.1"}),
     )
     start_date = forms.DateField(
-        label=_("Start date"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("Start date"),
+        required=False,
+        validators=[validate_date_in_range],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     status = forms.ChoiceField(label=_("Status"), choices=RequirementStatus.choices)
 

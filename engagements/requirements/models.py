@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -61,7 +61,7 @@ class Requirement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True, max_length=TEXT_MAX)
+    description = models.TextField(blank=True, validators=[MaxLengthValidator(TEXT_MAX)])
     domain = models.ForeignKey(ExpertiseArea, on_delete=models.PROTECT, related_name="requirements")
     skills = models.ManyToManyField(Skill, through="RequirementSkill", related_name="requirements", blank=True)
     seniority = models.CharField(max_length=10, choices=Seniority.choices, default=Seniority.SENIOR)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from engagements.models import EvaluationCriterion, MatchResult
 from engagements.rfp import proposals as rfp_proposals
 from engagements.rfp import services as rfp_services
+from kpo.bounds import TEXT_MAX, validate_date_in_range
 from vendors.money import exchange_rate_currencies
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -30,11 +31,15 @@ class RfpCreateForm(forms.Form):
     )
     deadline = forms.DateTimeField(
         label=_("Deadline"),
+        validators=[validate_date_in_range],
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
     )
     instructions = forms.CharField(
-        label=_("Instructions to vendors"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Instructions to vendors"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     questions = forms.CharField(
         label=_("Questions"),
@@ -121,7 +126,10 @@ class ProposalForm(forms.Form):
     currency = forms.ChoiceField(label=_("Currency"))
     fte = forms.DecimalField(label=_("FTE"), max_digits=6, decimal_places=1, min_value=Decimal("0.1"), required=False)
     start_date = forms.DateField(
-        label=_("Earliest start"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Earliest start"),
+        required=False,
+        validators=[validate_date_in_range],
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     approach = forms.CharField(
         label=_("Approach"),

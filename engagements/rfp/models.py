@@ -4,7 +4,7 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -39,7 +39,7 @@ class Rfp(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     title = models.CharField(max_length=200)
-    instructions = models.TextField(blank=True, max_length=TEXT_MAX)
+    instructions = models.TextField(blank=True, validators=[MaxLengthValidator(TEXT_MAX)])
     questions = models.JSONField(default=list, blank=True)
     deadline = models.DateTimeField(validators=[validate_date_in_range])
     status = models.CharField(max_length=10, choices=RfpStatus.choices, default=RfpStatus.OPEN)
@@ -111,7 +111,7 @@ class RfpInvitation(models.Model):
         MatchResult, on_delete=models.SET_NULL, null=True, blank=True, related_name="rfp_invitations"
     )
     status = models.CharField(max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.INVITED)
-    decline_reason = models.TextField(blank=True, max_length=TEXT_MAX)
+    decline_reason = models.TextField(blank=True, validators=[MaxLengthValidator(TEXT_MAX)])
     responded_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=12, choices=InvitationOutcome.choices, default="", blank=True)
     outcome_at = models.DateTimeField(null=True, blank=True)
@@ -162,7 +162,7 @@ class Proposal(models.Model):
         max_digits=6, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(Decimal("0.1"))]
     )
     start_date = models.DateField(null=True, blank=True, validators=[validate_date_in_range])
-    approach = models.TextField(blank=True, max_length=TEXT_MAX)
+    approach = models.TextField(blank=True, validators=[MaxLengthValidator(TEXT_MAX)])
     answers = models.JSONField(default=list, blank=True)
     attachment = models.FileField(upload_to=proposal_attachment_path, blank=True, max_length=200)
     attachment_name = models.CharField(max_length=200, blank=True)

@@ -30,7 +30,7 @@ from engagements.models import (
 from engagements.rfp import proposals as rfp_proposals
 from engagements.rfp import services as rfp_services
 from kpo.api.serializers import StrictFieldsMixin
-from kpo.bounds import MONEY_DIGITS
+from kpo.bounds import MONEY_DIGITS, validate_date_in_range
 from vendors.money import convertible_currency
 
 INSTRUCTIONS_MAX_LENGTH = 20000
@@ -80,7 +80,7 @@ class RfpCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     vendors = serializers.ListField(
         child=serializers.IntegerField(min_value=1), min_length=1, max_length=rfp_services.MAX_INVITEES
     )
-    deadline = AwareDateTimeField()
+    deadline = AwareDateTimeField(validators=[validate_date_in_range])
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     instructions = serializers.CharField(
         max_length=INSTRUCTIONS_MAX_LENGTH, required=False, allow_blank=True, default=""
@@ -516,7 +516,9 @@ class ProposalInputSerializer(StrictFieldsMixin, serializers.Serializer):
     fte = serializers.DecimalField(
         max_digits=6, decimal_places=1, min_value=Decimal("0.1"), required=False, allow_null=True, default=None
     )
-    start_date = serializers.DateField(required=False, allow_null=True, default=None)
+    start_date = serializers.DateField(
+        required=False, allow_null=True, default=None, validators=[validate_date_in_range]
+    )
     approach = serializers.CharField(
         max_length=rfp_services.APPROACH_MAX_LENGTH, required=False, allow_blank=True, default="", trim_whitespace=True
     )

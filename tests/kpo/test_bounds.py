@@ -110,9 +110,7 @@ def test_a_patch_past_a_bound_is_refused_and_changes_nothing(owner):
 
 @pytest.mark.parametrize("rate", ["0.000009", "100000.00000001", "0"])
 def test_an_exchange_rate_outside_its_bounds_is_refused(staff_user, rate):
-    response = api(staff_user).post(
-        "/api/v1/exchange-rates/", {"currency": "XAF", "rate_to_base": rate}, format="json"
-    )
+    response = api(staff_user).post("/api/v1/exchange-rates/", {"currency": "XAF", "rate_to_base": rate}, format="json")
     assert response.status_code == 400
     assert "rate_to_base" in response.json()
     assert not ExchangeRate.objects.filter(currency="XAF").exists()

@@ -21,7 +21,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kpo.api.serializers import StrictFieldsMixin
-from kpo.bounds import EXCHANGE_RATE_MAX, EXCHANGE_RATE_MIN
+from kpo.bounds import EXCHANGE_RATE_MAX, EXCHANGE_RATE_MIN, TEXT_MAX, validate_date_in_range
 from kpo.codes import (
     country_timezones,
     validate_country,
@@ -104,7 +104,9 @@ class DeliveryCenterSerializer(StrictFieldsMixin, serializers.Serializer):
 
 class VendorCertificationSerializer(StrictFieldsMixin, serializers.Serializer):
     code = serializers.SlugRelatedField(slug_field="code", source="certification", queryset=Certification.objects.all())
-    valid_until = serializers.DateField(allow_null=True, required=False, default=None)
+    valid_until = serializers.DateField(
+        allow_null=True, required=False, default=None, validators=[validate_date_in_range]
+    )
 
     def validate(self, attrs: dict) -> dict:
         attrs.setdefault("valid_until", None)  # no date: it does not expire
@@ -141,7 +143,7 @@ class VendorSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
     slug = serializers.SlugField(max_length=220, required=False, validators=[validate_vendor_slug])
     website = serializers.URLField(max_length=200, allow_blank=True, required=False)
-    description = serializers.CharField(allow_blank=True, required=False)
+    description = serializers.CharField(allow_blank=True, required=False, max_length=TEXT_MAX)
     headquarters_country = serializers.CharField(max_length=2, validators=[code_validator(validate_country)])
     languages = LanguageListField(validate=validate_language, max_length=2, required=False)
     domains = serializers.SlugRelatedField(
