@@ -206,7 +206,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "kpo.api.schema.BoundedAutoSchema",  # states every enforced bound
     "EXCEPTION_HANDLER": "kpo.api.errors.api_exception_handler",
     # JSON with a nesting limit (kpo/api/parsers.py); forms and multipart as DRF's defaults.
     "DEFAULT_PARSER_CLASSES": [

@@ -59,6 +59,7 @@ class WebhookEndpointInputSerializer(_RejectUnknownFields, serializers.Serialize
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=WebhookEvent.choices),
         allow_empty=False,
+        max_length=len(WebhookEvent.values),
         help_text="Events to receive: " + ", ".join(WebhookEvent.values) + ".",
     )
     description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")

@@ -30,6 +30,7 @@ def _code(validator, value: str) -> str:
     {
         "type": "string",
         "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$",
+        "maxLength": 8,
         "example": "09:00",
         "description": "A local time of day in the organization's time zone (HH:MM), no UTC offset.",
     }
@@ -111,7 +112,7 @@ class UserCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     with role admin or editor."""
 
     username = serializers.CharField(max_length=150)
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
     password = serializers.CharField(write_only=True, style={"input_type": "password"}, max_length=128)
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")

@@ -30,7 +30,7 @@ from engagements.models import (
 from engagements.rfp import proposals as rfp_proposals
 from engagements.rfp import services as rfp_services
 from kpo.api.serializers import StrictFieldsMixin
-from kpo.bounds import MONEY_DIGITS, validate_date_in_range
+from kpo.bounds import ID_MAX, LIST_MAX, MONEY_DIGITS, validate_date_in_range
 from vendors.money import convertible_currency
 
 INSTRUCTIONS_MAX_LENGTH = 20000
@@ -78,7 +78,9 @@ class RfpCreateSerializer(StrictFieldsMixin, serializers.Serializer):
 
     match_run = serializers.PrimaryKeyRelatedField(queryset=MatchRun.objects.none())
     vendors = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=rfp_services.MAX_INVITEES
+        child=serializers.IntegerField(min_value=1, max_value=ID_MAX),
+        min_length=1,
+        max_length=rfp_services.MAX_INVITEES,
     )
     deadline = AwareDateTimeField(validators=[validate_date_in_range])
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -152,7 +154,7 @@ class RfpCancelSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class RfpAwardSerializer(StrictFieldsMixin, serializers.Serializer):
-    proposal = serializers.IntegerField(min_value=1)
+    proposal = serializers.IntegerField(min_value=1, max_value=ID_MAX)
     note = serializers.CharField(
         max_length=rfp_services.REASON_MAX_LENGTH, required=False, allow_blank=True, default=""
     )
@@ -163,7 +165,7 @@ class ProposalShortlistSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class ScoreInputSerializer(StrictFieldsMixin, serializers.Serializer):
-    criterion = serializers.IntegerField(min_value=1)
+    criterion = serializers.IntegerField(min_value=1, max_value=ID_MAX)
     score = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(max_length=SCORE_COMMENT_MAX_LENGTH, required=False, allow_blank=True, default="")
 
@@ -171,7 +173,7 @@ class ScoreInputSerializer(StrictFieldsMixin, serializers.Serializer):
 class ProposalScoresSerializer(StrictFieldsMixin, serializers.Serializer):
     """The caller's own scores of one proposal: one row per criterion of the RFP."""
 
-    scores = ScoreInputSerializer(many=True, allow_empty=False)
+    scores = ScoreInputSerializer(many=True, allow_empty=False, max_length=LIST_MAX)  # type: ignore[call-arg]
 
     def validate_scores(self, rows: list[dict]) -> list[dict]:
         criteria = [row["criterion"] for row in rows]
@@ -526,6 +528,7 @@ class ProposalInputSerializer(StrictFieldsMixin, serializers.Serializer):
         child=serializers.CharField(max_length=rfp_services.ANSWER_MAX_LENGTH, allow_blank=True),
         required=False,
         default=list,
+        max_length=rfp_services.MAX_QUESTIONS,
         help_text="One answer per question of the RFP, in order.",
     )
     submit = serializers.BooleanField(required=False, default=False)

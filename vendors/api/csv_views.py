@@ -349,7 +349,7 @@ class VendorCsvImportApi(APIView):
         parameters=[
             OpenApiParameter("dry_run", OpenApiTypes.BOOL, description="Validate and count the changes; write nothing.")
         ],
-        request={"multipart/form-data": UPLOAD, "text/csv": OpenApiTypes.STR},
+        request={"multipart/form-data": UPLOAD, "text/csv": {"type": "string", "format": "binary"}},
         responses={
             200: VendorImportReportSerializer,
             400: VendorImportReportSerializer,

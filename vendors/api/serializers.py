@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.text import slugify
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kpo.api.serializers import StrictFieldsMixin
-from kpo.bounds import EXCHANGE_RATE_MAX, EXCHANGE_RATE_MIN, TEXT_MAX, validate_date_in_range
+from kpo.bounds import EXCHANGE_RATE_MAX, EXCHANGE_RATE_MIN, LIST_MAX, TEXT_MAX, validate_date_in_range
 from kpo.codes import (
     country_timezones,
     validate_country,
@@ -116,9 +117,11 @@ class VendorCertificationSerializer(StrictFieldsMixin, serializers.Serializer):
 class CodeListField(serializers.ListField):
     """A list of ISO codes, validated one by one, each at most once."""
 
-    def __init__(self, *, validate, max_length: int, **kwargs):
+    def __init__(self, *, validate, max_length: int, max_items: int = LIST_MAX, **kwargs):
         super().__init__(
-            child=serializers.CharField(max_length=max_length, validators=[code_validator(validate)]), **kwargs
+            child=serializers.CharField(max_length=max_length, validators=[code_validator(validate)]),
+            max_length=max_items,
+            **kwargs,
         )
 
     def to_internal_value(self, data):
@@ -128,7 +131,13 @@ class CodeListField(serializers.ListField):
         return values
 
 
-@extend_schema_field({"type": "array", "items": {"type": "string", "description": "ISO 639-1 code"}})
+@extend_schema_field(
+    {
+        "type": "array",
+        "maxItems": LIST_MAX,
+        "items": {"type": "string", "maxLength": 2, "description": "ISO 639-1 code"},
+    }
+)
 class LanguageListField(CodeListField):
     def to_representation(self, value):
         # `value` is the vendor's prefetched `languages` manager.
@@ -146,8 +155,10 @@ class VendorSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     description = serializers.CharField(allow_blank=True, required=False, max_length=TEXT_MAX)
     headquarters_country = serializers.CharField(max_length=2, validators=[code_validator(validate_country)])
     languages = LanguageListField(validate=validate_language, max_length=2, required=False)
-    domains = serializers.SlugRelatedField(
-        slug_field="code", queryset=ExpertiseArea.objects.all(), many=True, required=False
+    domains = serializers.ManyRelatedField(
+        child_relation=serializers.SlugRelatedField(slug_field="code", queryset=ExpertiseArea.objects.all()),
+        required=False,
+        validators=[MaxLengthValidator(LIST_MAX)],
     )
     # many=True hands max_length to the ListSerializer (DRF's LIST_SERIALIZER_KWARGS), but the
     # stubs' BaseSerializer.__init__ does not accept it: hence the call-arg ignores.
