@@ -46,7 +46,7 @@ class Command(BaseCommand):
         export.refresh_from_db()
         if outcome != "succeeded":
             raise CommandError(f"Export #{export.pk}: {outcome} {export.error}")
-        rate = export.row_count / seconds if seconds else 0
+        rate = (export.row_count or 0) / seconds if seconds else 0
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         self.stdout.write(
             f"Export #{export.pk}: {export.row_count} vendors, {export.size} bytes, sha256 {export.sha256}\n"
