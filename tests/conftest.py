@@ -109,3 +109,24 @@ def _queue_exists(conn, queue: str) -> bool:
     except Exception:  # noqa: BLE001 - kombu raises transport-specific errors for a missing queue
         return False
     return True
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every transactional test restores the migrated rows by serialized rollback: a flush
+    without it re-creates the content types under new ids, and the next serialized test
+    would then fail on duplicates (an error that shows only in the whole suite's order)."""
+    mixed = []
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        kwargs = marker.kwargs if marker is not None else {}
+        transactional = "transactional_db" in getattr(item, "fixturenames", ()) or kwargs.get("transaction")
+        serialized = "django_db_serialized_rollback" in getattr(item, "fixturenames", ()) or kwargs.get(
+            "serialized_rollback"
+        )
+        if transactional and not serialized:
+            mixed.append(item.nodeid)
+    if mixed:
+        raise pytest.UsageError(
+            "Transactional tests without serialized rollback (add serialized_rollback=True or the "
+            "django_db_serialized_rollback fixture):\n  " + "\n  ".join(mixed)
+        )
