@@ -22,7 +22,7 @@ def team_world(world):  # noqa: F811
     return Membership.objects.create(user=UserFactory(), vendor=admin.vendor, role=Role.EDITOR)
 
 
-def test_every_edit_rule_has_its_selector_and_both_forms_agree_on_every_row(team_world):
+def every_edit_rule_has_its_selector_and_both_forms_agree_on_every_row(team_world):
     assert set(EDITABLE_BY) == set(EDIT_RULES)
     problems = []
     for label, caller in callers():
@@ -37,7 +37,7 @@ def test_every_edit_rule_has_its_selector_and_both_forms_agree_on_every_row(team
     assert problems == []
 
 
-def test_each_party_acts_on_its_engagements_as_that_party_only(team_world):
+def each_party_acts_on_its_engagements_as_that_party_only(team_world):
     for label, caller in callers():
         for parties in (("client",), ("vendor",), ("client", "vendor")):
             in_sql = set(engagements_editable_by(caller, parties=parties).values_list("pk", flat=True))
@@ -55,7 +55,7 @@ def test_each_party_acts_on_its_engagements_as_that_party_only(team_world):
     assert editable(Caller.build(UserFactory(is_staff=True), None), engagement, parties=("vendor",))
 
 
-def test_a_firms_admins_manage_its_team_and_an_editor_does_not(team_world):
+def a_firms_admins_manage_its_team_and_an_editor_does_not(team_world):
     editor = team_world
     admin = Membership.objects.filter(vendor_id=editor.vendor_id, role=Role.ADMIN).first()
     as_admin, as_editor = Caller.build(admin.user, admin), Caller.build(editor.user, editor)
@@ -67,7 +67,7 @@ def test_a_firms_admins_manage_its_team_and_an_editor_does_not(team_world):
     assert editable(as_admin, editor) and not editable(as_editor, admin)
 
 
-def test_a_clients_own_rows_are_changed_by_its_managers_only_and_staff_only_read_them(team_world):
+def a_clients_own_rows_are_changed_by_its_managers_only_and_staff_only_read_them(team_world):
     staff = Caller.build(UserFactory(is_staff=True), None)
     for model in (Rfp, WebhookEndpoint):
         row = model.objects.first()
@@ -77,6 +77,14 @@ def test_a_clients_own_rows_are_changed_by_its_managers_only_and_staff_only_read
         assert not editable(Caller.build(other.user, other), row)
         assert not editable(staff, row)
         assert VISIBLE_TO[model](staff).filter(pk=row.pk).exists()
+
+
+def test_the_edit_rules_on_one_data_set(team_world):
+    """The checks above share one data set: building it (the demo, runs, an RFP) is the slow part."""
+    every_edit_rule_has_its_selector_and_both_forms_agree_on_every_row(team_world)
+    each_party_acts_on_its_engagements_as_that_party_only(team_world)
+    a_firms_admins_manage_its_team_and_an_editor_does_not(team_world)
+    a_clients_own_rows_are_changed_by_its_managers_only_and_staff_only_read_them(team_world)
 
 
 def test_kpo_knows_the_admin_role_the_memberships_store():
