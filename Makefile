@@ -60,10 +60,18 @@ test: bootstrap
 	@$(HARNESS) -- $(MAKE) --no-print-directory test-suite
 	@echo "== make test finished in $$(( $$(date +%s) - $(START) )) s"
 
-# What `make test` runs once the services are up (inside the harness): the static checks first.
-test-suite: checks
+# What `make test` runs once the services are up (inside the harness). ruff first (seconds);
+# mypy and djLint run beside the main pytest run (a CPU each), and any failure fails the run.
+test-suite:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	DATABASE_URL=sqlite://:memory: $(BIN)/python manage.py makemigrations --check --dry-run --settings=kpo.settings_test
-	$(BIN)/pytest -m "not reliability"
+	@mkdir -p artifacts/logs; \
+	( DATABASE_URL=sqlite://:memory: $(BIN)/mypy && $(BIN)/djlint templates --lint ) > artifacts/logs/checks.log 2>&1 & checks=$$!; \
+	$(BIN)/pytest -m "not reliability"; tests=$$?; \
+	wait $$checks; checked=$$?; cat artifacts/logs/checks.log; \
+	echo "== pytest: exit $$tests; mypy and djLint: exit $$checked"; \
+	test $$tests -eq 0 && test $$checked -eq 0
 	@# The reliability tests mostly wait on the workers they kill, so Schemathesis runs beside
 	@# them (its gunicorn has a database and queue prefix of its own); its log follows theirs.
 	@mkdir -p artifacts/logs; \

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 
 REQUIREMENTS = "/api/v1/requirements/"
 PROPERTY = settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
 WEAK, STRONG = "EUR", "GBP"  # given the extreme exchange rates below
 LANGUAGES = ["en", "it", "de", "fr", "hi"]
