@@ -20,19 +20,10 @@ from django.conf import settings
 from engagements.demo import seed_demo
 from engagements.matching import runs
 from engagements.models import ClientOrganization, MatchRun, Requirement, RequirementSkill
+from tests.polling import wait
 from vendors.models import ExpertiseArea, Skill, Vendor
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-def wait(predicate, *, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"{what}: not within {timeout} s")
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import base64
 import csv
 import hashlib
 import io
-import time
 from datetime import timedelta
 
 import pytest
@@ -17,6 +16,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
+from tests.polling import wait
 from tests.vendors.helpers import make_vendor
 from vendors.csv_io import csv_columns, vendor_csv_export
 from vendors.exports import services as exports
@@ -58,16 +58,6 @@ def slug_sorted_export() -> str:
     stream = io.StringIO(newline="")
     vendor_csv_export(Vendor.objects.all(), stream)
     return stream.getvalue()
-
-
-def wait(predicate, *, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"{what}: not within {timeout} s")
 
 
 @pytest.fixture

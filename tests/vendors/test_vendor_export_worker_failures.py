@@ -9,13 +9,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import time
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
 from tests.harness.services import database_url
+from tests.polling import wait
 from tests.reliability.conftest import WorkerProcess
 from vendors.exports import services as exports
 from vendors.models import Vendor, VendorExport
@@ -23,16 +23,6 @@ from vendors.models import Vendor, VendorExport
 pytestmark = [pytest.mark.reliability, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 VENDORS = 3000
-
-
-def wait(predicate, *, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"{what}: not within {timeout} s")
 
 
 @pytest.fixture
