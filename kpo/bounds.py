@@ -62,3 +62,13 @@ def datetime_in_range(field: str) -> Q:
     start = datetime.combine(DATE_MIN, datetime.min.time(), tzinfo=UTC)
     end = datetime.combine(DATE_MAX, datetime.max.time(), tzinfo=UTC)
     return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": start, f"{field}__lte": end})
+
+
+def whole_number(raw: str, *, high: int = ID_MAX) -> int | None:
+    """`raw` as a whole number from 0 to `high`, or None. ASCII digits only: str.isdigit()
+    also admits "²" and other digits int() refuses (a ValueError, so a 500)."""
+    raw = raw.strip()
+    if not raw or not raw.isascii() or not raw.isdigit() or len(raw) > len(str(high)):
+        return None
+    value = int(raw)
+    return value if value <= high else None

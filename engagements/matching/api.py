@@ -18,6 +18,7 @@ from engagements.models import Requirement
 from engagements.requirements import selectors as requirements_selectors
 from engagements.requirements.api import error_responses
 from kpo.api.pagination import BrowseCursorPagination
+from kpo.bounds import whole_number
 
 LOCATION_HEADER = OpenApiParameter(
     "Location",
@@ -101,7 +102,8 @@ class MatchRunWhyNotApi(APIView):
         key = request.query_params.get("vendor", "").strip()
         if not key:
             raise ValidationError({"vendor": ["Give a vendor id or slug."]})
-        lookup = {"pk": int(key)} if key.isdigit() else {"slug": key}
+        pk = whole_number(key)
+        lookup = {"pk": pk} if pk is not None else {"slug": key}
         vendor = matching_selectors.why_not_vendors(run=run, user=request.user).filter(**lookup).first()
         if vendor is None:
             raise NotFound("No such vendor.")

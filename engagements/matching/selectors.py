@@ -14,6 +14,7 @@ from engagements.models import (
 )
 from engagements.organizations.selectors import membership_for
 from kpo.access import Caller
+from kpo.bounds import whole_number
 from kpo.models import User
 from vendors.models import Skill, Vendor
 
@@ -93,8 +94,8 @@ def vendor_lookup(*, query: str, among: QuerySet[Vendor], limit: int = 8) -> lis
     if not query:
         return []
     exact = Q(slug=query) | Q(name__iexact=query)
-    if query.isdigit():
-        exact |= Q(pk=int(query))
+    if (pk := whole_number(query)) is not None:
+        exact |= Q(pk=pk)
     found = list(among.filter(exact).order_by("name", "id")[:limit])
     if found:
         return found

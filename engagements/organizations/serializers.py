@@ -8,13 +8,13 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils.text import slugify
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from engagements.models import CLIENT_ROLES, VENDOR_ROLES, ClientOrganization, Role
 from kpo.api.serializers import StrictFieldsMixin
 from kpo.codes import validate_country, validate_currency, validate_timezone
+from kpo.slugs import free_slug
 from vendors.models import Vendor
 
 
@@ -99,12 +99,7 @@ class ClientOrganizationSerializer(StrictFieldsMixin, serializers.ModelSerialize
 
 
 def unique_client_slug(name: str) -> str:
-    base = slugify(name)[:200] or "client"
-    taken = set(ClientOrganization.objects.filter(slug__startswith=base).values_list("slug", flat=True))
-    slug, n = base, 2
-    while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
-    return slug
+    return free_slug(ClientOrganization.objects.all(), name, fallback="client")
 
 
 class UserCreateSerializer(StrictFieldsMixin, serializers.Serializer):

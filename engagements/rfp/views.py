@@ -25,6 +25,7 @@ from engagements.rfp import selectors as rfp_selectors
 from engagements.rfp import services as rfp_services
 from engagements.rfp.forms import CriterionFormSet, ReasonForm, RfpCreateForm, ScoreForm
 from kpo.access import Caller
+from kpo.bounds import whole_number
 from kpo.permissions import client_manager_required
 
 DEFAULT_INVITEES = 3
@@ -124,7 +125,7 @@ def rfp_create(request, pk: int, run_pk: int):
             status = 400
         else:
             preselected = [str(r.vendor_id) for r in results[:DEFAULT_INVITEES]]
-            requested = [v for v in request.GET.getlist("vendor") if v.isdigit()]
+            requested = [str(chosen) for v in request.GET.getlist("vendor") if (chosen := whole_number(v)) is not None]
             deadline = (timezone.localtime() + timedelta(days=DEFAULT_DEADLINE_DAYS)).replace(
                 hour=17, minute=0, second=0, microsecond=0
             )
@@ -211,9 +212,10 @@ def proposal_shortlist(request, pk: int, proposal_pk: int):
 def rfp_award(request, pk: int):
     rfp = _rfp_or_404(request, pk)
     proposal_pk = request.POST.get("proposal", "")
-    if not proposal_pk.isdigit():
+    chosen = whole_number(proposal_pk)
+    if chosen is None:
         return _render_detail(request, rfp, status=400, error=_("Choose the proposal to award."))
-    proposal = _proposal_or_404(request, rfp, int(proposal_pk))
+    proposal = _proposal_or_404(request, rfp, chosen)
     try:
         awarded = rfp_services.rfp_award(proposal=proposal, actor=request.user)
     except rfp_services.RfpError as exc:

@@ -54,6 +54,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from kpo.api.sync import SINCE_PARAM, is_sync_request, parse_since
+from kpo.bounds import whole_number
 from kpo.change_seq import change_seq_watermark
 
 MAX_PAGE_SIZE = 200
@@ -120,11 +121,12 @@ class SyncCursorPagination(CursorPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.strip().isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        size = whole_number(raw, high=self.max_page_size)
+        if not size:
             raise ValidationError(
                 {self.page_size_query_param: [f"Give a whole number from 1 to {self.max_page_size}."]}
             )
-        return int(raw)
+        return size
 
     def paginate_queryset(self, queryset, request, view=None, tombstones=None):
         self.sync = is_sync_request(request)

@@ -3,11 +3,16 @@
 drf-spectacular reads most bounds from the fields (min_value, max_length, validators) but
 not from a nested serializer's `max_length` / `min_length` (DRF's ListSerializer enforces
 them), nor from related fields: an id is a positive integer below 2^63, a code looked up
-by slug is as long as the code field at most. This AutoSchema adds those, so what a
+by slug is as long as the code field at most. A decimal is a string (COERCE_DECIMAL_TO_STRING)
+whose pattern allows a sign and any value of its digits: its range is stated as `minimum` and
+`maximum` (numbers, as drf-spectacular writes them for a number-typed decimal), and the sign
+leaves the pattern when the value cannot be negative. A string that may not be blank has a
+minLength of 1 (DRF also trims it first; docs/integration.md says so). This AutoSchema adds those, so what a
 generated client is told is what the server checks (tests/kpo/test_schema_bounds.py)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
@@ -32,6 +37,25 @@ class BoundedAutoSchema(AutoSchema):
                 schema["items"] = self._bound_related(field.child_relation, dict(items))
         elif isinstance(field, serializers.RelatedField):
             schema = self._bound_related(field, schema)
+        elif isinstance(field, serializers.DecimalField) and schema.get("format") == "decimal":
+            schema = self._bound_decimal(field, schema)
+        elif isinstance(field, serializers.CharField) and not field.allow_blank and schema.get("type") == "string":
+            # DRF refuses "" (and, trimming, a string of spaces) where blank is not allowed.
+            schema.setdefault("minLength", 1)
+        return schema
+
+    @staticmethod
+    def _bound_decimal(field: serializers.DecimalField, schema: dict) -> dict:
+        if field.max_digits is None or field.decimal_places is None:
+            return schema
+        largest = Decimal(10) ** (field.max_digits - field.decimal_places) - Decimal(10) ** -field.decimal_places
+        high = min(largest, Decimal(field.max_value)) if field.max_value is not None else largest
+        low = max(-largest, Decimal(field.min_value)) if field.min_value is not None else -largest
+        schema.setdefault("minimum", _number(low))
+        schema.setdefault("maximum", _number(high))
+        pattern = schema.get("pattern", "")
+        if low >= 0 and pattern.startswith("^-?"):
+            schema["pattern"] = "^" + pattern[3:]
         return schema
 
     @staticmethod
@@ -47,3 +71,7 @@ class BoundedAutoSchema(AutoSchema):
             schema.setdefault("minimum", 1)
             schema.setdefault("maximum", ID_MAX)
         return schema
+
+
+def _number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)

@@ -46,6 +46,7 @@ from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 
+from kpo.bounds import whole_number
 from kpo.models import Tombstone
 
 SINCE_PARAM = "since"
@@ -84,9 +85,10 @@ def parse_since(request) -> int | None:
     raw = request.query_params.get(SINCE_PARAM)
     if raw is None:
         return None
-    if not raw.strip().isdigit():
+    since = whole_number(raw)
+    if since is None:
         raise ValidationError({SINCE_PARAM: ["Give a change number: a whole number, 0 or more."]})
-    return int(raw)
+    return since
 
 
 def _parse_datetime(value: str) -> datetime | None:

@@ -13,7 +13,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from engagements.models import MatchResult, Requirement
-from kpo.bounds import DATE_MAX, EXCHANGE_RATE_MAX, EXCHANGE_RATE_MIN, HOURS_MAX, RATE_MAX
+from kpo.bounds import DATE_MAX, EXCHANGE_RATE_MAX, EXCHANGE_RATE_MIN, HOURS_MAX, RATE_MAX, whole_number
 from tests.engagements.helpers import executed_run
 from tests.factories import (
     DeliveryCenterFactory,
@@ -170,3 +170,33 @@ def test_a_chunked_body_without_length_is_a_411_not_an_empty_form(owner):
     assert response.status_code == 411
     assert "Content-Length" in response.json()["detail"]
     assert not Requirement.objects.exists()
+
+
+@pytest.mark.parametrize("raw", ["²", "١٢", "99999999999999999999999", " 7", "-1", "1.0", ""])
+def test_a_whole_number_is_ascii_digits_within_its_bound(raw):
+    expected = {" 7": 7}.get(raw)
+    assert whole_number(raw) == expected
+    assert whole_number("9223372036854775807") == 2**63 - 1
+    assert whole_number("50", high=49) is None
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/api/v1/vendors/?page_size=²", 400),  # str.isdigit() says yes, int() says no
+        ("/api/v1/requirements/?since=²", 400),
+        ("/api/v1/requirements/?since=99999999999999999999999", 400),
+    ],
+)
+def test_digits_that_are_not_ascii_are_a_400_not_a_500(owner, path, status):
+    response = api(owner).get(path)
+    assert response.status_code == status
+    assert response["Content-Type"].startswith("application/json")
+
+
+def test_why_not_with_a_superscript_digit_is_looked_up_as_a_slug(owner):
+    created = api(owner).post(REQUIREMENTS, payload(), format="json")
+    run = executed_run(Requirement.objects.get(pk=created.json()["id"]))
+    response = api(owner).get(f"/api/v1/match-runs/{run.pk}/why-not/", {"vendor": "²"})
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No such vendor."}

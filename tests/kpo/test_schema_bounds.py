@@ -1,7 +1,8 @@
 """Every field a client may send is bounded in the OpenAPI schema (kpo/bounds.py,
 kpo/api/schema.py), so a client generated from it is told what the server enforces:
-integers have a minimum and a maximum, numbers a maximum, strings a maxLength (or an
-enum or a format with its own bounds), arrays a maxItems. Dates are bounded in their
+integers have a minimum and a maximum, numbers a maximum, decimal strings a minimum and a
+maximum (and no sign in their pattern when they cannot be negative), strings a maxLength (or
+an enum or a format with its own bounds), arrays a maxItems. Dates are bounded in their
 description (OpenAPI has no date range)."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from drf_spectacular.generators import SchemaGenerator
 
 # Formats whose values are bounded by the format itself (or by the upload limit).
-BOUNDED_FORMATS = {"date", "date-time", "time", "uuid", "binary", "decimal", "uri"}
+BOUNDED_FORMATS = {"date", "date-time", "time", "uuid", "binary", "uri"}
 
 
 def unbounded_request_fields(schema: dict) -> list[str]:
@@ -37,6 +38,11 @@ def unbounded_request_fields(schema: dict) -> list[str]:
             walk(node.get("items", {}), f"{path}[]", seen)
         elif kind == "integer" and not {"minimum", "maximum"} <= node.keys():
             found.append(f"{path}: integer without minimum and maximum")
+        elif kind == "string" and node.get("format") == "decimal":
+            if not {"minimum", "maximum"} <= node.keys():
+                found.append(f"{path}: decimal without minimum and maximum")
+            elif node["minimum"] >= 0 and node.get("pattern", "").startswith("^-"):
+                found.append(f"{path}: decimal of at least {node['minimum']} whose pattern allows a sign")
         elif kind == "number" and "maximum" not in node:
             found.append(f"{path}: number without maximum")
         elif kind == "string" and "maxLength" not in node and node.get("format") not in BOUNDED_FORMATS:
@@ -67,6 +73,21 @@ def test_the_walker_sees_an_unbounded_field():
                         "n": {"type": "integer", "minimum": 1},
                         "s": {"type": "string"},
                         "a": {"type": "array", "maxItems": 3, "items": {"type": "string", "maxLength": 2}},
+                        "d": {"type": "string", "format": "decimal", "pattern": r"^-?\d{0,2}$"},
+                        "e": {
+                            "type": "string",
+                            "format": "decimal",
+                            "pattern": r"^-?\d{0,2}$",
+                            "minimum": 0,
+                            "maximum": 9,
+                        },
+                        "f": {
+                            "type": "string",
+                            "format": "decimal",
+                            "pattern": r"^-?\d{0,2}$",
+                            "minimum": -9,
+                            "maximum": 9,
+                        },
                     },
                 }
             }
@@ -75,4 +96,6 @@ def test_the_walker_sees_an_unbounded_field():
     assert unbounded_request_fields(schema) == [
         "POST /x/.n: integer without minimum and maximum",
         "POST /x/.s: string without maxLength",
+        "POST /x/.d: decimal without minimum and maximum",
+        "POST /x/.e: decimal of at least 0 whose pattern allows a sign",
     ]

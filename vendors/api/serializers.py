@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import MaxLengthValidator
-from django.utils.text import slugify
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -30,8 +29,10 @@ from kpo.codes import (
     validate_language,
     validate_timezone,
 )
+from kpo.slugs import free_slug
 from vendors.changes import PROFILE_FIELDS, STAFF_FIELDS
 from vendors.models import (
+    RESERVED_VENDOR_SLUGS,
     Certification,
     ExchangeRate,
     ExpertiseArea,
@@ -295,9 +296,11 @@ class VendorSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             for name in STAFF_FIELDS:
                 attrs.pop(name, None)
         if self.instance is None and not attrs.get("slug"):
-            attrs["slug"] = slugify(attrs["name"])[:220]
-            if not attrs["slug"]:
-                raise serializers.ValidationError({"slug": ["Give a slug: none can be made from this name."]})
+            # Made from the name, free by construction (a name in another script: vendor, vendor-2, ...).
+            attrs["slug"] = free_slug(
+                Vendor.objects.all(), attrs["name"], fallback="vendor", reserved=RESERVED_VENDOR_SLUGS
+            )
+            return attrs
         slug = attrs.get("slug")
         if slug is not None:
             taken = Vendor.objects.filter(slug=slug)
