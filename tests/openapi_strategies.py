@@ -135,6 +135,8 @@ class _Walker:
             return st.datetimes(earliest, latest, timezones=st.just(UTC)).map(lambda at: at.isoformat())
         if shape == "uri":
             return web_addresses(node.get("maxLength", 200))
+        if shape == "email":
+            return st.emails().filter(lambda address: len(address) <= node.get("maxLength", 254))
         if "pattern" in node:
             return st.from_regex(node["pattern"], fullmatch=True).filter(
                 lambda text: len(text) <= node.get("maxLength", len(text))
@@ -153,3 +155,58 @@ def web_addresses(max_length: int) -> st.SearchStrategy[str]:
 
 def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
+
+
+def past_a_bound(name: str) -> list[tuple[str, Any]]:
+    """Every top-level field of the component `name`, each with the values just past what the schema
+    documents for it: a number one step beyond its minimum or maximum, a string one longer
+    than its maxLength or blank where it may not be, text holding NUL, a date outside the calendar's bounds,
+    a list one item longer than its maxItems, a choice that is not one, a null where none is
+    allowed, a value of the wrong JSON type (where DRF refuses it: a CharField turns a
+    number into text)."""
+    cases = [
+        (field, value)
+        for field, child in component(name).get("properties", {}).items()
+        if not resolve(child).get("readOnly")
+        for value in _outside(child)
+    ]
+    assert cases, f"{name}: no bounded field"
+    return cases
+
+
+def _outside(node: dict) -> list[Any]:
+    nullable = node.get("nullable", False)
+    node = resolve(node)
+    nullable = nullable or node.get("nullable", False)
+    values: list[Any] = [] if nullable else [None]
+    if "oneOf" in node:
+        parts = [resolve(part) for part in node["oneOf"]]
+        longest = max(part.get("maxLength", 0) for part in parts)
+        return [*values, "x" * (longest + 1)]
+    if "enum" in node:
+        return [*values, "not-a-choice"]
+    kind = node.get("type")
+    if kind == "integer":
+        return [*values, node["minimum"] - 1, node["maximum"] + 1, "many"]
+    if kind == "boolean":
+        return [*values, "maybe"]
+    if kind == "array":
+        return [*values, "not-a-list", ["x"] * (node["maxItems"] + 1)]
+    if kind == "object":
+        return [*values, ["not", "an", "object"]]
+    shape = node.get("format")
+    if shape == "decimal":
+        places = int(re.search(r"\\\.\\d\{0,(\d+)\}", node["pattern"]).group(1))  # type: ignore[union-attr]
+        step = Decimal(10) ** -places
+        low, high = Decimal(str(node["minimum"])), Decimal(str(node["maximum"]))
+        return [*values, format(low - step, "f"), format(high + step, "f"), "lots"]
+    if shape == "date":
+        return [*values, "1999-12-31", "2101-01-01", "31/12/2030"]
+    if shape == "date-time":
+        return [*values, "1999-12-31T23:00:00Z", "2101-01-01T00:00:00Z", "tomorrow"]
+    values.append("nul\x00")  # PostgreSQL cannot store it: refused, never a 500
+    if node.get("minLength"):
+        values.append("")
+    if "maxLength" in node:
+        values.append("x" * (node["maxLength"] + 1))
+    return values
