@@ -16,7 +16,7 @@ DEMO_ENV := env -u DATABASE_URL -u CELERY_BROKER_URL DEBUG=true
 # DATABASE_URL / CELERY_BROKER_URL name servers to use, and a preflight check first.
 HARNESS := $(BIN)/python -m tests.harness
 
-.PHONY: demo bootstrap install install-dev test test-suite checks test-fast pytest lint format bench-seed bench-matching bench-api api-fuzz vendor-assets clean help
+.PHONY: demo bootstrap install install-dev test test-suite checks test-fast pytest lint format bench-seed bench-matching bench-export bench-api api-fuzz vendor-assets clean help
 
 help:
 	@echo "make demo        virtualenv + install + migrate + demo data + serve on http://127.0.0.1:$(PORT)"
@@ -27,6 +27,7 @@ help:
 	@echo "make bench-seed  seed 100,000 vendors into PostgreSQL and print the time"
 	@echo "make bench-matching  time a worst-case match run over 100,000 vendors (BENCH_VENDORS=N)"
 	@echo "make api-fuzz    schemathesis against the OpenAPI schema on a live server (part of make test)"
+	@echo "make bench-export  seed 1,000,000 vendors in a throwaway PostgreSQL and time an export job (BENCH_VENDORS=N)"
 	@echo "make bench-api   load-test GET /api/v1/vendors/ under gunicorn against a one-query reference (wrk)"
 
 $(BIN)/python:
@@ -57,6 +58,7 @@ demo: install
 
 test: bootstrap
 	@$(MAKE) --no-print-directory install-dev
+	@echo "== system packages and virtualenv ready (+$$(( $$(date +%s) - $(START) )) s)"
 	@$(HARNESS) -- $(MAKE) --no-print-directory test-suite
 	@echo "== make test finished in $$(( $$(date +%s) - $(START) )) s"
 
@@ -66,11 +68,13 @@ test-suite:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DATABASE_URL=sqlite://:memory: $(BIN)/python manage.py makemigrations --check --dry-run --settings=kpo.settings_test
+	@echo "== static checks passed (+$$(( $$(date +%s) - $(START) )) s)"
 	@mkdir -p artifacts/logs; \
-	( DATABASE_URL=sqlite://:memory: $(BIN)/mypy && $(BIN)/djlint templates --lint ) > artifacts/logs/checks.log 2>&1 & checks=$$!; \
+	( DATABASE_URL=sqlite://:memory: $(BIN)/mypy && $(BIN)/djlint templates --lint; status=$$?; \
+	  echo "== mypy and djLint finished (+$$(( $$(date +%s) - $(START) )) s)"; exit $$status ) > artifacts/logs/checks.log 2>&1 & checks=$$!; \
 	$(BIN)/pytest -m "not reliability"; tests=$$?; \
 	wait $$checks; checked=$$?; cat artifacts/logs/checks.log; \
-	echo "== pytest: exit $$tests; mypy and djLint: exit $$checked"; \
+	echo "== pytest: exit $$tests; mypy and djLint: exit $$checked (+$$(( $$(date +%s) - $(START) )) s)"; \
 	test $$tests -eq 0 && test $$checked -eq 0
 	@# The reliability tests mostly wait on the workers they kill, so Schemathesis runs beside
 	@# them (its gunicorn has a database and queue prefix of its own); its log follows theirs.
@@ -78,7 +82,7 @@ test-suite:
 	bash scripts/api_fuzz.sh > artifacts/logs/api-fuzz.log 2>&1 & fuzz=$$!; \
 	$(BIN)/pytest -m reliability; reliability=$$?; \
 	wait $$fuzz; fuzzed=$$?; cat artifacts/logs/api-fuzz.log; \
-	echo "== reliability tests: exit $$reliability; Schemathesis: exit $$fuzzed"; \
+	echo "== reliability tests: exit $$reliability; Schemathesis: exit $$fuzzed (+$$(( $$(date +%s) - $(START) )) s)"; \
 	test $$reliability -eq 0 && test $$fuzzed -eq 0
 
 # pytest alone with the test services: make pytest ARGS="tests/kpo/test_health.py -x"
@@ -121,6 +125,14 @@ bench-matching: install
 	@psql "$(dir $(BENCH_DATABASE_URL))postgres" -qtc "SELECT 1 FROM pg_database WHERE datname='$(notdir $(BENCH_DATABASE_URL))'" | grep -q 1 || psql "$(dir $(BENCH_DATABASE_URL))postgres" -qc "CREATE DATABASE $(notdir $(BENCH_DATABASE_URL))"
 	DEBUG=true DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput -v0
 	DEBUG=true DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_matching --vendors $(or $(BENCH_VENDORS),100000)
+
+# An export job over BENCH_VENDORS vendors (default 1,000,000) on a throwaway PostgreSQL of its
+# own (tests/harness): seed, then run the job as the worker does and print rows, SHA-256, time, RSS.
+bench-export: install-dev
+	@$(HARNESS) --no-browser -- bash -c 'DEBUG=true $(BIN)/python manage.py migrate --noinput -v0 && \
+	  time DEBUG=true $(BIN)/python manage.py seed_demo --vendors $(or $(BENCH_VENDORS),1000000) --no-progress -v0 && \
+	  VENDOR_EXPORT_DIR=$${TMPDIR:-/tmp}/kpo-bench-exports DEBUG=false SECRET_KEY=bench-export-only-0123456789abcdefghijklmnopqrstuvwxyz ALLOWED_HOSTS=127.0.0.1 \
+	    $(BIN)/python manage.py export_vendors --job'
 
 bench-api: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

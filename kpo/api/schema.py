@@ -39,7 +39,11 @@ class BoundedAutoSchema(AutoSchema):
             schema = self._bound_related(field, schema)
         elif isinstance(field, serializers.DecimalField) and schema.get("format") == "decimal":
             schema = self._bound_decimal(field, schema)
-        elif isinstance(field, serializers.CharField) and not field.allow_blank and schema.get("type") == "string":
+        elif (
+            isinstance(field, serializers.CharField)
+            and not (field.allow_blank or field.read_only)
+            and schema.get("type") == "string"
+        ):
             # DRF refuses "" (and, trimming, a string of spaces) where blank is not allowed.
             schema.setdefault("minLength", 1)
         return schema
