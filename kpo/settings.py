@@ -414,6 +414,7 @@ if VENDOR_EXPORT_TIME_LIMIT + 60 >= CELERY_VISIBILITY_TIMEOUT:
 VENDOR_EXPORT_LEASE_SECONDS = env_int("VENDOR_EXPORT_LEASE_SECONDS", 300)
 VENDOR_EXPORT_MAX_ATTEMPTS = env_int("VENDOR_EXPORT_MAX_ATTEMPTS", 3)
 VENDOR_EXPORT_BATCH = env_int("VENDOR_EXPORT_BATCH", 1000)  # vendors per keyset query and progress update
+VENDOR_EXPORT_KEEP_DAYS = env_int("VENDOR_EXPORT_KEEP_DAYS", 7)  # then the sweep deletes the export and its file
 
 LOGGING = {
     "version": 1,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -206,7 +207,8 @@ def _exports_context() -> dict:
 @staff_required
 @require_GET
 def vendor_export_list(request):
-    return render(request, "vendors/vendor_export_list.html", _exports_context())
+    context = {**_exports_context(), "keep_days": settings.VENDOR_EXPORT_KEEP_DAYS}
+    return render(request, "vendors/vendor_export_list.html", context)
 
 
 @staff_required

@@ -232,6 +232,38 @@ def test_the_sweep_resends_lapsed_jobs_and_fails_those_out_of_attempts(staff_use
 
 
 @pytest.mark.django_db
+def test_the_sweep_deletes_exports_past_their_keep_days_with_their_files(staff_user, settings, export_dir):
+    settings.VENDOR_EXPORT_KEEP_DAYS = 7
+    export_dir.mkdir(parents=True)
+    now = timezone.now()
+
+    def finished(days_ago: int, status: str = "succeeded") -> VendorExport:
+        export = VendorExport.objects.create(status="pending")
+        name = exports.export_file_name(export.pk)
+        if status == "succeeded":
+            (export_dir / name).write_bytes(b"slug,name\n")
+        (export_dir / f"{name}.2.part").write_bytes(b"slug")  # an earlier attempt's leftover
+        fields = {"row_count": 0, "sha256": "0" * 64, "size": 10, "file_path": name} if status == "succeeded" else {}
+        VendorExport.objects.filter(pk=export.pk).update(
+            status=status, finished_at=now - timedelta(days=days_ago, minutes=1), **fields
+        )
+        return export
+
+    old, old_failed, recent = finished(7), finished(30, "failed"), finished(6)
+    working = VendorExport.objects.create(status="running", claimed_until=now + timedelta(minutes=5))
+
+    report = exports.vendor_exports_sweep()
+
+    assert report["expired"] == 2
+    assert set(VendorExport.objects.values_list("pk", flat=True)) == {recent.pk, working.pk}
+    assert sorted(path.name for path in export_dir.iterdir()) == sorted(
+        [exports.export_file_name(recent.pk), f"{exports.export_file_name(recent.pk)}.2.part"]
+    )
+    assert api(staff_user).get(job_url(old.pk)).status_code == 404
+    assert api(staff_user).get(download_url(old_failed.pk)).status_code == 404
+
+
+@pytest.mark.django_db
 def test_a_job_redelivered_more_often_than_allowed_fails_instead_of_looping(staff_user, settings, export_dir):
     export = VendorExport.objects.create(status="running", attempts=settings.VENDOR_EXPORT_MAX_ATTEMPTS, claimed_by="t")
 

@@ -257,9 +257,11 @@ def _fsync_directory(path: Path) -> None:
 
 def vendor_exports_sweep() -> dict[str, int]:
     """Periodic repair: resend exports never sent (broker down), give lapsed claims back (a
-    worker died without its message coming back), fail those out of attempts."""
+    worker died without its message coming back), fail those out of attempts; and delete the
+    exports finished more than VENDOR_EXPORT_KEEP_DAYS ago, with their files (a directory of
+    every vendor's data does not grow, nor linger, without end)."""
     now = timezone.now()
-    report = {"resent": 0, "reclaimed": 0, "failed": 0}
+    report = {"resent": 0, "reclaimed": 0, "failed": 0, "expired": 0}
     stale_pending = VendorExport.objects.filter(status=VendorExportStatus.PENDING).filter(
         Q(dispatched_at__isnull=True, created_at__lt=now - REDISPATCH_AFTER)
         | Q(dispatched_at__lt=now - REDISPATCH_AFTER)
@@ -282,7 +284,28 @@ def vendor_exports_sweep() -> dict[str, int]:
         status=VendorExportStatus.FAILED, finished_at__gt=now - timedelta(days=1)
     ).values_list("id", flat=True):
         _remove_parts(export_id)
+    report["expired"] = _expire(before=now - timedelta(days=settings.VENDOR_EXPORT_KEEP_DAYS))
     return report
+
+
+def _expire(*, before) -> int:
+    """Delete finished exports older than `before`: the row first (so nothing offers the file
+    any more), then the file and any leftover parts."""
+    expired = 0
+    for export_id in VendorExport.objects.filter(
+        status__in=(VendorExportStatus.SUCCEEDED, VendorExportStatus.FAILED), finished_at__lt=before
+    ).values_list("id", flat=True):
+        with transaction.atomic():
+            gone = VendorExport.objects.filter(pk=export_id).select_for_update(skip_locked=True).first()
+            if gone is None:
+                continue
+            file_path = gone.file_path
+            gone.delete()
+        if file_path:
+            (export_directory() / file_path).unlink(missing_ok=True)
+        _remove_parts(export_id)
+        expired += 1
+    return expired
 
 
 # -- downloading --------------------------------------------------------------------------
