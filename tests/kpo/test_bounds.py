@@ -197,6 +197,8 @@ def test_digits_that_are_not_ascii_are_a_400_not_a_500(owner, path, status):
 def test_why_not_with_a_superscript_digit_is_looked_up_as_a_slug(owner):
     created = api(owner).post(REQUIREMENTS, payload(), format="json")
     run = executed_run(Requirement.objects.get(pk=created.json()["id"]))
+    known = VendorFactory()
+    assert api(owner).get(f"/api/v1/match-runs/{run.pk}/why-not/", {"vendor": known.slug}).status_code == 200
     response = api(owner).get(f"/api/v1/match-runs/{run.pk}/why-not/", {"vendor": "²"})
     assert response.status_code == 404
-    assert response.json() == {"detail": "No such vendor."}
+    assert response.json() == {"detail": "Not found."}
