@@ -16,7 +16,7 @@ DEMO_ENV := env -u DATABASE_URL -u CELERY_BROKER_URL DEBUG=true
 # DATABASE_URL / CELERY_BROKER_URL name servers to use, and a preflight check first.
 HARNESS := $(BIN)/python -m tests.harness
 
-.PHONY: demo bootstrap install install-dev test test-suite checks test-fast pytest lint format bench-seed bench-matching bench-export bench-api api-fuzz vendor-assets clean help
+.PHONY: demo bootstrap install install-dev test test-suite checks test-fast pytest lint format api-lock bench-seed bench-matching bench-export bench-api api-fuzz vendor-assets clean help
 
 help:
 	@echo "make demo        virtualenv + install + migrate + demo data + serve on http://127.0.0.1:$(PORT)"
@@ -24,6 +24,7 @@ help:
 	@echo "make pytest ARGS='tests/kpo -k health'   pytest alone, with the test services"
 	@echo "make bootstrap   install the system packages the tests need (apt-get; make test runs it)"
 	@echo "make lint        ruff (lint, format), mypy, djLint (make test runs them first)"
+	@echo "make api-lock    after an API schema change: record it for the new API_VERSION (kpo/api/version.py)"
 	@echo "make bench-seed  seed 100,000 vendors into PostgreSQL and print the time"
 	@echo "make bench-matching  time a worst-case match run over 100,000 vendors (BENCH_VENDORS=N)"
 	@echo "make api-fuzz    schemathesis against the OpenAPI schema on a live server (part of make test)"
@@ -113,6 +114,11 @@ checks:
 format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Record the OpenAPI schema's fingerprint for API_VERSION (kpo/api/version.py) after a schema change.
+# On PostgreSQL (the harness starts one): integer bounds in the schema follow the database's.
+api-lock: install-dev
+	@$(HARNESS) --no-browser -- $(BIN)/python manage.py api_lock --settings=kpo.settings_test $(if $(AMEND),--amend,)
 
 bench-seed: install
 	psql "$(dir $(BENCH_DATABASE_URL))postgres" -qc "DROP DATABASE IF EXISTS $(notdir $(BENCH_DATABASE_URL))" -c "CREATE DATABASE $(notdir $(BENCH_DATABASE_URL))"

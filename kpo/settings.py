@@ -11,6 +11,7 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from kpo.api.version import API_VERSION
 from kpo.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -247,7 +248,7 @@ if API_TOKEN_PURGE_AFTER_DAYS < 0:
 SPECTACULAR_SETTINGS = {
     "TITLE": "KPO Match API",
     "DESCRIPTION": "Vendor matching for knowledge process outsourcing.",
-    "VERSION": "1.0.0",
+    "VERSION": API_VERSION,  # kpo/api/version.py: changes with the schema (make api-lock)
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI from the drf-spectacular-sidecar package, through our static files: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
