@@ -120,7 +120,8 @@ def _check_external_id(value: str, *, client_id: int, engagement: Engagement | N
 
 class EngagementUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
     """PATCH: scale the team (fte, with a reason), move the dates, set the ERP's id.
-    An fte equal to the current one changes nothing (an ERP may send the whole object)."""
+    An fte equal to the current one changes nothing (an ERP may send the whole object);
+    an empty object is a 400 (give at least one field)."""
 
     fte = serializers.DecimalField(max_digits=6, decimal_places=1, min_value=Decimal("0.1"), required=False)
     reason = serializers.CharField(

@@ -59,6 +59,7 @@ class WebhookEndpointInputSerializer(_RejectUnknownFields, serializers.Serialize
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=WebhookEvent.choices),
         allow_empty=False,
+        min_length=1,  # what allow_empty=False enforces, stated in the schema (minItems)
         max_length=len(WebhookEvent.values),
         help_text="Events to receive: " + ", ".join(WebhookEvent.values) + ".",
     )

@@ -6,7 +6,7 @@ organization, the password against Django's validators); the views write."""
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.password_validation import get_default_password_validators, validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -89,8 +89,11 @@ class ClientOrganizationSerializer(StrictFieldsMixin, serializers.ModelSerialize
         return value
 
     def validate(self, attrs: dict) -> dict:
-        start = attrs.get("working_hours_start", getattr(self.instance, "working_hours_start", None))
-        end = attrs.get("working_hours_end", getattr(self.instance, "working_hours_end", None))
+        # A time left out keeps the organization's, or on creation the model's default (a new
+        # instance holds it): a start after the default end must fail here, not in the database.
+        kept = self.instance if self.instance is not None else ClientOrganization()
+        start = attrs.get("working_hours_start", kept.working_hours_start)
+        end = attrs.get("working_hours_end", kept.working_hours_end)
         if start is not None and end is not None and end <= start:
             raise serializers.ValidationError({"working_hours_end": ["The working day must end after it starts."]})
         if self.instance is None and not attrs.get("slug"):
@@ -102,13 +105,29 @@ def unique_client_slug(name: str) -> str:
     return free_slug(ClientOrganization.objects.all(), name, fallback="client")
 
 
+def _password_min_length() -> int:
+    """The shortest password the configured validators accept (1 without a length rule)."""
+    lengths = [getattr(validator, "min_length", 1) for validator in get_default_password_validators()]
+    return max(lengths, default=1)
+
+
 class UserCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     """A user and its one membership: `client` with role manager, or `vendor`
     with role admin or editor."""
 
-    username = serializers.CharField(max_length=150)
+    # The model field's validators on the field itself, so the schema states their pattern.
+    username = serializers.CharField(max_length=150, validators=get_user_model()._meta.get_field("username").validators)
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
-    password = serializers.CharField(write_only=True, style={"input_type": "password"}, max_length=128)
+    # Not trimmed: the password is the one the user signs in with (as in Django's own forms).
+    password = serializers.CharField(
+        write_only=True,
+        style={"input_type": "password"},
+        trim_whitespace=False,
+        min_length=_password_min_length(),
+        max_length=128,
+        help_text="Checked by Django's password validators: not too short, not too similar to the "
+        "username, email or names, not a common password, not only digits.",
+    )
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     client = serializers.PrimaryKeyRelatedField(queryset=ClientOrganization.objects.all(), required=False)
@@ -118,14 +137,7 @@ class UserCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     )
 
     def validate_username(self, value: str) -> str:
-        user_model = get_user_model()
-        field = user_model._meta.get_field("username")
-        try:
-            for validator in field.validators:
-                validator(value)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(list(exc.messages)) from None
-        if user_model.objects.filter(username__iexact=value).exists():
+        if get_user_model().objects.filter(username__iexact=value).exists():
             raise serializers.ValidationError("A user with this username exists.")
         return value
 

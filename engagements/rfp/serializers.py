@@ -173,7 +173,8 @@ class ScoreInputSerializer(StrictFieldsMixin, serializers.Serializer):
 class ProposalScoresSerializer(StrictFieldsMixin, serializers.Serializer):
     """The caller's own scores of one proposal: one row per criterion of the RFP."""
 
-    scores = ScoreInputSerializer(many=True, allow_empty=False, max_length=LIST_MAX)  # type: ignore[call-arg]
+    # min_length: what allow_empty=False enforces, stated in the schema (minItems).
+    scores = ScoreInputSerializer(many=True, allow_empty=False, min_length=1, max_length=LIST_MAX)  # type: ignore[call-arg]
 
     def validate_scores(self, rows: list[dict]) -> list[dict]:
         criteria = [row["criterion"] for row in rows]
