@@ -36,6 +36,7 @@ MONEY_DIGITS = 28  # max_digits of computed money columns (estimated cost and sa
 DATE_MIN = date(2000, 1, 1)
 DATE_MAX = date(2100, 12, 31)
 TEXT_MAX = 10_000  # free-text descriptions
+LONG_TEXT_MAX = 20_000  # an RFP's instructions and a proposal's approach
 LIST_MAX = 200  # any list in a request body (skills, languages, criteria, ...)
 ID_MAX = 2**63 - 1  # a row id (BigAutoField)
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from engagements.matching.models import MatchResult, MatchRun
 from engagements.organizations.models import ClientOrganization
 from engagements.requirements.models import Requirement
-from kpo.bounds import TEXT_MAX, date_in_range, datetime_in_range, validate_date_in_range
+from kpo.bounds import LONG_TEXT_MAX, TEXT_MAX, date_in_range, datetime_in_range, validate_date_in_range
 from kpo.codes import (
     validate_currency,
 )
@@ -39,7 +39,7 @@ class Rfp(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     title = models.CharField(max_length=200)
-    instructions = models.TextField(blank=True, validators=[MaxLengthValidator(TEXT_MAX)])
+    instructions = models.TextField(blank=True, validators=[MaxLengthValidator(LONG_TEXT_MAX)])
     questions = models.JSONField(default=list, blank=True)
     deadline = models.DateTimeField(validators=[validate_date_in_range])
     status = models.CharField(max_length=10, choices=RfpStatus.choices, default=RfpStatus.OPEN)
@@ -162,7 +162,7 @@ class Proposal(models.Model):
         max_digits=6, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(Decimal("0.1"))]
     )
     start_date = models.DateField(null=True, blank=True, validators=[validate_date_in_range])
-    approach = models.TextField(blank=True, validators=[MaxLengthValidator(TEXT_MAX)])
+    approach = models.TextField(blank=True, validators=[MaxLengthValidator(LONG_TEXT_MAX)])
     answers = models.JSONField(default=list, blank=True)
     attachment = models.FileField(upload_to=proposal_attachment_path, blank=True, max_length=200)
     attachment_name = models.CharField(max_length=200, blank=True)

@@ -30,10 +30,10 @@ from engagements.models import (
 from engagements.rfp import proposals as rfp_proposals
 from engagements.rfp import services as rfp_services
 from kpo.api.serializers import StrictFieldsMixin
-from kpo.bounds import ID_MAX, LIST_MAX, MONEY_DIGITS, validate_date_in_range
+from kpo.bounds import ID_MAX, LIST_MAX, LONG_TEXT_MAX, MONEY_DIGITS, validate_date_in_range
 from vendors.money import convertible_currency
 
-INSTRUCTIONS_MAX_LENGTH = 20000
+INSTRUCTIONS_MAX_LENGTH = LONG_TEXT_MAX
 MAX_CRITERIA = 10
 SCORE_COMMENT_MAX_LENGTH = 500
 

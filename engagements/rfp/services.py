@@ -53,13 +53,14 @@ from engagements.models import (
     RfpInvitation,
     RfpStatus,
 )
+from kpo.bounds import LONG_TEXT_MAX
 from kpo.models import User
 
 MAX_INVITEES = 20
 MAX_QUESTIONS = 20
 QUESTION_MAX_LENGTH = 500
 ANSWER_MAX_LENGTH = 5000
-APPROACH_MAX_LENGTH = 20000
+APPROACH_MAX_LENGTH = LONG_TEXT_MAX
 REASON_MAX_LENGTH = 1000
 MIN_DEADLINE_AHEAD = timedelta(hours=1)
 MAX_DEADLINE_AHEAD = timedelta(days=180)
