@@ -229,7 +229,9 @@ class PostgresCluster(_Server):
                 "--auth=trust",
                 "--encoding=UTF8",
                 "--locale=C.UTF-8",
-                "--text-search-config=pg_catalog.english",
+                # initdb adds the pg_catalog. prefix itself: given it, parallel workers fail
+                # on "pg_catalog.pg_catalog.english" (a large seed's parallel aggregate did).
+                "--text-search-config=english",
                 "--no-sync",
             ],
             capture_output=True,
