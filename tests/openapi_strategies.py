@@ -41,7 +41,10 @@ def openapi() -> dict:
 
 
 def component(name: str) -> dict:
-    return openapi()["components"]["schemas"][name]
+    """The component `name`, as a client sends it: its request form (`VendorRequest`, without
+    the read-only fields) where the schema has one."""
+    schemas = openapi()["components"]["schemas"]
+    return schemas.get(f"{name}Request") or schemas[name]
 
 
 def resolve(node: dict) -> dict:

@@ -22,6 +22,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from engagements.access.caller import caller as caller_of
@@ -46,6 +47,7 @@ from engagements.rfp import serializers as s
 from engagements.rfp import services as rfp_services
 from kpo.api.errors import Conflict
 from kpo.api.pagination import BrowseCursorPagination
+from kpo.api.parsers import BoundedJSONParser
 
 SEALED_MESSAGE = "The proposals are sealed until the deadline ({deadline}) or until every invited vendor has answered."
 
@@ -384,9 +386,11 @@ class InvitationDetailApi(RfpApiView):
 class InvitationProposalApi(RfpApiView):
     """GET: the firm's own proposal (404 before the first save). PUT: save the
     whole proposal as a draft, or submit it (`submit: true`); a submitted
-    proposal is revised by submitting again, until the RFP closes for bids."""
+    proposal is revised by submitting again, until the RFP closes for bids.
+    JSON, or multipart/form-data to send the attachment with it."""
 
     serializer_class = s.OwnProposalSerializer
+    parser_classes = [BoundedJSONParser, MultiPartParser]
 
     @extend_schema(operation_id="invitations_proposal_retrieve", responses=s.OwnProposalSerializer)
     def get(self, request, pk):
@@ -399,7 +403,7 @@ class InvitationProposalApi(RfpApiView):
     @extend_schema(
         operation_id="invitations_proposal_update",
         request={
-            "application/json": s.ProposalInputSerializer,
+            "application/json": s.ProposalJsonInputSerializer,
             "multipart/form-data": s.ProposalInputSerializer,
         },
         responses={

@@ -578,5 +578,12 @@ class ProposalInputSerializer(StrictFieldsMixin, serializers.Serializer):
         )
 
 
+class ProposalJsonInputSerializer(ProposalInputSerializer):
+    """The whole proposal as JSON (PUT replaces every field; a field left out is cleared);
+    `submit: true` submits it. The file travels only in the multipart form of this request."""
+
+    attachment = None  # type: ignore[assignment]
+
+
 class InvitationDeclineSerializer(StrictFieldsMixin, serializers.Serializer):
     reason = serializers.CharField(max_length=rfp_services.REASON_MAX_LENGTH)

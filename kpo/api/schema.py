@@ -24,6 +24,12 @@ from kpo.bounds import ID_MAX
 class BoundedAutoSchema(AutoSchema):
     def _map_serializer_field(self, field: Any, direction: str, bypass_extensions: bool = False) -> dict:
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if "oneOf" in schema:
+            # drf-spectacular puts a blank-allowed field's default ("") inside the branch that
+            # forbids it (minLength 3, format email): the default belongs to the whole field.
+            for part in schema["oneOf"]:
+                if "default" in part:
+                    schema.setdefault("default", part.pop("default"))
         if isinstance(field, serializers.ListSerializer) and schema.get("type") == "array":
             # DRF sets these on ListSerializer (3.15+); the stubs do not know them yet.
             max_items, min_items = getattr(field, "max_length", None), getattr(field, "min_length", None)

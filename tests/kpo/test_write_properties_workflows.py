@@ -238,23 +238,23 @@ def proposal_currency() -> st.SearchStrategy[str]:
 
 def draft(data, questions: int) -> dict:
     """A draft: anything filled in, at most one answer per question."""
-    answers = st.lists(required("ProposalInput", "answers", item=True), max_size=questions)
+    answers = st.lists(required("ProposalJsonInput", "answers", item=True), max_size=questions)
     overrides = {"currency": proposal_currency(), "answers": answers, "submit": st.just(False)}
-    return data.draw(body("ProposalInput", overrides=overrides, omit=UPLOAD_ONLY))
+    return data.draw(body("ProposalJsonInput", overrides=overrides, omit=UPLOAD_ONLY))
 
 
 def submission(data, questions: int) -> dict:
     """A submission: complete (README: "submitted only when complete"): the terms, an
     approach and an answer to every question."""
-    drawn = data.draw(body("ProposalInput", overrides={"currency": proposal_currency()}, omit=UPLOAD_ONLY))
-    answer = required("ProposalInput", "answers", item=True).filter(str.strip)
+    drawn = data.draw(body("ProposalJsonInput", overrides={"currency": proposal_currency()}, omit=UPLOAD_ONLY))
+    answer = required("ProposalJsonInput", "answers", item=True).filter(str.strip)
     complete = data.draw(
         st.fixed_dictionaries(
             {
-                "hourly_rate": required("ProposalInput", "hourly_rate"),
-                "fte": required("ProposalInput", "fte"),
-                "start_date": required("ProposalInput", "start_date"),
-                "approach": required("ProposalInput", "approach").filter(str.strip),
+                "hourly_rate": required("ProposalJsonInput", "hourly_rate"),
+                "fte": required("ProposalJsonInput", "fte"),
+                "start_date": required("ProposalJsonInput", "start_date"),
+                "approach": required("ProposalJsonInput", "approach").filter(str.strip),
                 "answers": st.lists(answer, min_size=questions, max_size=questions),
             }
         )

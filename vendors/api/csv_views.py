@@ -26,7 +26,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status
 from rest_framework.exceptions import ParseError
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
+from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.permissions import IsAdminUser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -231,7 +231,6 @@ class VendorExportListApi(GenericAPIView):
     permission_classes = [IsAdminUser]
     serializer_class = VendorExportSerializer
     pagination_class = BrowseCursorPagination
-    parser_classes = [JSONParser]
 
     @extend_schema(
         operation_id="vendors_exports_list",

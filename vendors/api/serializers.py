@@ -338,7 +338,12 @@ class CertificationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 class ExchangeRateSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     currency = serializers.CharField(max_length=3, validators=[code_validator(validate_currency)])
     rate_to_base = serializers.DecimalField(
-        max_digits=18, decimal_places=8, min_value=EXCHANGE_RATE_MIN, max_value=EXCHANGE_RATE_MAX
+        max_digits=18,
+        decimal_places=8,
+        min_value=EXCHANGE_RATE_MIN,
+        max_value=EXCHANGE_RATE_MAX,
+        help_text="Units of the base currency (`base_currency`) per unit of this one; the base currency's own "
+        "rate is always 1.",
     )
     base_currency = serializers.SerializerMethodField()
 
