@@ -44,8 +44,13 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@ $(VENV)/.installed
 
+# The Node test tools (Spectral lints the OpenAPI schema, tests/kpo/test_schema_lint.py), exactly as
+# package-lock.json pins them.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev node_modules/.package-lock.json
 
 bootstrap:
 	@PYTHON=$(PYTHON) bash scripts/bootstrap.sh test

@@ -256,11 +256,27 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "CONTACT": {"name": "KPO Match integration support", "email": "integrations@kpo-match.example"},
+    # Relative: the schema's own origin (tests/kpo/test_schema_lint.py lints it with Spectral).
+    "SERVERS": [{"url": "/", "description": "The server this schema is served from."}],
+    "TAGS": [
+        {
+            "name": "v1",
+            "description": "API v1: vendors, taxonomy, clients, requirements, match runs, RFPs, engagements, "
+            "exchange rates, webhooks and tokens (DESIGN.md, REST API v1).",
+        }
+    ],
+    # The default enum hook, then ours: a nullable $ref typed so strict validators accept null.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "kpo.api.schema.postprocess_nullable_refs",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "LocationClassEnum": "engagements.models.LocationClass",
         "WebhookEventEnum": "engagements.models.WebhookEvent",
         "MatchFlagCodeEnum": "engagements.matching.serializers.MATCH_FLAG_CODES",
         "MatchFlagCauseEnum": "engagements.matching.serializers.MATCH_FLAG_CAUSES",
+        "MatchExclusionReasonEnum": "engagements.matching.scoring.EXCLUSION_REASON_CODES",
     },
 }
 

@@ -4,7 +4,8 @@
 #
 #   scripts/bootstrap.sh demo   Python 3.11+ with venv (make demo)
 #   scripts/bootstrap.sh test   + PostgreSQL and Redis servers (the tests start their own
-#                               throwaway ones), Chromium, curl, gettext, procps (make test)
+#                               throwaway ones), Chromium, curl, gettext, procps, Node.js
+#                               and npm (make test)
 #
 # As root it runs apt-get; otherwise it uses sudo (asking for a password only on a
 # terminal). When it can do neither it stops at once and prints the exact command to run.
@@ -36,6 +37,7 @@ if [ "$target" = test ]; then
   have msgfmt || packages+=(gettext)
   have pgrep || packages+=(procps)
   have setpriv || packages+=(util-linux)
+  have npm || packages+=(nodejs npm)  # npm ci installs Spectral, which lints the OpenAPI schema
 elif [ "$target" != demo ]; then
   echo "usage: scripts/bootstrap.sh demo|test" >&2
   exit 2

@@ -87,6 +87,8 @@ class WebhookEndpointListApi(WebhookApiView):
 
 
 class WebhookEndpointDetailApi(WebhookApiView):
+    """One webhook endpoint of the caller's organization: read, change (url, events, description, secret) or delete it."""
+
     serializer_class = s.WebhookEndpointSerializer
 
     @extend_schema(

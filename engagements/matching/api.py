@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from engagements.matching import runs
 from engagements.matching import selectors as matching_selectors
-from engagements.matching.serializers import MatchRunSerializer
+from engagements.matching.serializers import MatchRunSerializer, MatchWhyNotSerializer
 from engagements.models import Requirement
 from engagements.requirements import selectors as requirements_selectors
 from engagements.requirements.api import error_responses
@@ -73,6 +73,9 @@ class RequirementMatchRunsApi(GenericAPIView):
 
 
 class MatchRunDetailApi(APIView):
+    """A match run: its status and progress, the exclusion counts by reason, the parameters it used and,
+    once it succeeded, its ranked results."""
+
     serializer_class = MatchRunSerializer
 
     @extend_schema(operation_id="match_runs_retrieve", responses={200: MatchRunSerializer, **error_responses(401, 404)})
@@ -89,7 +92,7 @@ class MatchRunWhyNotApi(APIView):
         parameters=[OpenApiParameter("vendor", str, required=True, description="Vendor id or slug.")],
         responses={
             200: OpenApiResponse(
-                OpenApiTypes.OBJECT,
+                MatchWhyNotSerializer,
                 description="`{vendor, status}` and by status: ranked (rank, score, explanation), below_shortlist "
                 "(score, cutoff_score, explanation), excluded (reason code) or unknown (message: the run has not "
                 "started).",

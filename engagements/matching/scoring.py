@@ -106,6 +106,22 @@ from dataclasses import dataclass, field
 
 SCORING_VERSION = "1.1"  # 1.1: on-time milestone delivery in quality
 COMPONENTS = ("expertise", "cost", "location", "quality", "capacity")
+# Why a vendor is not ranked: the hard constraints' reason codes (candidates.py checks the first six
+# in SQL, scorer.py the rest), and `inactive` for a vendor no longer active (the why-not answer).
+EXCLUSION_REASON_CODES = (
+    "inactive",
+    "domain_not_covered",
+    "missing_must_have_skill",
+    "missing_certification",
+    "excluded_country",
+    "no_shared_language",
+    "insufficient_capacity",
+    "no_rate",
+    "location_class_not_allowed",
+    "insufficient_timezone_overlap",
+    "over_budget",
+    "below_min_expertise",
+)
 ONSHORE, NEARSHORE, OFFSHORE = "onshore", "nearshore", "offshore"
 ALL_CLASSES = frozenset({ONSHORE, NEARSHORE, OFFSHORE})
 

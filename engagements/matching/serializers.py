@@ -4,7 +4,7 @@ Serializers validate and shape; services write."""
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from engagements.matching.scoring import COMPONENTS
+from engagements.matching.scoring import COMPONENTS, EXCLUSION_REASON_CODES
 from engagements.models import (
     MatchResult,
     MatchRun,
@@ -60,6 +60,90 @@ def _stored_json(schema) -> serializers.JSONField:
     return extend_schema_field(schema)(field_class)(read_only=True)
 
 
+ComponentWeightsSchema = type(
+    "MatchWeightsSerializer",
+    (serializers.Serializer,),
+    {name: serializers.FloatField(help_text="0-1; the five add up to 1") for name in COMPONENTS},
+)
+
+
+class MatchSiteSerializer(serializers.Serializer):
+    country = serializers.CharField(help_text="ISO 3166-1 alpha-2.")
+    city = serializers.CharField()
+    location_class = serializers.CharField(help_text="onshore, nearshore or offshore.")
+    overlap_hours = serializers.FloatField(help_text="Working-hours overlap with the client, per day.")
+
+
+class MatchExplanationSerializer(serializers.Serializer):
+    """Why a vendor scored what it did (Scorer.explain): stored with each result, computed for the
+    why-not answer of a vendor below the shortlist. Amounts are in the requirement's currency."""
+
+    components = ComponentsSchema()
+    weights = ComponentWeightsSchema()
+    matched_skills = SkillMatchSerializer(many=True)
+    missing_skills = SkillMatchSerializer(many=True)
+    hourly_rate = serializers.FloatField(allow_null=True, help_text="null: the vendor publishes no rate.")
+    rate_estimated = serializers.BooleanField(help_text="The rate of a nearby seniority, for want of this one.")
+    estimated_cost = serializers.FloatField(allow_null=True)
+    estimated_savings = serializers.FloatField(allow_null=True, help_text="Against the onshore benchmark.")
+    benchmark_rate = serializers.FloatField(allow_null=True, help_text="The median onshore hourly rate.")
+    savings_note = serializers.CharField(allow_null=True, help_text="Why no saving is estimated, if none is.")
+    site = MatchSiteSerializer(allow_null=True, help_text="The best delivery centre for this requirement.")
+    shared_languages = serializers.ListField(child=serializers.CharField(), help_text="ISO 639-1 codes.")
+    bayesian_rating = serializers.FloatField()
+    milestones_accepted = serializers.IntegerField()
+    milestones_on_time = serializers.IntegerField()
+    on_time_share = serializers.FloatField()
+    domain_engagements = serializers.IntegerField()
+    flags = MatchFlagSerializer(many=True)
+
+
+WHY_NOT_STATUSES = ("ranked", "below_shortlist", "excluded", "unknown")
+
+
+class MatchWhyNotSerializer(serializers.Serializer):
+    """Why a vendor is where it is in a run: `vendor` and `status`, and by status: ranked (rank,
+    score, explanation), below_shortlist (score, cutoff_score, explanation), excluded (reason) or
+    unknown (message: the run has not started)."""
+
+    # The schema's shape of runs.match_run_why_not's answer, which is served as the service returns it.
+
+    vendor = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=WHY_NOT_STATUSES)
+    rank = serializers.IntegerField(required=False, min_value=1, help_text="ranked only.")
+    score = serializers.FloatField(required=False, help_text="ranked and below_shortlist: 0-100.")
+    cutoff_score = serializers.FloatField(
+        required=False, allow_null=True, help_text="below_shortlist only: the last ranked vendor's score (null: none)."
+    )
+    explanation = MatchExplanationSerializer(required=False, help_text="ranked and below_shortlist.")
+    reason = serializers.ChoiceField(choices=EXCLUSION_REASON_CODES, required=False, help_text="excluded only.")
+    message = serializers.CharField(required=False, help_text="unknown only.")
+
+
+class OnshoreBenchmarkSerializer(serializers.Serializer):
+    hourly_rate = serializers.FloatField(allow_null=True, help_text="Median onshore rate (null: no sample).")
+    sample_size = serializers.IntegerField(allow_null=True)
+
+
+class MatchParametersSerializer(serializers.Serializer):
+    """What the run used, frozen at its start; empty ({}) until it starts. A value is null only
+    for a run recorded before it was kept."""
+
+    selection_method = serializers.CharField(required=False, allow_null=True)
+    weights = ComponentWeightsSchema(required=False, allow_null=True)
+    scoring_version = serializers.CharField(required=False, allow_null=True)
+    currency = serializers.CharField(required=False, allow_null=True, help_text="ISO 4217: the amounts' currency.")
+    exchange_rates = serializers.DictField(
+        child=serializers.CharField(),
+        required=False,
+        allow_null=True,
+        help_text="Currency code to its rate against the base currency (decimal strings).",
+    )
+    onshore_benchmark = OnshoreBenchmarkSerializer(required=False)
+    top_k = serializers.IntegerField(required=False, allow_null=True, help_text="How many vendors are ranked.")
+    evaluated_on = serializers.DateField(required=False, allow_null=True, help_text="The date validity is checked on.")
+
+
 class MatchResultSerializer(serializers.ModelSerializer):
     vendor = VendorRefSerializer()
     score = serializers.FloatField()
@@ -102,6 +186,14 @@ class MatchRunSerializer(serializers.ModelSerializer):
     rates, onshore benchmark)."""
 
     results = MatchResultSerializer(many=True, read_only=True)
+    exclusions = _stored_json(
+        {
+            "type": "object",
+            "description": "How many vendors each reason excluded (its first failing one): reason code to count. "
+            "Codes: " + ", ".join(EXCLUSION_REASON_CODES) + ".",
+            "additionalProperties": {"type": "integer", "minimum": 0},
+        }
+    )
     parameters = serializers.SerializerMethodField()
 
     class Meta:
@@ -125,6 +217,7 @@ class MatchRunSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["summary", "stale_since"]
 
+    @extend_schema_field(MatchParametersSerializer)
     def get_parameters(self, run) -> dict:
         p = run.parameters or {}
         if not p:

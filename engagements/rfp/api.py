@@ -53,6 +53,8 @@ SEALED_MESSAGE = "The proposals are sealed until the deadline ({deadline}) or un
 
 
 class RfpApiView(GenericAPIView):
+    refuses_roles = True  # every RFP view checks the caller's role itself (403): the schema says so
+
     def get_authenticate_header(self, request):
         # Without credentials the answer is 401, as DESIGN.md promises, even
         # while session authentication is the only scheme configured (DRF
@@ -185,6 +187,8 @@ class RfpListApi(RfpApiView):
 
 
 class RfpDetailApi(RfpApiView):
+    """One request for proposal of the caller's client organization (staff read all)."""
+
     serializer_class = s.RfpSerializer
 
     @extend_schema(operation_id="rfps_retrieve", responses=s.RfpSerializer)
@@ -213,6 +217,9 @@ class RfpProposalsApi(RfpApiView):
 
 
 class RfpAwardApi(RfpApiView):
+    """Award the RFP to one of its proposals, with an optional note (a procurement manager; 409 when the
+    RFP's state does not allow it)."""
+
     serializer_class = s.RfpAwardSerializer
 
     @extend_schema(
@@ -247,6 +254,8 @@ class RfpAwardApi(RfpApiView):
 
 
 class RfpCancelApi(RfpApiView):
+    """Cancel the RFP, with a reason (a procurement manager; 409 once it is closed)."""
+
     serializer_class = s.RfpCancelSerializer
 
     @extend_schema(
@@ -294,6 +303,8 @@ class ProposalScoresApi(RfpApiView):
 
 
 class ProposalShortlistApi(RfpApiView):
+    """Put a proposal on the RFP's shortlist or take it off (`shortlisted`), as a procurement manager."""
+
     serializer_class = s.ProposalShortlistSerializer
 
     @extend_schema(
@@ -376,6 +387,8 @@ class InvitationListApi(RfpApiView):
 
 
 class InvitationDetailApi(RfpApiView):
+    """One of the caller's vendor firm's RFP invitations, with the requirement it answers."""
+
     serializer_class = s.VendorInvitationSerializer
 
     @extend_schema(operation_id="invitations_retrieve", responses=s.VendorInvitationSerializer)
@@ -428,6 +441,8 @@ class InvitationProposalApi(RfpApiView):
 
 
 class InvitationDeclineApi(RfpApiView):
+    """The caller's vendor firm declines an invitation, with a reason (409 once it has answered)."""
+
     serializer_class = s.InvitationDeclineSerializer
 
     @extend_schema(

@@ -39,14 +39,37 @@ SERVER_ERROR_MESSAGE = "Internal server error."
 
 
 class ErrorSerializer(serializers.Serializer):
-    """The shape of every error that is not a field error (for the schema)."""
+    """Every error answer that is not a field error: one message in `detail`."""
 
     detail = serializers.CharField()
 
 
+# The field-error shape, for the schema (kpo/api/schema.py registers both components): field name
+# to a list of messages; a nested object reports its own fields the same way, a list of objects
+# one entry per item, a list of values an object keyed by the item's index.
+FIELD_ERRORS_SCHEMA: dict = {
+    "type": "object",
+    "description": "Field errors: each field of the request that was refused, with its messages; "
+    "`non_field_errors` for the request as a whole.",
+    "additionalProperties": {"$ref": "#/components/schemas/FieldErrorValue"},
+    "example": {"name": ["This field is required."], "rates": [{}, {"currency": ["Unknown currency."]}]},
+}
+FIELD_ERRORS_VALUE_SCHEMA: dict = {
+    "description": "A field's messages, or the field errors of a nested object or of each list item.",
+    "anyOf": [
+        {
+            "type": "array",
+            "items": {"anyOf": [{"type": "string"}, {"$ref": "#/components/schemas/FieldErrors"}]},
+        },
+        {"$ref": "#/components/schemas/FieldErrors"},
+    ],
+}
+
+
 def documented_errors(descriptions: Mapping[int, str], responses: Mapping, *codes: int) -> dict:
     """An operation's documented answers: `responses`, plus each of `codes` in the one error
-    shape (400: the field-error object; any other: {"detail"}), described by `descriptions`.
+    shape (400: the field-error object, typed by kpo/api/schema.py; any other: {"detail"}),
+    described by `descriptions`.
     Each API module keeps its own wording and binds it once:
     `with_errors = partial(documented_errors, ERROR_DESCRIPTIONS)`."""
     documented = dict(responses)

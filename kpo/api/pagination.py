@@ -53,7 +53,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from kpo.api.sync import SINCE_PARAM, is_sync_request, parse_since
+from kpo.api.sync import SINCE_DESCRIPTION, SINCE_PARAM, is_sync_request, parse_since
 from kpo.bounds import whole_number
 from kpo.change_seq import change_seq_watermark
 
@@ -70,6 +70,43 @@ def tombstone_data(tombstone) -> dict:
         "change_seq": tombstone.change_seq,
         "deleted_at": tombstone.created_at.isoformat().replace("+00:00", "Z"),
     }
+
+
+CURSOR_DESCRIPTION = "The page to serve, as a `next` or `previous` link carries it: opaque, follow the link as given."
+SINCE_SCHEMA_PARAMETER = {
+    "name": SINCE_PARAM,
+    "required": False,
+    "in": "query",
+    "description": SINCE_DESCRIPTION,
+    "schema": {"type": "integer", "format": "int64", "minimum": 0},
+}
+
+
+def _described_cursor(parameter: dict, cursor_param: str) -> dict:
+    if parameter.get("name") == cursor_param:
+        return {**parameter, "description": CURSOR_DESCRIPTION}
+    return parameter
+
+
+def _with_link_schemas(response: dict, *, sync: bool) -> dict:
+    """DRF's `next` / `previous` examples (one with a stray quote: not a URI), replaced by
+    links as this API writes them, with what they carry."""
+    carried = "`cursor` (browsing) or `since` (sync mode: no cursor)" if sync else "`cursor`"
+    response["properties"]["next"] = {
+        "type": "string",
+        "nullable": True,
+        "format": "uri",
+        "description": f"The next page: this query with {carried} set for it; null on the last page.",
+        "example": "https://kpo.example.com/api/v1/vendors/?cursor=cD00ODY%3D",
+    }
+    response["properties"]["previous"] = {
+        "type": "string",
+        "nullable": True,
+        "format": "uri",
+        "description": "The previous page (browsing only: null in sync mode and on the first page).",
+        "example": "https://kpo.example.com/api/v1/vendors/?cursor=cj0xJnA9NDg3",
+    }
+    return response
 
 
 class SyncCursorPagination(CursorPagination):
@@ -188,8 +225,17 @@ class SyncCursorPagination(CursorPagination):
         results = b'"results":[' + b",".join(encoded_results) + b"]"
         return HttpResponse(envelope.replace(b'"results":[]', results, 1), content_type="application/json")
 
+    def get_schema_operation_parameters(self, view):
+        """`cursor` and `page_size`, and `since`: a sync page's `next` link carries `since` (no
+        cursor), a browsing page's carries `cursor`; both are declared, so a client that follows
+        the links (or copies their parameters) pages to the end either way."""
+        parameters = [
+            _described_cursor(p, self.cursor_query_param) for p in super().get_schema_operation_parameters(view)
+        ]
+        return [*parameters, SINCE_SCHEMA_PARAMETER]
+
     def get_paginated_response_schema(self, schema):
-        response = super().get_paginated_response_schema(schema)
+        response = _with_link_schemas(super().get_paginated_response_schema(schema), sync=True)
         response["properties"]["deleted"] = {
             "type": "array",
             "description": "Sync mode only: tombstones of rows deleted (or deactivated) in this page's window.",
@@ -225,8 +271,12 @@ class BrowseCursorPagination(SyncCursorPagination):
         self._model = queryset.model
         return super(SyncCursorPagination, self).paginate_queryset(queryset, request, view)
 
+    def get_schema_operation_parameters(self, view):
+        parameters = super(SyncCursorPagination, self).get_schema_operation_parameters(view)
+        return [_described_cursor(p, self.cursor_query_param) for p in parameters]
+
     def get_paginated_response_schema(self, schema):
-        return super(SyncCursorPagination, self).get_paginated_response_schema(schema)
+        return _with_link_schemas(super(SyncCursorPagination, self).get_paginated_response_schema(schema), sync=False)
 
 
 class CodeCursorPagination(BrowseCursorPagination):

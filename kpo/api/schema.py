@@ -8,7 +8,14 @@ whose pattern allows a sign and any value of its digits: its range is stated as 
 `maximum` (numbers, as drf-spectacular writes them for a number-typed decimal), and the sign
 leaves the pattern when the value cannot be negative. A string that may not be blank has a
 minLength of 1 (DRF also trims it first; docs/integration.md says so). This AutoSchema adds those, so what a
-generated client is told is what the server checks (tests/kpo/test_schema_bounds.py)."""
+generated client is told is what the server checks (tests/kpo/test_schema_bounds.py).
+
+It also declares, on every operation, the answers that come from the API's machinery rather
+than from the view (tests/kpo/test_schema_lint.py): 401 where credentials are needed, 403
+where roles apply (or a browser session's CSRF check can refuse a write), 404 with a path id,
+413 and 415 with a body, 429 (throttling) and 503 (an outage, kpo/outage.py) with Retry-After,
+and on a POST the Idempotency-Key contract (kpo/idempotency.py). Every 400 has one body: field
+errors or {"detail"} (kpo/api/errors.py)."""
 
 from __future__ import annotations
 
@@ -16,12 +23,165 @@ from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
-from rest_framework import serializers
+from drf_spectacular.plumbing import ResolvedComponent
+from rest_framework import permissions, serializers
+from rest_framework.authentication import SessionAuthentication
 
+from kpo.api.errors import FIELD_ERRORS_SCHEMA, FIELD_ERRORS_VALUE_SCHEMA, ErrorSerializer
 from kpo.bounds import ID_MAX
+from kpo.idempotency import MAX_KEY_LENGTH
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# Permission classes that refuse no authenticated caller for its role.
+_ROLE_FREE_PERMISSIONS = (permissions.IsAuthenticated, permissions.AllowAny)
+
+RETRY_AFTER = {
+    "description": "Seconds to wait before trying again.",
+    "schema": {"type": "integer", "minimum": 0},
+}
+IDEMPOTENT_REPLAYED = {
+    "description": "Present (`true`) when this is the stored answer to an earlier request with the same "
+    "Idempotency-Key, replayed.",
+    "schema": {"type": "string", "enum": ["true"]},
+}
+IDEMPOTENCY_KEY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": (
+        "A key of your choice (1 to 255 printable characters) that makes a retry safe: for 24 hours the "
+        "same key with the same request replays the first answer (with `Idempotent-Replayed: true`), with "
+        "another request it answers 422, and while the first is still running 409 with Retry-After."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+}
+# The answers the machinery may send, by status: (description, extra headers).
+MACHINERY_ANSWERS: dict[int, str] = {
+    400: "The request is malformed: field errors (field name to messages), or `detail` for a body that is "
+    "not valid JSON or an invalid Idempotency-Key.",
+    401: "No valid credentials: no token, or one that is unknown, revoked or expired.",
+    403: "The caller's role may not do this (or a browser session's CSRF check failed).",
+    404: "Not found (also anything outside the caller's organization).",
+    409: "The request conflicts with the current state, or a request with the same Idempotency-Key is still "
+    "being processed (then with Retry-After).",
+    413: "The request body is larger than the API accepts.",
+    415: "The body's Content-Type is not one this operation takes.",
+    422: "This Idempotency-Key was already used with a different request.",
+    429: "Too many requests: wait for Retry-After seconds.",
+    503: "A backing service (the database) is unreachable: try again after Retry-After seconds.",
+}
 
 
 class BoundedAutoSchema(AutoSchema):
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict | None:
+        operation = super().get_operation(*args, **kwargs)
+        if operation is not None:
+            self._declare_machinery_answers(operation)
+        return operation
+
+    def _insert_field_validators(self, field: Any, schema: dict) -> None:
+        super()._insert_field_validators(field, schema)
+        # drf-spectacular wraps a blank-allowed, format-bound string in oneOf after mapping the
+        # field, moving its default ("") into the branch that forbids it.
+        for part in schema.get("oneOf", []):
+            if "default" in part:
+                schema.setdefault("default", part.pop("default"))
+
+    def _component(self, name: str, schema: dict) -> dict:
+        component = ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, object=name, schema=schema)
+        self.registry.register_on_missing(component)
+        return component.ref
+
+    def _answer(self, operation: dict, code: int, schema: dict, **headers: dict) -> dict:
+        responses = operation["responses"]
+        response = responses.setdefault(str(code), {"description": MACHINERY_ANSWERS[code]})
+        if not response.get("content"):
+            response["content"] = {"application/json": {"schema": schema}}
+        if headers:
+            response.setdefault("headers", {}).update(headers)
+        return response
+
+    def _answer_bad_request(self, operation: dict, field_errors: dict, error: dict) -> None:
+        """A 400 is field errors unless the view documents a body of its own (the CSV import's
+        report); either way it may be {"detail"} (a body that is not JSON, a bad Idempotency-Key)."""
+        response = self._answer(operation, 400, {})
+        content = response.setdefault("content", {}).setdefault("application/json", {})
+        declared = content.get("schema") or {}
+        specific = declared if "$ref" in declared and declared != error else field_errors
+        content["schema"] = {"anyOf": [specific, error]}
+
+    def _answer_idempotency_conflict(self, operation: dict, error: dict) -> None:
+        declared = "409" in operation["responses"]
+        response = self._answer(operation, 409, error, **{"Retry-After": RETRY_AFTER})
+        if declared:
+            response["description"] += (
+                " Also: a request with the same Idempotency-Key is still being processed (with Retry-After)."
+            )
+
+    def _roles_apply(self, method: str) -> bool:
+        if getattr(self.view, "refuses_roles", False):
+            return True
+        if method in UNSAFE_METHODS and any(
+            isinstance(auth, SessionAuthentication) for auth in self.view.get_authenticators()
+        ):
+            return True  # CSRF: a browser session's write without the token is refused with 403
+        for permission in self.view.get_permissions():
+            if isinstance(permission, _ROLE_FREE_PERMISSIONS):
+                continue
+            if getattr(permission, "writes_only", False) and method not in UNSAFE_METHODS:
+                continue
+            return True
+        return False
+
+    def _declare_machinery_answers(self, operation: dict) -> None:
+        method = self.method.upper()
+        error = self.resolve_serializer(ErrorSerializer, "response").ref
+        self._component("FieldErrorValue", FIELD_ERRORS_VALUE_SCHEMA)
+        field_errors = self._component("FieldErrors", FIELD_ERRORS_SCHEMA)
+        authenticated = any(requirement for requirement in operation.get("security", []))
+        takes_body = "requestBody" in operation
+        parameters = operation.get("parameters", [])
+        idempotent = method == "POST" and authenticated  # kpo/idempotency.py: POSTs of a known user
+
+        if takes_body or idempotent or any(p["in"] == "query" for p in parameters) or "400" in operation["responses"]:
+            self._answer_bad_request(operation, field_errors, error)
+        if authenticated:
+            self._answer(
+                operation,
+                401,
+                error,
+                **{
+                    "WWW-Authenticate": {
+                        "description": "The scheme to authenticate with.",
+                        "schema": {"type": "string"},
+                    }
+                },
+            )
+            if "403" in operation["responses"] or self._roles_apply(method):
+                self._answer(operation, 403, error)
+        if any(p["in"] == "path" for p in parameters):
+            self._answer(operation, 404, error)
+        if takes_body:
+            self._answer(operation, 413, error)
+            self._answer(operation, 415, error)
+        if idempotent:
+            if not any(p["name"] == IDEMPOTENCY_KEY_PARAMETER["name"] for p in parameters):
+                operation["parameters"] = [*parameters, IDEMPOTENCY_KEY_PARAMETER]
+            self._answer_idempotency_conflict(operation, error)
+            self._answer(operation, 422, error)
+            # Any stored answer (below 500) can be replayed, with the header saying so.
+            for code, response in operation["responses"].items():
+                if code.isdigit() and int(code) < 500 and int(code) not in (401, 413, 422):
+                    response.setdefault("headers", {})["Idempotent-Replayed"] = IDEMPOTENT_REPLAYED
+        if self.view.get_throttles():
+            self._answer(operation, 429, error, **{"Retry-After": RETRY_AFTER})
+        self._answer(operation, 503, error, **{"Retry-After": RETRY_AFTER})
+        for code, response in operation["responses"].items():
+            if code.isdigit() and int(code) >= 400 and not response.get("content"):
+                # A view's error documented by its description alone: the body is the one error shape.
+                response["content"] = {"application/json": {"schema": error}}
+        operation["responses"] = dict(sorted(operation["responses"].items()))
+
     def _map_serializer_field(self, field: Any, direction: str, bypass_extensions: bool = False) -> dict:
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         if "oneOf" in schema:
@@ -85,3 +245,25 @@ class BoundedAutoSchema(AutoSchema):
 
 def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
+
+
+def postprocess_nullable_refs(result: dict, generator: Any, request: Any, public: bool) -> dict:
+    """`nullable: true` beside `allOf: [$ref]` has no `type` for it to apply to in OAS 3.0, so a
+    strict validator refuses null there: give it the referenced component's type (object)."""
+    components = result.get("components", {}).get("schemas", {})
+
+    def visit(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                visit(item)
+        elif isinstance(node, dict):
+            parts = node.get("allOf")
+            if node.get("nullable") and "type" not in node and isinstance(parts, list) and len(parts) == 1:
+                target = components.get(str(parts[0].get("$ref", "")).rsplit("/", 1)[-1], {})
+                if target.get("type"):
+                    node["type"] = target["type"]
+            for value in node.values():
+                visit(value)
+
+    visit(result)
+    return result

@@ -53,16 +53,14 @@ SINCE_PARAM = "since"
 UPDATED_SINCE_PARAM = "updated_since"
 EXTERNAL_ID_PARAM = "external_id"
 
+SINCE_DESCRIPTION = (
+    "Delta sync: only rows whose change_seq is greater, in increasing change_seq order, with "
+    "tombstones of deleted rows in `deleted`. Start at 0; then follow `next` until it is null and "
+    "keep `last_change_seq` for the next sync."
+)
+# `since` is the pagination's own parameter (kpo/api/pagination.py, SyncCursorPagination): the
+# `next` link of a sync page carries it, so it is declared with `cursor` and `page_size`.
 SYNC_PARAMETERS = [
-    OpenApiParameter(
-        SINCE_PARAM,
-        int,
-        description=(
-            "Delta sync: only rows whose change_seq is greater, in increasing change_seq order, with "
-            "tombstones of deleted rows in `deleted`. Start at 0; then follow `next` until it is null and "
-            "keep `last_change_seq` for the next sync."
-        ),
-    ),
     OpenApiParameter(
         UPDATED_SINCE_PARAM,
         str,

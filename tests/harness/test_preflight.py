@@ -128,7 +128,7 @@ def bootstrap_as_an_ordinary_user(tmp_path: Path, *tools: str) -> subprocess.Com
 
 
 def test_bootstrap_installs_nothing_when_nothing_is_missing(tmp_path):
-    tools = ["bash", "ls", "apt-get", "psql", "redis-server", "curl", "msgfmt", "pgrep", "setpriv"]
+    tools = ["bash", "ls", "apt-get", "psql", "redis-server", "curl", "msgfmt", "pgrep", "setpriv", "npm"]
     result = bootstrap_as_an_ordinary_user(tmp_path, *tools)
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
@@ -136,8 +136,8 @@ def test_bootstrap_installs_nothing_when_nothing_is_missing(tmp_path):
 def test_bootstrap_without_root_or_sudo_stops_at_once_with_the_exact_command(tmp_path):
     result = bootstrap_as_an_ordinary_user(tmp_path, "bash", "ls", "apt-get", "psql", "pgrep", "setpriv")
     assert result.returncode == 1
-    assert "missing redis-server curl gettext. Run as root, then again:" in result.stderr
+    assert "missing redis-server curl gettext nodejs npm. Run as root, then again:" in result.stderr
     assert (
-        "sudo sh -c 'apt-get update && apt-get install -y --no-install-recommends redis-server curl gettext'"
-        in result.stderr
+        "sudo sh -c 'apt-get update && apt-get install -y --no-install-recommends "
+        "redis-server curl gettext nodejs npm'" in result.stderr
     )

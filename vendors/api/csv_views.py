@@ -274,6 +274,8 @@ class VendorExportListApi(GenericAPIView):
 
 
 class VendorExportDetailApi(APIView):
+    """A vendor export job (staff): status, progress, row count and the file's SHA-256 once done."""
+
     permission_classes = [IsAdminUser]
 
     @extend_schema(
@@ -344,11 +346,15 @@ class VendorCsvImportApi(APIView):
         operation_id="vendors_import_csv",
         summary="Create and update vendors from CSV (staff)",
         description="Every row is validated first; with any error nothing is imported and the answer is 400 "
-        "with each error's row and column. Vendors are matched by slug.",
+        "with each error's row and column. Vendors are matched by slug.\n\n"
+        "The CSV goes in the multipart field `file`, or as the raw body with `Content-Type: text/csv` "
+        "(UTF-8, a byte-order mark allowed; the same columns and answers). Either may be as large as "
+        "API_IMPORT_MAX_BYTES (50 MiB by default); a larger one is answered 413.",
         parameters=[
             OpenApiParameter("dry_run", OpenApiTypes.BOOL, description="Validate and count the changes; write nothing.")
         ],
-        request={"multipart/form-data": UPLOAD, "text/csv": {"type": "string", "format": "binary"}},
+        # The raw text/csv body is described above: generated clients take one upload form best.
+        request={"multipart/form-data": UPLOAD},
         responses={
             200: VendorImportReportSerializer,
             400: VendorImportReportSerializer,

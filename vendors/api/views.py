@@ -81,6 +81,7 @@ class StaffWritesOnly(BasePermission):
     """Any signed-in user reads; only staff write (403 otherwise)."""
 
     message = "Only KPO Match staff can change this."
+    writes_only = True  # the schema declares its 403 on writes only (kpo/api/schema.py)
 
     def has_permission(self, request, view) -> bool:
         return request.method in SAFE_METHODS or request.user.is_staff
@@ -242,6 +243,8 @@ class DomainListApi(generics.ListAPIView):
 
 
 class SkillListApi(generics.ListCreateAPIView):
+    """The skill taxonomy, in code order: any signed-in user reads it; staff add skills."""
+
     serializer_class = SkillSerializer
     queryset = Skill.objects.select_related("domain").order_by("code")
     permission_classes = [IsAuthenticated, StaffWritesOnly]
@@ -257,6 +260,8 @@ class SkillListApi(generics.ListCreateAPIView):
 
 
 class SkillDetailApi(generics.RetrieveUpdateAPIView):
+    """One skill, by code: any signed-in user reads it; staff change it."""
+
     serializer_class = SkillSerializer
     queryset = Skill.objects.select_related("domain")
     permission_classes = [IsAuthenticated, StaffWritesOnly]
@@ -276,6 +281,8 @@ class SkillDetailApi(generics.RetrieveUpdateAPIView):
 
 
 class CertificationListApi(generics.ListCreateAPIView):
+    """The certifications vendors may hold, in code order: any signed-in user reads them; staff add them."""
+
     serializer_class = CertificationSerializer
     queryset = Certification.objects.order_by("code")
     permission_classes = [IsAuthenticated, StaffWritesOnly]
@@ -291,6 +298,8 @@ class CertificationListApi(generics.ListCreateAPIView):
 
 
 class CertificationDetailApi(generics.RetrieveUpdateAPIView):
+    """One certification, by code: any signed-in user reads it; staff change it."""
+
     serializer_class = CertificationSerializer
     queryset = Certification.objects.all()
     permission_classes = [IsAuthenticated, StaffWritesOnly]
@@ -341,6 +350,9 @@ class ExchangeRateListApi(generics.GenericAPIView):
 
 
 class ExchangeRateDetailApi(generics.GenericAPIView):
+    """One currency's exchange rate to the base currency: any signed-in user reads it; staff replace, change
+    or delete it (never the base currency's: 409)."""
+
     serializer_class = ExchangeRateSerializer
     queryset = ExchangeRate.objects.all()
     permission_classes = [IsAuthenticated, StaffWritesOnly]
