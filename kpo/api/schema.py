@@ -55,7 +55,7 @@ IDEMPOTENCY_KEY_PARAMETER = {
     ),
     "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
 }
-# The answers the machinery may send, by status: (description, extra headers).
+# How each answer the machinery may send is described where the view says nothing of it.
 MACHINERY_ANSWERS: dict[int, str] = {
     400: "The request is malformed: field errors (field name to messages), or `detail` for a body that is "
     "not valid JSON or an invalid Idempotency-Key.",
