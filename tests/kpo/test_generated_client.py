@@ -3,8 +3,8 @@ integration guide's section "With a generated Python client" is executed.
 
 - Its ```shell line (`openapi-python-client generate --url ...`) runs with bash
   against a live server loaded with the demo data set, so the client is generated
-  from the schema the server serves, and must generate without warnings (but a
-  tolerated one) and with every module of it importable.
+  from the schema the server serves, and must generate without warnings and with
+  every module of it importable.
 - Its ```python blocks run, in order, as one program (at their own line numbers
   of docs/integration.md, so a traceback points into the guide), against the same
   server, with a real Celery worker scoring the match run. What they leave behind
@@ -44,13 +44,6 @@ GENERATOR_BOILERPLATE = (
     "Warning(s) encountered while generating. Client was generated, but some pieces may be missing",
     "If you believe this was a mistake or this tool is missing a feature you need",
 )
-# Tolerated: the import also takes a raw text/csv body, which the generator cannot express
-# (the multipart form of the same operation is generated). Drop these once no schema we serve
-# declares that body.
-TOLERATED_GENERATOR_WARNINGS = {
-    "WARNING parsing POST /api/v1/vendors/import/ within v1.",
-    "Unsupported content type text/csv",
-}
 
 
 # -- the section of the guide ------------------------------------------------------------------------
@@ -167,7 +160,7 @@ def test_a_client_generated_from_the_schema_runs_the_guides_erp_flow(
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, f"the generator failed (exit {result.returncode}):\n{output[-5000:]}"
-    warnings = [line for line in generator_warnings(output) if line not in TOLERATED_GENERATOR_WARNINGS]
+    warnings = generator_warnings(output)
     assert warnings == [], output[-5000:]
     assert (generated_client_path / PACKAGE / "api" / "v1" / "requirements_create.py").exists()
     assert modules_that_do_not_import(PACKAGE) == []
