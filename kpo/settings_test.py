@@ -29,3 +29,7 @@ if os.environ.get("KPO_TEST_RUN_ID"):
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.environ['KPO_TEST_RUN_ID']}"}  # noqa: F405
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Outermost: every /api/v1/ answer a test receives is checked against the OpenAPI schema
+# (tests/contract.py); a mismatch fails the test that received it (tests/conftest.py).
+MIDDLEWARE = ["tests.contract.ContractMiddleware", *MIDDLEWARE]  # noqa: F405

@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from hypothesis import settings as hypothesis_settings
 
+from tests import contract
 from tests.factories import (
     ClientMembershipFactory,
     ClientOrganizationFactory,
@@ -51,6 +52,19 @@ def pytest_sessionstart(session):
     problems = _require_services()
     if problems:
         pytest.exit("Required services are missing:\n  - " + "\n  - ".join(problems), returncode=3)
+
+
+@pytest.fixture(autouse=True)
+def api_answers_match_the_schema():
+    """Fails a test that received an /api/v1/ answer the OpenAPI schema does not describe:
+    an undeclared status or header, or a body off its schema (tests/contract.py)."""
+    contract.take_violations()
+    yield
+    violations = contract.take_violations()
+    if violations:
+        pytest.fail(
+            "API answers that depart from the OpenAPI schema:\n  " + "\n  ".join(map(str, violations)), pytrace=False
+        )
 
 
 @pytest.fixture

@@ -77,8 +77,9 @@ class _Walker:
             return self.overrides[path]
         nullable = node.get("nullable", False)
         node = resolve(node)
-        if "oneOf" in node:
-            drawn = st.one_of([self.value(part, path) for part in node["oneOf"]])
+        choices = node.get("oneOf") or node.get("anyOf")
+        if choices:
+            drawn = st.one_of([st.none() if part.get("enum") == [None] else self.value(part, path) for part in choices])
         else:
             drawn = self.plain(node, path)
         return st.none() | drawn if nullable or node.get("nullable") else drawn
@@ -182,8 +183,8 @@ def _outside(node: dict) -> list[Any]:
     node = resolve(node)
     nullable = nullable or node.get("nullable", False)
     values: list[Any] = [] if nullable else [None]
-    if "oneOf" in node:
-        parts = [resolve(part) for part in node["oneOf"]]
+    if "oneOf" in node or "anyOf" in node:
+        parts = [resolve(part) for part in node.get("oneOf") or node["anyOf"]]
         longest = max(part.get("maxLength", 0) for part in parts)
         return [*values, "x" * (longest + 1)]
     if "enum" in node:

@@ -173,6 +173,7 @@ class EngagementListApi(EngagementApiView):
     @extend_schema(
         operation_id="engagements_create",
         request=s.EngagementCreateSerializer,
+        parameters=[ETAG_HEADER],
         responses=with_errors(
             {
                 201: s.EngagementDetailSerializer,

@@ -167,9 +167,10 @@ class UserSerializer(serializers.Serializer):
 
     id = serializers.IntegerField()
     username = serializers.CharField()
-    email = serializers.EmailField()
-    first_name = serializers.CharField()
-    last_name = serializers.CharField()
+    # Each may be blank: a user made without an email or a name reads "".
+    email = serializers.EmailField(allow_blank=True)
+    first_name = serializers.CharField(allow_blank=True)
+    last_name = serializers.CharField(allow_blank=True)
     is_active = serializers.BooleanField()
     is_staff = serializers.BooleanField()
     client = serializers.SerializerMethodField()

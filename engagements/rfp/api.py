@@ -45,7 +45,9 @@ from engagements.rfp import proposals as rfp_proposals
 from engagements.rfp import selectors as rfp_selectors
 from engagements.rfp import serializers as s
 from engagements.rfp import services as rfp_services
+from engagements.rfp.proposals import ATTACHMENT_MEDIA_TYPES, attachment_media_type
 from kpo.api.errors import Conflict
+from kpo.api.headers import content_disposition_header
 from kpo.api.pagination import BrowseCursorPagination
 from kpo.api.parsers import BoundedJSONParser
 
@@ -333,7 +335,14 @@ class ProposalAttachmentApi(RfpApiView):
 
     @extend_schema(
         operation_id="proposals_attachment",
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: OpenApiResponse(description="")},
+        parameters=[content_disposition_header(200)],
+        responses={
+            **{
+                (200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description="The file, as it was uploaded.")
+                for media_type in sorted(set(ATTACHMENT_MEDIA_TYPES.values()))
+            },
+            404: OpenApiResponse(description="No such proposal, none visible yet (sealed), or it has no file."),
+        },
     )
     def get(self, request, pk):
         vendor_id = _vendor_id(request)
@@ -349,7 +358,8 @@ class ProposalAttachmentApi(RfpApiView):
             handle = proposal.attachment.open("rb")
         except FileNotFoundError:
             raise NotFound() from None
-        return FileResponse(handle, as_attachment=True, filename=proposal.attachment_name or "attachment")
+        name = proposal.attachment_name or "attachment"
+        return FileResponse(handle, as_attachment=True, filename=name, content_type=attachment_media_type(name))
 
 
 # -- the vendor's side -----------------------------------------------------------------------

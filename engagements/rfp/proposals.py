@@ -43,6 +43,19 @@ ATTACHMENT_TYPES: dict[str, bytes | None] = {
     "pptx": b"PK\x03\x04",
     "txt": None,
 }
+# What each type is served as (the attachment download sends and declares these).
+ATTACHMENT_MEDIA_TYPES: dict[str, str] = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "txt": "text/plain",
+}
+
+
+def attachment_media_type(name: str) -> str:
+    """The media type an attachment is served as, by its (checked) extension."""
+    return ATTACHMENT_MEDIA_TYPES.get(name.rsplit(".", 1)[-1].lower(), "application/octet-stream")
 
 
 def attachment_max_bytes() -> int:

@@ -12,16 +12,23 @@ generated client is told is what the server checks (tests/kpo/test_schema_bounds
 
 It also declares, on every operation, the answers that come from the API's machinery rather
 than from the view (tests/kpo/test_schema_lint.py): 401 where credentials are needed, 403
-where roles apply (or a browser session's CSRF check can refuse a write), 404 with a path id,
-413 and 415 with a body, 429 (throttling) and 503 (an outage, kpo/outage.py) with Retry-After,
-and on a POST the Idempotency-Key contract (kpo/idempotency.py). Every 400 has one body: field
-errors or {"detail"} (kpo/api/errors.py)."""
+where roles apply (or a browser session's CSRF check can refuse a write), 404 with a path id or
+a body that names other objects, 411, 413 and 415 with a body, 429 (throttling) and 503 (an
+outage, kpo/outage.py) with Retry-After, 500 everywhere, and on a POST the Idempotency-Key
+contract (kpo/idempotency.py). Every 400 has one body: field errors or {"detail"}
+(kpo/api/errors.py).
+
+A model serializer's answer lists every field as required (it always sends them all), and a
+nullable reference is `oneOf: [$ref, null]` (postprocess_nullable_refs). tests/contract.py checks
+every answer the suite receives against all of this."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import permissions, serializers
@@ -38,6 +45,10 @@ _ROLE_FREE_PERMISSIONS = (permissions.IsAuthenticated, permissions.AllowAny)
 RETRY_AFTER = {
     "description": "Seconds to wait before trying again.",
     "schema": {"type": "integer", "minimum": 0},
+}
+NO_STORE = {
+    "description": "`no-store`: the answer is not to be cached.",
+    "schema": {"type": "string", "enum": ["no-store"]},
 }
 IDEMPOTENT_REPLAYED = {
     "description": "Present (`true`) when this is the stored answer to an earlier request with the same "
@@ -68,6 +79,8 @@ MACHINERY_ANSWERS: dict[int, str] = {
     415: "The body's Content-Type is not one this operation takes.",
     422: "This Idempotency-Key was already used with a different request.",
     429: "Too many requests: wait for Retry-After seconds.",
+    411: "A body was sent without Content-Length (chunked): send its length.",
+    500: "An unexpected error on our side, logged with the request: not your request's fault; it may be retried.",
     503: "A backing service (the database) is unreachable: try again after Retry-After seconds.",
 }
 
@@ -79,6 +92,18 @@ class BoundedAutoSchema(AutoSchema):
             self._declare_machinery_answers(operation)
         return operation
 
+    def _map_basic_serializer(self, serializer: Any, direction: str) -> dict:
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "response" and schema.get("properties") and isinstance(serializer, serializers.ModelSerializer):
+            # A model serializer sends every field it has, always (null where there is no value),
+            # so a generated client need not guard each one as possibly unset; one that leaves keys
+            # out names them in `optional_in_response`. (A plain serializer that documents stored
+            # JSON states per field what is optional.) tests/contract.py checks every answer of the
+            # suite against this.
+            optional = set(getattr(serializer, "optional_in_response", ()))
+            schema["required"] = sorted(name for name in schema["properties"] if name not in optional)
+        return schema
+
     def _insert_field_validators(self, field: Any, schema: dict) -> None:
         super()._insert_field_validators(field, schema)
         # drf-spectacular wraps a blank-allowed, format-bound string in oneOf after mapping the
@@ -86,6 +111,11 @@ class BoundedAutoSchema(AutoSchema):
         for part in schema.get("oneOf", []):
             if "default" in part:
                 schema.setdefault("default", part.pop("default"))
+        if any(part.get("maxLength") == 0 for part in schema.get("oneOf", [])):
+            # "" or a formatted string (a URL, an email): "" satisfies both branches for a
+            # validator that treats `format` as an annotation (the JSON Schema default), which
+            # oneOf forbids. Either branch may match: anyOf.
+            schema["anyOf"] = schema.pop("oneOf")
 
     def _component(self, name: str, schema: dict) -> dict:
         component = ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, object=name, schema=schema)
@@ -159,9 +189,11 @@ class BoundedAutoSchema(AutoSchema):
             )
             if "403" in operation["responses"] or self._roles_apply(method):
                 self._answer(operation, 403, error)
-        if any(p["in"] == "path" for p in parameters):
+        if any(p["in"] == "path" for p in parameters) or (takes_body and authenticated):
+            # A body's references (a requirement, a vendor) are looked up as the caller may see them.
             self._answer(operation, 404, error)
         if takes_body:
+            self._answer(operation, 411, error)
             self._answer(operation, 413, error)
             self._answer(operation, 415, error)
         if idempotent:
@@ -175,7 +207,8 @@ class BoundedAutoSchema(AutoSchema):
                     response.setdefault("headers", {})["Idempotent-Replayed"] = IDEMPOTENT_REPLAYED
         if self.view.get_throttles():
             self._answer(operation, 429, error, **{"Retry-After": RETRY_AFTER})
-        self._answer(operation, 503, error, **{"Retry-After": RETRY_AFTER})
+        self._answer(operation, 500, error)
+        self._answer(operation, 503, error, **{"Retry-After": RETRY_AFTER, "Cache-Control": NO_STORE})
         for code, response in operation["responses"].items():
             if code.isdigit() and int(code) >= 400 and not response.get("content"):
                 # A view's error documented by its description alone: the body is the one error shape.
@@ -206,12 +239,19 @@ class BoundedAutoSchema(AutoSchema):
         elif isinstance(field, serializers.DecimalField) and schema.get("format") == "decimal":
             schema = self._bound_decimal(field, schema)
         elif (
-            isinstance(field, serializers.CharField)
+            direction == "request"
+            and isinstance(field, serializers.CharField)
             and not (field.allow_blank or field.read_only)
             and schema.get("type") == "string"
         ):
             # DRF refuses "" (and, trimming, a string of spaces) where blank is not allowed.
             schema.setdefault("minLength", 1)
+        elif direction == "response" and schema.get("type") == "string" and _stored_may_be_blank(field):
+            # What the API refuses to write blank may still be stored blank (a user made in the
+            # admin without an email, a score saved without a comment): an answer may carry "".
+            schema.pop("minLength", None)
+            if "format" in schema or "pattern" in schema:
+                schema = {"anyOf": [{"type": "string", "maxLength": 0}, schema]}
         return schema
 
     @staticmethod
@@ -243,14 +283,28 @@ class BoundedAutoSchema(AutoSchema):
         return schema
 
 
+def _stored_may_be_blank(field: Any) -> bool:
+    """Whether the text column a serializer field reads allows "" (Django's blank=True)."""
+    model = getattr(getattr(field.parent, "Meta", None), "model", None)
+    source = getattr(field, "source", None)
+    if model is None or not source or "." in source:
+        return False
+    try:
+        column = model._meta.get_field(source)
+    except FieldDoesNotExist:  # a computed or method field
+        return False
+    return isinstance(column, (models.CharField, models.TextField)) and column.blank
+
+
 def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
 def postprocess_nullable_refs(result: dict, generator: Any, request: Any, public: bool) -> dict:
-    """`nullable: true` beside `allOf: [$ref]` has no `type` for it to apply to in OAS 3.0, so a
-    strict validator refuses null there: give it the referenced component's type (object)."""
-    components = result.get("components", {}).get("schemas", {})
+    """drf-spectacular writes a nullable reference as `allOf: [$ref]` beside `nullable: true`.
+    In OAS 3.0 `nullable` does not reach into allOf, so a strict validator (openapi-core) refuses
+    null there. Written as a choice between the component and null, every validator and generator
+    reads it the same way: `oneOf: [$ref, {nullable: true, enum: [null]}]`."""
 
     def visit(node: Any) -> None:
         if isinstance(node, list):
@@ -258,10 +312,10 @@ def postprocess_nullable_refs(result: dict, generator: Any, request: Any, public
                 visit(item)
         elif isinstance(node, dict):
             parts = node.get("allOf")
-            if node.get("nullable") and "type" not in node and isinstance(parts, list) and len(parts) == 1:
-                target = components.get(str(parts[0].get("$ref", "")).rsplit("/", 1)[-1], {})
-                if target.get("type"):
-                    node["type"] = target["type"]
+            if node.get("nullable") and isinstance(parts, list) and len(parts) == 1 and "$ref" in parts[0]:
+                del node["allOf"], node["nullable"]
+                node.pop("type", None)
+                node["oneOf"] = [parts[0], {"nullable": True, "enum": [None]}]
             for value in node.values():
                 visit(value)
 

@@ -29,6 +29,7 @@ from rest_framework.views import APIView
 
 from kpo.api import tokens
 from kpo.api.errors import documented_errors
+from kpo.api.headers import no_store_header
 from kpo.api.pagination import BrowseCursorPagination
 from kpo.api.throttling import TokenCreateRateThrottle
 from kpo.api.token_serializers import TokenCreatedSerializer, TokenCreateSerializer, TokenSerializer
@@ -66,6 +67,7 @@ class AuthTokenApi(APIView):
         operation_id="auth_token_create",
         auth=[],
         request=TokenCreateSerializer,
+        parameters=[no_store_header(201)],
         responses=_with_errors({201: TokenCreatedSerializer}, 400, 429),
         description="Sign in with a username and password to create a named API token. "
         "The key is in this response only. Failed attempts lock the username from the caller's "

@@ -33,6 +33,9 @@ def requirement_for(user, **kwargs) -> Requirement:
     return requirement
 
 
+WEIGHTS = {"expertise": 0.35, "cost": 0.25, "location": 0.15, "quality": 0.15, "capacity": 0.1}
+
+
 def succeeded_run(requirement: Requirement, *, vendors: list[Vendor] | None = None, count: int = 3) -> MatchRun:
     """A finished run with one result per vendor, written directly (no scoring):
     fast rows for scoping, escaping and query-count tests."""
@@ -44,10 +47,20 @@ def succeeded_run(requirement: Requirement, *, vendors: list[Vendor] | None = No
         candidates_total=len(vendors) + 2,
         candidates_eligible=len(vendors),
         exclusions={"domain_not_covered": 2},
-        parameters={"method": "balanced", "currency": requirement.currency, "weights": {"expertise": 0.35}},
+        parameters={"method": "balanced", "currency": requirement.currency, "weights": dict(WEIGHTS)},
         summary=f"{len(vendors)} of {len(vendors) + 2} active vendors qualified; the best {len(vendors)} are ranked.",
         finished_at=timezone.now(),
     )
+    skill = {
+        "skill": "financial-reporting",
+        "proficiency": 4,
+        "years_experience": 5,
+        "min_proficiency": 3,
+        "must_have": False,
+    }
+    flags = [
+        {"code": "quality", "message": "Little evidence of quality: 0 reviews.", "review_count": 0, "verified": False}
+    ]
     for rank, vendor in enumerate(vendors, start=1):
         components = {
             "expertise": 80.0 - rank,
@@ -62,23 +75,32 @@ def succeeded_run(requirement: Requirement, *, vendors: list[Vendor] | None = No
             rank=rank,
             score=Decimal(str(80 - rank)),
             components=components,
-            matched_skills=[
-                {"skill": "financial-reporting", "proficiency": 4, "min_proficiency": 3, "must_have": False}
-            ],
+            matched_skills=[skill],
             missing_skills=[],
-            flags=[{"code": "quality", "message": "Little evidence of quality: 0 reviews."}],
+            flags=flags,
             currency=requirement.currency,
             estimated_cost=Decimal(1000 * rank),
             estimated_savings=None,
+            # The shape Scorer.explain stores (tests/contract.py checks answers against it).
             explanation={
                 "components": components,
-                "weights": {"expertise": 0.35, "cost": 0.25, "location": 0.15, "quality": 0.15, "capacity": 0.1},
+                "weights": dict(WEIGHTS),
+                "matched_skills": [skill],
+                "missing_skills": [],
                 "hourly_rate": 30.0 + rank,
                 "rate_estimated": False,
+                "estimated_cost": float(1000 * rank),
+                "estimated_savings": None,
+                "benchmark_rate": None,
                 "savings_note": "No onshore vendor in the pool quotes this domain and seniority.",
                 "site": {"country": "IN", "city": "Pune", "location_class": "offshore", "overlap_hours": 4.5},
                 "shared_languages": ["en"],
-                "flags": [{"code": "quality", "message": "Little evidence of quality: 0 reviews."}],
+                "bayesian_rating": 3.0,
+                "milestones_accepted": 0,
+                "milestones_on_time": 0,
+                "on_time_share": 0.0,
+                "domain_engagements": 0,
+                "flags": flags,
             },
         )
     return run

@@ -33,6 +33,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kpo.api.errors import ErrorSerializer
+from kpo.api.headers import content_disposition_header, location_header, no_store_header
 from kpo.api.pagination import BrowseCursorPagination
 from kpo.api.serializers import StrictFieldsMixin
 from vendors.csv_io import ImportReport, vendor_csv_import
@@ -105,6 +106,8 @@ DIGEST_HEADERS = [
     OpenApiParameter(
         "X-Content-SHA256", str, OpenApiParameter.HEADER, response=[200], description="The SHA-256 in hex."
     ),
+    content_disposition_header(200),
+    no_store_header(200),
     OpenApiParameter(
         "Content-Length",
         int,
@@ -220,9 +223,7 @@ EXPORT_ERRORS = {
     403: OpenApiResponse(ErrorSerializer, description="Only KPO Match staff export vendors."),
     404: OpenApiResponse(ErrorSerializer, description="No such export."),
 }
-LOCATION_HEADER = OpenApiParameter(
-    "Location", str, OpenApiParameter.HEADER, response=[202], description="The new export, to poll."
-)
+LOCATION_HEADER = location_header(202, "The new export, to poll.")
 
 
 class VendorExportListApi(GenericAPIView):

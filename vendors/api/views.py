@@ -38,6 +38,7 @@ from kpo.api.etag import (
     not_modified,
     with_etag,
 )
+from kpo.api.headers import location_header
 from kpo.api.pagination import CodeCursorPagination, CurrencyCursorPagination
 from kpo.api.sync import SYNC_PARAMETERS, apply_sync_filters, sync_tombstones
 from vendors.api import services
@@ -142,7 +143,7 @@ class VendorListApi(generics.GenericAPIView):
     @extend_schema(
         operation_id="vendors_create",
         request=VendorSerializer,
-        parameters=[ETAG_HEADER],
+        parameters=[ETAG_HEADER, location_header(201, "The new vendor.")],
         responses={201: VendorSerializer, **_ERRORS},
     )
     def post(self, request):
@@ -336,7 +337,11 @@ class ExchangeRateListApi(generics.GenericAPIView):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    @extend_schema(operation_id="exchange_rates_create", responses={201: ExchangeRateSerializer, **_ERRORS})
+    @extend_schema(
+        operation_id="exchange_rates_create",
+        parameters=[location_header(201, "The new rate.")],
+        responses={201: ExchangeRateSerializer, **_ERRORS},
+    )
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
