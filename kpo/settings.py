@@ -270,6 +270,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "kpo.api.schema.postprocess_nullable_refs",
+        "kpo.api.schema.postprocess_request_defaults",
     ],
     "ENUM_NAME_OVERRIDES": {
         "LocationClassEnum": "engagements.models.LocationClass",

@@ -87,7 +87,7 @@ ETAG_HEADER = OpenApiParameter(
     "ETag",
     str,
     OpenApiParameter.HEADER,
-    response=[200, 201],
+    response=[200, 201, 304],
     description='Strong entity tag of this version, e.g. "requirement-42-1093". Send it back in If-Match.',
 )
 PRECONDITION_FAILED_RESPONSE = OpenApiResponse(

@@ -24,6 +24,7 @@ every answer the suite receives against all of this."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -320,4 +321,19 @@ def postprocess_nullable_refs(result: dict, generator: Any, request: Any, public
                 visit(value)
 
     visit(result)
+    return result
+
+
+def postprocess_request_defaults(result: dict, generator: Any, request: Any, public: bool) -> dict:
+    """A request component's defaults are stated in words, not as `default`: openapi-typescript
+    (7, default flags) makes a property with a `default` required in a component, so a client
+    would have to send what the server fills in itself. Answers keep their `default`s."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if not name.endswith("Request"):
+            continue
+        for field in component.get("properties", {}).values():
+            if "default" in field:
+                default = field.pop("default")
+                said = f"Default: `{json.dumps(default)}`."
+                field["description"] = f"{field['description']} {said}" if field.get("description") else said
     return result
