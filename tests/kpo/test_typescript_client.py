@@ -1,7 +1,7 @@
 """TypeScript types generated from our OpenAPI schema (openapi-typescript 7) accept what the
 integration guide sends and describe what the API answers, under `tsc --strict`.
 
-The request body is the guide's own (the `requirement.json` of docs/integration.md, section
+The guide's ```ts block compiles as it is, and the request body is the guide's own (the `requirement.json` of docs/integration.md, section
 "Idempotency"), so the guide cannot drift from the types. The program also sends the
 Idempotency-Key header, reads `Idempotent-Replayed`, the 422 and the typed answers (a match run,
 its results' nullable money, the why-not answer, a paged list) the way an integrator's code
@@ -75,6 +75,14 @@ def guide_requirement() -> dict:
     return json.loads(body.group(1))
 
 
+def guide_typescript() -> str:
+    """The guide's ```ts block (section "With generated TypeScript types")."""
+    text = GUIDE.read_text(encoding="utf-8")
+    block = re.search(r"\n```ts\n(.*?)\n```\n", text, re.DOTALL)
+    assert block, "docs/integration.md has no ```ts block"
+    return block.group(1) + "\n"
+
+
 def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
 
@@ -83,13 +91,15 @@ def test_the_guide_and_typed_answers_compile_against_the_generated_types(tmp_pat
     (tmp_path / "schema.json").write_text(json.dumps(served_schema()), encoding="utf-8")
     generated = run([str(BIN / "openapi-typescript"), "schema.json", "--output", "api.d.ts"], tmp_path)
     assert generated.returncode == 0, generated.stdout + generated.stderr
+    (tmp_path / "kpo-match.d.ts").write_text((tmp_path / "api.d.ts").read_text(encoding="utf-8"), encoding="utf-8")
     (tmp_path / "flow.ts").write_text(
         PROGRAM.replace("NEED", json.dumps(guide_requirement(), indent=2)), encoding="utf-8"
     )
+    (tmp_path / "guide.ts").write_text("export {};\n" + guide_typescript(), encoding="utf-8")
 
     compiled = run(
         [str(BIN / "tsc"), "--strict", "--noEmit", "--target", "es2022", "--module", "esnext"]
-        + ["--moduleResolution", "bundler", "flow.ts"],
+        + ["--moduleResolution", "bundler", "flow.ts", "guide.ts"],
         tmp_path,
     )
 
