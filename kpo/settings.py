@@ -124,6 +124,15 @@ DATABASE_URL = env_str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlit
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True)
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Short queries, many at once: PostgreSQL's JIT compiles for longer than a directory query
+    # runs (140 ms against 40), and a parallel plan takes cores other requests need, and picks
+    # a scan where an index serves one request better (README, "Benchmarks"). Both are
+    # settings of each connection, so a deployment can choose otherwise.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c jit={'on' if env_bool('DB_JIT', False) else 'off'}"
+        f" -c max_parallel_workers_per_gather={env_int('DB_PARALLEL_WORKERS_PER_QUERY', 0)}"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "kpo.User"

@@ -3,6 +3,7 @@
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
@@ -39,12 +40,21 @@ def validate_vendor_slug(value: str) -> None:
         )
 
 
+# Other words buyers search a domain or skill by (its Italian name, synonyms): part of each
+# vendor's search document (vendors/search.py).
+SEARCH_TERMS_MAX = 2000
+SEARCH_TERMS_HELP = _("Other words buyers search this by, such as its Italian name (directory search).")
+
+
 class ExpertiseArea(models.Model):
     """A KPO domain (finance, legal, medical, ...). Seeded by a data migration."""
 
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True, validators=[MaxLengthValidator(TEXT_MAX)])
+    search_terms = models.TextField(
+        blank=True, validators=[MaxLengthValidator(SEARCH_TERMS_MAX)], help_text=SEARCH_TERMS_HELP
+    )
 
     class Meta:
         ordering = ["name"]
@@ -59,6 +69,9 @@ class Skill(models.Model):
     domain = models.ForeignKey(ExpertiseArea, on_delete=models.PROTECT, related_name="skills")
     description = models.TextField(blank=True, validators=[MaxLengthValidator(TEXT_MAX)])
     is_active = models.BooleanField(default=True)
+    search_terms = models.TextField(
+        blank=True, validators=[MaxLengthValidator(SEARCH_TERMS_MAX)], help_text=SEARCH_TERMS_HELP
+    )
 
     class Meta:
         ordering = ["name"]
@@ -146,6 +159,8 @@ class Vendor(models.Model):
             models.Index(fields=["headquarters_country"], name="vendor_hq_country_idx"),
             models.Index(fields=["is_active", "verified"], name="vendor_active_verified_idx"),
             models.Index(fields=["rating"], name="vendor_rating_idx"),
+            # The directory's default order: a page of active vendors by name, from the index.
+            models.Index(fields=["name", "id"], condition=Q(is_active=True), name="vendor_active_name_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(available_fte__gte=0), name="vendor_available_fte_non_negative"),
@@ -211,6 +226,25 @@ class VendorSkill(models.Model):
 
     def __str__(self) -> str:
         return f"{self.skill} ({self.proficiency}/5)"
+
+
+class VendorSearchDocument(models.Model):
+    """What the directory's text search reads (PostgreSQL): the vendor's folded name and its
+    weighted text document. Written only by a database trigger, in the transaction of any
+    change to the vendor, its skills or domains (migration 0010, vendors/search.py); SQLite
+    (the demo) leaves it empty and searches the vendor's text directly."""
+
+    # The database deletes it with its vendor (ON DELETE CASCADE, migration 0010).
+    vendor = models.OneToOneField(
+        Vendor,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        primary_key=True,
+        related_name="search_document",
+        editable=False,
+    )
+    name = models.TextField(editable=False)
+    document = SearchVectorField(editable=False)
 
 
 class RateCard(models.Model):

@@ -17,12 +17,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import (
     Case,
     DecimalField,
     F,
-    FloatField,
     OuterRef,
     Prefetch,
     Q,
@@ -40,7 +38,6 @@ from vendors.models import (
     ExpertiseArea,
     RateCard,
     Seniority,
-    Skill,
     Vendor,
     VendorCertification,
     VendorLanguage,
@@ -48,14 +45,10 @@ from vendors.models import (
 )
 from vendors.money import SQL_PLACES, ExchangeTable
 from vendors.rating import bayesian_rating_expression
+from vendors.search import vendor_search
 
 LOCATION_CLASSES = (geo.ONSHORE, geo.NEARSHORE, geo.OFFSHORE)
 EXPIRY_WARNING_DAYS = 30
-# Text search configuration, shared with the GIN index of migration 0003: the
-# index only serves queries whose expression is the same, so keep them in step.
-SEARCH_CONFIG = "english"
-# ts_rank of a document whose only hit is one word weighted C (0.2 x 0.6079).
-SKILL_MATCH_RANK = 0.1216
 
 # --- the viewer ---------------------------------------------------------------------
 
@@ -244,49 +237,6 @@ def _ordering(filters: DirectoryFilters, vendors: QuerySet[Vendor]) -> list:
     if sort == Sort.RATE:
         return [F("rate_converted").asc(nulls_last=True), "name", "id"]
     return ["name", "id"]
-
-
-def vendor_search(vendors: QuerySet[Vendor], q: str) -> QuerySet[Vendor]:
-    """The one place that picks the search strategy by database: PostgreSQL
-    full-text search (name A, description B, skill names C; ranked), or a plain
-    case-insensitive substring match elsewhere (SQLite in development)."""
-    if connection.vendor == "postgresql":
-        return _search_postgresql(vendors, q)
-    return _search_plain(vendors, q)
-
-
-def _search_plain(vendors: QuerySet[Vendor], q: str) -> QuerySet[Vendor]:
-    by_skill = VendorSkill.objects.filter(skill__name__icontains=q).values("vendor_id")
-    return vendors.filter(Q(name__icontains=q) | Q(description__icontains=q) | Q(pk__in=by_skill))
-
-
-def vendor_text_vector():
-    """name (A) + description (B): the expression migration 0003 indexes (GIN)."""
-    from django.contrib.postgres.search import SearchVector
-
-    return SearchVector("name", weight="A", config=SEARCH_CONFIG) + SearchVector(
-        "description", weight="B", config=SEARCH_CONFIG
-    )
-
-
-def _search_postgresql(vendors: QuerySet[Vendor], q: str) -> QuerySet[Vendor]:
-    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
-    query = SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
-    # Each branch is an uncorrelated subquery the planner runs once: the text
-    # branch through the GIN index, the skill branch over the small taxonomy.
-    by_text = Vendor.objects.annotate(document=vendor_text_vector()).filter(document=query).values("pk")
-    matching_skills = Skill.objects.annotate(document=SearchVector("name", config=SEARCH_CONFIG)).filter(document=query)
-    by_skill = VendorSkill.objects.filter(skill__in=matching_skills).values("vendor_id")
-    # A name typed in part ("lum") has no full word to match: a substring of the name still finds it.
-    vendors = vendors.filter(Q(pk__in=by_text) | Q(pk__in=by_skill) | Q(name__icontains=q))
-    # Skill names weigh C. Rather than building every match's skill document (a
-    # correlated aggregate per row: seconds on a large pool), a skill match adds
-    # what ts_rank gives one C-weighted hit.
-    skill_rank = Case(
-        When(pk__in=by_skill, then=Value(SKILL_MATCH_RANK)), default=Value(0.0), output_field=FloatField()
-    )
-    return vendors.annotate(rank=SearchRank(vendor_text_vector(), query) + skill_rank)
 
 
 def _apply_filters(

@@ -11,6 +11,9 @@ def test_a_parallel_query_runs_and_the_search_configuration_is_english():
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SHOW default_text_search_config")
         assert cursor.fetchone() == ("pg_catalog.english",)
+        # The app's connections plan without parallel workers (DB_PARALLEL_WORKERS_PER_QUERY):
+        # the cluster must still run them when a session asks.
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 2")
         cursor.execute("SET LOCAL force_parallel_mode = on")
         cursor.execute("SET LOCAL parallel_setup_cost = 0")
         cursor.execute("SELECT count(*) FROM vendors_skill WHERE to_tsvector(name) @@ plainto_tsquery('audit')")

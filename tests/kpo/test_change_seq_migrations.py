@@ -15,19 +15,20 @@ PARENTS = ("vendors_vendor", "engagements_requirement", "engagements_engagement"
 
 
 def installed() -> dict[str, object]:
-    """Every user trigger and function of the public schema (extensions' aside), as PostgreSQL prints them."""
+    """Every user trigger and function of the public schema, as PostgreSQL prints them, but the
+    extensions' and the search document's (vendors migration 0010, tests/vendors/test_search_document.py)."""
     with connection.cursor() as cursor:
         cursor.execute(
             """SELECT t.tgname, pg_get_triggerdef(t.oid)
                  FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
                  JOIN pg_namespace n ON n.oid = c.relnamespace
-                WHERE NOT t.tgisinternal AND n.nspname = 'public' ORDER BY 1"""
+                WHERE NOT t.tgisinternal AND n.nspname = 'public' AND t.tgname NOT LIKE '%%search%%' ORDER BY 1"""
         )
         triggers = cursor.fetchall()
         cursor.execute(
             """SELECT p.proname, pg_get_functiondef(p.oid)
                  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-                WHERE n.nspname = 'public'
+                WHERE n.nspname = 'public' AND p.proname NOT LIKE '%%search%%'
                   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
                 ORDER BY 1"""
         )

@@ -1,0 +1,58 @@
+"""The directory's text search, by database.
+
+PostgreSQL reads each vendor's stored search document (migration 0010, kept by a trigger):
+name (A), description (B), skill names (C) and the other words buyers search its domains and
+skills by, Italian names among them (D), all folded (lower case, accents off). A query
+matches a vendor when
+- its words match the document, read as English or as Italian (websearch syntax: quoted
+  phrases, `or`, `-word`), through the GIN index; or
+- it is part of the vendor's name ("lume" finds "Lumen"), through the trigram index.
+
+Rank: ts_rank over the document (A 1.0, B 0.4, C 0.2, D 0.1), plus NAME_MATCH for a name that
+contains the query as typed: a name match comes before a description match, which comes
+before a skill match, which comes before a match of the other words.
+
+SQLite (the demo) matches a case-insensitive substring of the name, the description or a
+skill's name, unranked.
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import Case, F, FloatField, Func, Q, QuerySet, TextField, Value, When
+
+from vendors.models import Vendor, VendorSkill
+
+# A name containing the query ranks above any word match: ts_rank stays below 1.
+NAME_MATCH = 1.0
+
+
+def vendor_search(vendors: QuerySet[Vendor], q: str) -> QuerySet[Vendor]:
+    """`vendors` that match `q`; on PostgreSQL annotated with `rank` (higher first)."""
+    if connection.vendor == "postgresql":
+        return _search_postgresql(vendors, q)
+    return _search_plain(vendors, q)
+
+
+def folded(text: str) -> Func:
+    """`text` as the stored document folds it: lower case, accents off (SQL kpo_search_fold)."""
+    return Func(Value(text), function="kpo_search_fold", output_field=TextField())
+
+
+def _search_postgresql(vendors: QuerySet[Vendor], q: str) -> QuerySet[Vendor]:
+    words = SearchQuery(folded(q), config="english", search_type="websearch") | SearchQuery(
+        folded(q), config="italian", search_type="websearch"
+    )
+    # `contains` escapes % and _ itself, and the planner folds the constant pattern, so the
+    # trigram index serves it.
+    in_name = Q(search_document__name__contains=folded(q))
+    name_bonus = Case(When(in_name, then=Value(NAME_MATCH)), default=Value(0.0), output_field=FloatField())
+    return vendors.filter(Q(search_document__document=words) | in_name).annotate(
+        rank=SearchRank(F("search_document__document"), words) + name_bonus
+    )
+
+
+def _search_plain(vendors: QuerySet[Vendor], q: str) -> QuerySet[Vendor]:
+    by_skill = VendorSkill.objects.filter(skill__name__icontains=q).values("vendor_id")
+    return vendors.filter(Q(name__icontains=q) | Q(description__icontains=q) | Q(pk__in=by_skill))
