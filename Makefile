@@ -16,7 +16,7 @@ DEMO_ENV := env -u DATABASE_URL -u CELERY_BROKER_URL DEBUG=true
 # DATABASE_URL / CELERY_BROKER_URL name servers to use, and a preflight check first.
 HARNESS := $(BIN)/python -m tests.harness
 
-.PHONY: demo bootstrap install install-dev test test-suite checks test-fast pytest lint format api-lock bench-seed bench-matching bench-export bench-api api-fuzz vendor-assets clean help
+.PHONY: demo bootstrap install install-dev test test-suite checks test-fast pytest lint format api-lock bench-seed bench-matching bench-export bench-api bench-directory api-fuzz vendor-assets clean help
 
 help:
 	@echo "make demo        virtualenv + install + migrate + demo data + serve on http://127.0.0.1:$(PORT)"
@@ -30,6 +30,7 @@ help:
 	@echo "make api-fuzz    schemathesis against the OpenAPI schema on a live server (part of make test)"
 	@echo "make bench-export  seed 1,000,000 vendors in a throwaway PostgreSQL and time an export job (BENCH_VENDORS=N)"
 	@echo "make bench-api   load-test GET /api/v1/vendors/ under gunicorn against a one-query reference (wrk)"
+	@echo "make bench-directory  directory search under gunicorn: API + HTMX, cold/warm, 1/16 connections (BENCH_VENDORS=N)"
 
 $(BIN)/python:
 	@PYTHON=$(PYTHON) bash scripts/bootstrap.sh demo
@@ -149,6 +150,29 @@ bench-api: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	DEBUG=true DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput -v0
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_api
+
+# Directory search as buyers use it (manage.py bench_directory): BENCH_VENDORS vendors (default
+# 100,000) on a throwaway PostgreSQL and Redis of its own (tests/harness; never the machine's own,
+# whatever the shell exports), a seeded mix through the API and the HTMX partial under gunicorn,
+# cold and warm, at 1 and 16 connections, against one-query references. Options: BENCH_REQUESTS and
+# BENCH_DURATION (per run), BENCH_CONNECTIONS (1,16), BENCH_SEED. The command runs with the server's
+# settings (DEBUG off) so the queries it counts in-process are the server's.
+BENCH_DIRECTORY_VENDORS = $(or $(BENCH_VENDORS),100000)
+BENCH_DIRECTORY_OPTIONS = $(if $(BENCH_REQUESTS),--requests $(BENCH_REQUESTS)) $(if $(BENCH_DURATION),--duration $(BENCH_DURATION)) \
+  $(if $(BENCH_CONNECTIONS),--connections $(BENCH_CONNECTIONS)) $(if $(BENCH_SEED),--seed $(BENCH_SEED))
+BENCH_DIRECTORY_ENV = DEBUG=false SECRET_KEY=bench-directory-only-0123456789abcdefghijklmnopqrstuvwxyz ALLOWED_HOSTS=127.0.0.1 \
+  SECURE_SSL_REDIRECT=false SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false SECURE_HSTS_SECONDS=0 \
+  STATICFILES_MANIFEST=false PYTHONWARNINGS="ignore:No directory at:UserWarning" \
+  API_THROTTLE_USER=100000000/min API_THROTTLE_ANON=100000000/min
+bench-directory: install-dev
+	@env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL -u REDIS_CACHE_URL $(HARNESS) --no-browser -- bash -c 'set -e; \
+	  DEBUG=true $(BIN)/python manage.py migrate --noinput -v0; \
+	  started=$$EPOCHREALTIME; \
+	  DEBUG=true $(BIN)/python manage.py seed_demo --vendors $(BENCH_DIRECTORY_VENDORS) --no-progress -v0 >/dev/null; \
+	  seeded=$$(awk "BEGIN { printf \"%.1f\", $$EPOCHREALTIME - $$started }"); \
+	  echo "== seed_demo --vendors $(BENCH_DIRECTORY_VENDORS): $$seeded s"; \
+	  $(BENCH_DIRECTORY_ENV) BENCH_DIRECTORY_COMMAND="$(strip make bench-directory BENCH_VENDORS=$(BENCH_DIRECTORY_VENDORS) $(foreach v,BENCH_REQUESTS BENCH_DURATION BENCH_CONNECTIONS BENCH_SEED,$(if $($(v)),$(v)=$($(v)))))" \
+	    $(BIN)/python manage.py bench_directory --seed-seconds $$seeded $(BENCH_DIRECTORY_OPTIONS)'
 
 # Front-end libraries from npm, copied into static/vendor and committed (never a CDN).
 vendor-assets:
