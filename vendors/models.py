@@ -247,6 +247,23 @@ class VendorSearchDocument(models.Model):
     document = SearchVectorField(editable=False)
 
 
+class VendorRate(models.Model):
+    """A vendor's rate for one seniority in the base currency (rate card x exchange rate), so
+    the directory sorts and filters by rate through an index. One row per vendor and seniority
+    (`rate_base` null: no rate card, or its currency has no exchange rate). Written only by
+    database triggers, in the transaction of the change to the vendor, a rate card or an
+    exchange rate (migration 0011)."""
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="base_rates", editable=False)
+    seniority = models.CharField(max_length=10, choices=Seniority.choices, editable=False)
+    rate_base = models.DecimalField(max_digits=30, decimal_places=10, null=True, editable=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["vendor", "seniority"], name="vendor_rate_unique_seniority")]
+        # ASC puts nulls last, as the directory's rate order does.
+        indexes = [models.Index(fields=["seniority", "rate_base", "vendor"], name="vendor_rate_sort_idx")]
+
+
 class RateCard(models.Model):
     """The vendor's hourly rate for one seniority, in its own currency."""
 

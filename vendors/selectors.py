@@ -21,6 +21,7 @@ from django.db.models import (
     Case,
     DecimalField,
     F,
+    FilteredRelation,
     OuterRef,
     Prefetch,
     Q,
@@ -154,7 +155,8 @@ def vendor_directory(
     page size (count, page, and one per prefetched relation).
 
     Annotations: `rate_converted` (the rate for `filters.seniority` in the
-    viewer's currency, None when unpriceable), `bayesian` (rating used to sort),
+    viewer's currency, None when unpriceable; display only), `rate_sort` (that rate
+    in the base currency, the rate order's key), `bayesian` (rating used to sort),
     `rank` (text-search relevance, PostgreSQL with a query only). Prefetched:
     `domains`, `top_skills`, `delivery_centers`, `languages`,
     `valid_certifications`, `selected_rates`.
@@ -165,12 +167,31 @@ def vendor_directory(
     today = today or viewer.today()
     sort = filters.effective_sort
     needs_rates = display or sort == Sort.RATE or filters.max_rate is not None
-    factors = ExchangeTable.current().factors_to(viewer.currency) if needs_rates else {}
+    table = ExchangeTable.current() if needs_rates else None
+    factors = table.factors_to(viewer.currency) if table is not None else {}
     vendors = Vendor.objects.filter(is_active=True)
     if filters.q:
         vendors = vendor_search(vendors, filters.q)
     vendors = _apply_filters(vendors, filters=filters, viewer=viewer, today=today, factors=factors)
-    if display or sort == Sort.RATE:
+    viewer_to_base = table.rates.get(viewer.currency) if table is not None else None
+    if sort == Sort.RATE or (filters.max_rate is not None and viewer_to_base is not None):
+        # The vendor's rate for the seniority in the base currency (VendorRate, kept by
+        # triggers): sorting by it sorts by the rate in any one currency, and its index serves
+        # the order and the cap. Every vendor has its row (null: no rate to compare).
+        # One filter() call, so both conditions apply to the one joined row (each call on a
+        # multi-valued relation would join it again).
+        joined: dict[str, Any] = {"base_rate__seniority": filters.seniority}
+        if filters.max_rate is not None and viewer_to_base is not None:
+            joined["base_rate__rate_base__lte"] = filters.max_rate * viewer_to_base
+        vendors = vendors.alias(
+            base_rate=FilteredRelation("base_rates", condition=Q(base_rates__seniority=filters.seniority))
+        ).filter(**joined)
+        if sort == Sort.RATE:
+            vendors = vendors.annotate(rate_sort=F("base_rate__rate_base"))
+    if filters.max_rate is not None and viewer_to_base is None:
+        # No exchange rate for the viewer's currency: only rates in that currency compare.
+        vendors = vendors.filter(pk__in=_rates_at_most(filters.max_rate, filters.seniority, factors))
+    if display:
         vendors = vendors.annotate(rate_converted=_rate_converted(filters.seniority, factors))
     if display or sort == Sort.RATING:
         vendors = vendors.annotate(bayesian=bayesian_rating_expression())
@@ -235,7 +256,7 @@ def _ordering(filters: DirectoryFilters, vendors: QuerySet[Vendor]) -> list:
     if sort == Sort.REVIEWS:
         return [F("review_count").desc(), F("rating").desc(nulls_last=True), "name", "id"]
     if sort == Sort.RATE:
-        return [F("rate_converted").asc(nulls_last=True), "name", "id"]
+        return [F("rate_sort").asc(nulls_last=True), "name", "id"]
     return ["name", "id"]
 
 
@@ -256,8 +277,6 @@ def _apply_filters(
         vendors = vendors.filter(pk__in=DeliveryCenter.objects.filter(country__in=countries).values("vendor_id"))
     if filters.location and viewer.has_client:
         vendors = vendors.filter(pk__in=_centres_in_class(filters.location, viewer=viewer, on=today))
-    if filters.max_rate is not None:
-        vendors = vendors.filter(pk__in=_rates_at_most(filters.max_rate, filters.seniority, factors))
     if filters.certification:
         vendors = vendors.filter(
             pk__in=VendorCertification.objects.filter(

@@ -14,23 +14,31 @@ pytestmark = pytest.mark.django_db
 PARENTS = ("vendors_vendor", "engagements_requirement", "engagements_engagement")
 
 
+# Name patterns of the triggers and functions that are not the change numbers'.
+OTHER_OBJECTS = ["%search%", "%rate_base%", "%rate_rows%"]
+
+
 def installed() -> dict[str, object]:
     """Every user trigger and function of the public schema, as PostgreSQL prints them, but the
-    extensions' and the search document's (vendors migration 0010, tests/vendors/test_search_document.py)."""
+    extensions' and those of the derived tables, each tested on its own: the search document
+    (vendors 0010, tests/vendors/test_search_document.py) and the base-currency rates (vendors
+    0011, tests/vendors/test_vendor_rate.py)."""
     with connection.cursor() as cursor:
         cursor.execute(
             """SELECT t.tgname, pg_get_triggerdef(t.oid)
                  FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
                  JOIN pg_namespace n ON n.oid = c.relnamespace
-                WHERE NOT t.tgisinternal AND n.nspname = 'public' AND t.tgname NOT LIKE '%%search%%' ORDER BY 1"""
+                WHERE NOT t.tgisinternal AND n.nspname = 'public' AND NOT t.tgname LIKE ANY (%s) ORDER BY 1""",
+            [OTHER_OBJECTS],
         )
         triggers = cursor.fetchall()
         cursor.execute(
             """SELECT p.proname, pg_get_functiondef(p.oid)
                  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-                WHERE n.nspname = 'public' AND p.proname NOT LIKE '%%search%%'
+                WHERE n.nspname = 'public' AND NOT p.proname LIKE ANY (%s)
                   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
-                ORDER BY 1"""
+                ORDER BY 1""",
+            [OTHER_OBJECTS],
         )
         functions = cursor.fetchall()
         cursor.execute("SELECT count(*) FROM pg_class WHERE relkind = 'S' AND relname = 'kpo_change_seq'")

@@ -56,7 +56,7 @@ SORT_KEYS: dict[str, tuple[SortKey, ...]] = {
         NAME,
         ID,
     ),
-    vendors_selectors.Sort.RATE: (SortKey("rate_converted", nullable=True, kind="decimal"), NAME, ID),
+    vendors_selectors.Sort.RATE: (SortKey("rate_sort", nullable=True, kind="decimal"), NAME, ID),
     vendors_selectors.Sort.RELEVANCE: (SortKey("rank", descending=True, nullable=True, kind="float"), NAME, ID),
 }
 # `ordering` values served by the shared cursor (one unique field each).
