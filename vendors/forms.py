@@ -34,7 +34,7 @@ from vendors.models import (
     VendorLanguage,
     VendorSkill,
 )
-from vendors.selectors import Sort, certification_status
+from vendors.selectors import Sort, certification_status, codes_in_use
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -116,14 +116,14 @@ class DirectoryFilterForm(forms.Form):
         )
         self.fields["skill"].choices = [("", _("Any skill"))] + _grouped_skills()
         self.fields["country"].choices = [("", _("Any country"))] + _named(
-            DeliveryCenter.objects.order_by().values_list("country", flat=True).distinct(), display_country_names()
+            codes_in_use(DeliveryCenter, "country"), display_country_names()
         )
         self.fields["region"].choices = [("", _("Any region"))] + region_choices()
         self.fields["certification"].choices = [("", _("Any certification"))] + list(
             Certification.objects.order_by("name").values_list("code", "name")
         )
         self.fields["language"].choices = [("", _("Any language"))] + _named(
-            VendorLanguage.objects.order_by().values_list("code", flat=True).distinct(), display_language_names()
+            codes_in_use(VendorLanguage, "code"), display_language_names()
         )
         self.fields["max_rate"].label = _("Maximum hourly rate (%(currency)s)") % {"currency": viewer.currency}
         if viewer.has_client:

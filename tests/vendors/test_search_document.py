@@ -4,13 +4,15 @@ words, found by partial, accented and Italian queries, and served by indexes."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 
 from tests.vendors.helpers import make_vendor
-from vendors.models import ExpertiseArea, Skill, Vendor, VendorSearchDocument
+from vendors.models import DeliveryCenter, ExpertiseArea, Skill, Vendor, VendorLanguage, VendorSearchDocument
 from vendors.search import vendor_search
-from vendors.selectors import DirectoryFilters, Viewer, vendor_directory
+from vendors.selectors import DirectoryFilters, Viewer, codes_in_use, vendor_directory
 
 pytestmark = pytest.mark.django_db
 
@@ -144,6 +146,8 @@ def directory_of_thousands():
             slug=f"bulk-vendor-{number}",
             headquarters_country="IN",
             description="Zanzibarite audits." if number % 800 == 0 else "A knowledge-process vendor.",
+            review_count=number % 60,
+            rating=Decimal(1 + number % 5) if number % 60 else None,
         )
         for number in range(4000)
     )
@@ -184,3 +188,26 @@ def test_a_page_in_the_default_order_is_read_from_the_name_index(directory_of_th
 
     assert "vendor_active_name_idx" in browse, browse
     assert "Seq Scan on vendors_vendor " not in browse + by_domain, browse + by_domain
+
+
+@pytest.mark.parametrize(
+    ("sort", "index"),
+    [
+        ("name", "vendor_active_name_idx"),
+        ("rating", "vendor_active_rating_idx"),
+        ("reviews", "vendor_active_reviews_idx"),
+        ("rate", "vendor_rate_sort_idx"),
+    ],
+)
+def test_every_order_of_the_directory_is_read_from_its_index(directory_of_thousands, sort, index):
+    page = plan(vendor_directory(filters=DirectoryFilters(sort=sort), viewer=Viewer.for_staff(), display=False)[:51])
+    assert index in page, page
+    assert "Seq Scan on vendors_vendor " not in page, page
+
+
+def test_the_filter_choices_list_each_code_in_use_once(directory_of_thousands):
+    make_vendor("Warsaw Desk", country="PL", tz="Europe/Warsaw", languages=("pl", "en"))
+    make_vendor("Pune Desk", country="IN", languages=("hi", "en"))
+
+    assert codes_in_use(DeliveryCenter, "country") == ["IN", "PL"]
+    assert codes_in_use(VendorLanguage, "code") == ["en", "hi", "pl"]
