@@ -10,7 +10,15 @@ import pytest
 from django.db import connection
 
 from tests.vendors.helpers import make_vendor
-from vendors.models import DeliveryCenter, ExpertiseArea, Skill, Vendor, VendorLanguage, VendorSearchDocument
+from vendors.models import (
+    DeliveryCenter,
+    ExpertiseArea,
+    RateCard,
+    Skill,
+    Vendor,
+    VendorLanguage,
+    VendorSearchDocument,
+)
 from vendors.search import vendor_search
 from vendors.selectors import DirectoryFilters, Viewer, codes_in_use, vendor_directory
 
@@ -138,8 +146,8 @@ def test_accented_partial_and_italian_queries_find_their_vendors(q, expected):
 
 @pytest.fixture
 def directory_of_thousands():
-    """Enough vendors (4,000, one domain each in turn, five with a rare word) for the planner to
-    choose as it does on a real directory; statistics refreshed."""
+    """Enough vendors (4,000, one domain each in turn, five with a rare word, half with a senior
+    rate) for the planner to choose as it does on a real directory; statistics refreshed."""
     vendors = Vendor.objects.bulk_create(
         Vendor(
             name=f"Vendor {number:05d}",
@@ -156,8 +164,14 @@ def directory_of_thousands():
         Vendor.domains.through(vendor_id=vendor.pk, expertisearea_id=domains[number % len(domains)].pk)
         for number, vendor in enumerate(vendors)
     )
+    RateCard.objects.bulk_create(
+        RateCard(vendor=vendor, seniority="senior", hourly_rate=Decimal(20 + number % 50), currency="USD")
+        for number, vendor in enumerate(vendors[::2])
+    )
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE vendors_vendor, vendors_vendorsearchdocument, vendors_vendor_domains")
+        cursor.execute(
+            "ANALYZE vendors_vendor, vendors_vendorsearchdocument, vendors_vendor_domains, vendors_vendorrate"
+        )
 
 
 def plan(queryset, *, index_only: bool = False) -> str:
