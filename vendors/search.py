@@ -12,8 +12,8 @@ Rank: ts_rank over the document (A 1.0, B 0.4, C 0.2, D 0.1), plus NAME_MATCH fo
 contains the query as typed: a name match comes before a description match, which comes
 before a skill match, which comes before a match of the other words.
 
-SQLite (the demo) matches a case-insensitive substring of the name, the description or a
-skill's name, unranked.
+SQLite (the demo) matches a case-insensitive substring of the name, the description, a
+skill's name or the other words of its skills and domains ("legale"), unranked.
 """
 
 from __future__ import annotations
@@ -54,5 +54,8 @@ def _search_postgresql(vendors: QuerySet[Vendor], q: str) -> QuerySet[Vendor]:
 
 
 def _search_plain(vendors: QuerySet[Vendor], q: str) -> QuerySet[Vendor]:
-    by_skill = VendorSkill.objects.filter(skill__name__icontains=q).values("vendor_id")
-    return vendors.filter(Q(name__icontains=q) | Q(description__icontains=q) | Q(pk__in=by_skill))
+    by_skill = VendorSkill.objects.filter(Q(skill__name__icontains=q) | Q(skill__search_terms__icontains=q)).values(
+        "vendor_id"
+    )
+    by_domain = Vendor.domains.through.objects.filter(expertisearea__search_terms__icontains=q).values("vendor_id")
+    return vendors.filter(Q(name__icontains=q) | Q(description__icontains=q) | Q(pk__in=by_skill) | Q(pk__in=by_domain))

@@ -225,3 +225,12 @@ def test_the_filter_choices_list_each_code_in_use_once(directory_of_thousands):
 
     assert codes_in_use(DeliveryCenter, "country") == ["IN", "PL"]
     assert codes_in_use(VendorLanguage, "code") == ["en", "hi", "pl"]
+
+
+def test_the_demos_plain_search_finds_the_italian_words_too(monkeypatch):
+    make_vendor("Lex Partners", domains=("legal",), skills=("contract-review",))
+    make_vendor("Trial Desk", domains=("medical",), skills=("clinical-data-management",))
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+
+    assert [vendor.name for vendor in vendor_search(Vendor.objects.order_by("name"), "legale")] == ["Lex Partners"]
+    assert [vendor.name for vendor in vendor_search(Vendor.objects.order_by("name"), "dati clinici")] == ["Trial Desk"]
