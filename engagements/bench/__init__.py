@@ -6,5 +6,6 @@
 - load.py: replaying the mix over HTTP at N connections, and the statistics;
 - references.py: the one-query SQL references, timed through psycopg2;
 - queries.py: SQL queries per request, counted in-process;
-- report.py: the tables and the JSON record.
+- report.py: the tables and the JSON record;
+- accounts.py: the benchmark's client organization and manager (bench_api too).
 """

@@ -116,3 +116,13 @@ def test_each_surface_gets_only_the_parameters_it_accepts(mix, surfaces):
     assert any(query.get("verified") == "true" for query in api)
     assert any(query.get("verified") == "on" for query in html)
     assert not any("ordering" in query or "currency" in query for query in html)
+
+
+@pytest.mark.django_db
+def test_the_benchmarks_manager_is_made_once_and_manages_the_benchmark_client():
+    from engagements.bench.accounts import BENCH_CLIENT_SLUG, bench_manager
+
+    first, again = bench_manager("bench-someone"), bench_manager("bench-someone")
+
+    assert first.pk == again.pk
+    assert first.membership.client.slug == BENCH_CLIENT_SLUG and first.membership.role == "manager"

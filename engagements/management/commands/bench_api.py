@@ -26,21 +26,18 @@ import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import time as clock
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from knox.models import get_token_model
 
-from engagements.models import ClientOrganization, Membership, Role
+from engagements.bench.accounts import bench_manager
 from vendors.models import Vendor
 
 API = "API /api/v1/vendors/"
 API_UNCACHED = "API, document cache off"
 REFERENCE = "reference (1 SQL query + json.dumps)"
 BENCH_USER = "bench-manager"
-BENCH_CLIENT_SLUG = "bench-client"
 LATENCY_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
@@ -156,22 +153,9 @@ class Command(BaseCommand):
         return self._wrk(url, token, options, seconds=options["duration"])
 
     def _token(self) -> str:
-        client, _ = ClientOrganization.objects.get_or_create(
-            slug=BENCH_CLIENT_SLUG,
-            defaults={
-                "name": "Benchmark client",
-                "country": "IT",
-                "timezone": "Europe/Rome",
-                "currency": "EUR",
-                "working_hours_start": clock(9),
-                "working_hours_end": clock(18),
-            },
-        )
-        user, created = get_user_model().objects.get_or_create(username=BENCH_USER)
-        if created:
-            user.set_unusable_password()
-            user.save()
-        Membership.objects.get_or_create(user=user, defaults={"client": client, "role": Role.MANAGER})
+        user = bench_manager(BENCH_USER)
+        user.set_unusable_password()  # the benchmark signs in with its token only
+        user.save()
         model = get_token_model()
         model.objects.filter(user=user).delete()
         _instance, token = model.objects.create(user=user, expiry=None)

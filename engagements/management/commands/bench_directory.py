@@ -41,30 +41,28 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import time as clock
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from knox.models import get_token_model
 
 from engagements.bench import mix as bench_mix
 from engagements.bench import report
+from engagements.bench.accounts import bench_manager
 from engagements.bench.load import Credentials, PhaseResult, percentile, run_phase, sign_in
 from engagements.bench.queries import QueryCounts, count_queries, sample_visits
 from engagements.bench.references import SqlReference, sql_references
-from engagements.models import ClientOrganization, Membership, Role
+from engagements.models import Membership
 from kpo.api.tokens import api_token_create
 from vendors.models import Vendor
 from vendors.selectors import Viewer
 
 HOST = "127.0.0.1"
 BENCH_USER = "bench-directory"
-BENCH_CLIENT_SLUG = "bench-client"
 SHARED_PORTS = {"postgres": 5432, "postgresql": 5432, "redis": 6379, "rediss": 6379}
 SERVER_START_SECONDS = 60
 PR_SET_PDEATHSIG = 1
@@ -156,22 +154,10 @@ class Command(BaseCommand):
 
     def _manager(self) -> tuple[Any, str, str]:
         """A client organization's procurement manager with a fresh password and API token."""
-        client, _ = ClientOrganization.objects.get_or_create(
-            slug=BENCH_CLIENT_SLUG,
-            defaults={
-                "name": "Benchmark client",
-                "country": "IT",
-                "timezone": "Europe/Rome",
-                "currency": "EUR",
-                "working_hours_start": clock(9),
-                "working_hours_end": clock(18),
-            },
-        )
-        user, _ = get_user_model().objects.get_or_create(username=BENCH_USER)
+        user = bench_manager(BENCH_USER)
         password = secrets.token_urlsafe(24)
         user.set_password(password)
         user.save()
-        Membership.objects.get_or_create(user=user, defaults={"client": client, "role": Role.MANAGER})
         get_token_model().objects.filter(user=user).delete()
         return user, password, api_token_create(user=user, name="bench-directory").key
 
