@@ -121,3 +121,20 @@ def test_a_negative_document_cache_size_fails_fast():
     result = run_django(PROBE, DEBUG="true", VENDOR_DOCUMENT_CACHE_ENTRIES="-5")
     assert result.returncode != 0
     assert "VENDOR_DOCUMENT_CACHE_ENTRIES must be 0 (off) or more" in result.stderr
+
+
+def test_postgresql_connections_plan_without_jit_or_parallel_workers_unless_asked(db):
+    """The test database's own connection (same settings module), then what the variables change."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        jit = cursor.fetchone()[0]
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        workers = cursor.fetchone()[0]
+    assert (jit, workers) == ("off", "0")
+
+    code = "import django; from django.conf import settings; django.setup(); print(settings.DATABASES['default']['OPTIONS']['options'])"
+    url = "postgres://kpo:secret@db.internal:5433/kpo_prod"
+    chosen = run_django(code, DEBUG="true", DATABASE_URL=url, DB_JIT="true", DB_PARALLEL_WORKERS_PER_QUERY="2")
+    assert chosen.stdout.strip().splitlines()[-1] == "-c jit=on -c max_parallel_workers_per_gather=2"
