@@ -7,5 +7,5 @@
 - references.py: the one-query SQL references, timed through psycopg2;
 - queries.py: SQL queries per request, counted in-process;
 - report.py: the tables and the JSON record;
-- accounts.py: the benchmark's client organization and manager (bench_api too).
+- accounts.py, server.py: the benchmark's client organization and manager, and waiting for its gunicorn (bench_api uses them too).
 """

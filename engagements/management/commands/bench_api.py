@@ -21,7 +21,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
@@ -32,6 +31,7 @@ from django.core.management.base import BaseCommand, CommandError
 from knox.models import get_token_model
 
 from engagements.bench.accounts import bench_manager
+from engagements.bench.server import wait_ready
 from vendors.models import Vendor
 
 API = "API /api/v1/vendors/"
@@ -139,7 +139,7 @@ class Command(BaseCommand):
         server = self._start_gunicorn(port=port, workers=options["workers"], cache_entries=cache_entries)
         try:
             base = f"http://127.0.0.1:{port}"
-            self._wait_ready(base, server)
+            wait_ready(base, server)
             yield base
         finally:
             server.terminate()
@@ -189,19 +189,6 @@ class Command(BaseCommand):
         }
         command = [sys.executable, "-m", "gunicorn", "--config", str(settings.BASE_DIR / "gunicorn.conf.py")]
         return subprocess.Popen(command, env=env, cwd=settings.BASE_DIR)  # noqa: S603 (our own argv)
-
-    def _wait_ready(self, base: str, server: subprocess.Popen) -> None:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                raise CommandError("gunicorn exited at start.")
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310 (our own server)
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.3)
-        raise CommandError("gunicorn did not answer /healthz within 30 s.")
 
     def _check_same_page(self, urls: list[str], token: str) -> None:
         import json

@@ -35,9 +35,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -56,6 +53,7 @@ from engagements.bench.accounts import bench_manager
 from engagements.bench.load import Credentials, PhaseResult, percentile, run_phase, sign_in
 from engagements.bench.queries import QueryCounts, count_queries, sample_visits
 from engagements.bench.references import SqlReference, sql_references
+from engagements.bench.server import wait_ready
 from engagements.models import Membership
 from kpo.api.tokens import api_token_create
 from vendors.models import Vendor
@@ -252,7 +250,7 @@ class Command(BaseCommand):
             command, env=env, cwd=settings.BASE_DIR, preexec_fn=_die_with_parent
         )
         try:
-            _wait_ready(f"http://{HOST}:{port}", server)
+            wait_ready(f"http://{HOST}:{port}", server, seconds=SERVER_START_SECONDS)
             yield port
         finally:
             server.terminate()
@@ -374,20 +372,6 @@ def _free_port() -> int:
 def _die_with_parent() -> None:
     """In gunicorn's process: SIGTERM when this command dies, even by SIGKILL (Linux)."""
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-def _wait_ready(base: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise CommandError("gunicorn exited at start.")
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310 (our own server)
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.3)
-    raise CommandError(f"gunicorn did not answer /healthz within {SERVER_START_SECONDS} s.")
 
 
 def _revision() -> str:
