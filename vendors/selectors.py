@@ -19,19 +19,12 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection, models
 from django.db.models import (
-    Case,
-    DecimalField,
     F,
     FilteredRelation,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
-    Value,
-    When,
 )
-from django.db.models.functions import Round
 from django.utils import timezone
 
 from kpo import geo
@@ -151,23 +144,19 @@ class DirectoryFilters:
 def vendor_directory(
     *, filters: DirectoryFilters, viewer: Viewer, today: date | None = None, display: bool = True
 ) -> QuerySet[Vendor]:
-    """Active vendors matching `filters`, sorted, with everything a directory row
-    shows prefetched or annotated: a constant number of queries whatever the
-    page size (count, page, and one per prefetched relation).
+    """Active vendors matching `filters`, sorted. A page of them is shown with
+    directory_rows() (a constant number of queries whatever the page size).
 
-    Annotations: `rate_converted` (the rate for `filters.seniority` in the
-    viewer's currency, None when unpriceable; display only), `rate_sort` (that rate
-    in the base currency, the rate order's key), `bayesian` (rating used to sort),
-    `rank` (text-search relevance, PostgreSQL with a query only). Prefetched:
-    `domains`, `top_skills`, `delivery_centers`, `languages`,
-    `valid_certifications`, `selected_rates`.
+    Annotations: `rate_sort` (the rate for `filters.seniority` in the base currency,
+    the rate order's key), `bayesian` (rating used to sort), `rank` (text-search
+    relevance, PostgreSQL with a query only).
 
-    `display=False` (the API, which builds its documents itself): no prefetches,
-    and only the annotations the sort needs; exchange rates are read only when
-    a rate is filtered or sorted on."""
+    `display=False` (the API, which builds its documents itself): only the
+    annotations the sort needs; exchange rates are read only when a rate is
+    filtered or sorted on."""
     today = today or viewer.today()
     sort = filters.effective_sort
-    needs_rates = display or sort == Sort.RATE or filters.max_rate is not None
+    needs_rates = sort == Sort.RATE or filters.max_rate is not None
     table = ExchangeTable.current() if needs_rates else None
     factors = table.factors_to(viewer.currency) if table is not None else {}
     vendors = Vendor.objects.filter(is_active=True)
@@ -192,54 +181,19 @@ def vendor_directory(
     if filters.max_rate is not None and viewer_to_base is None:
         # No exchange rate for the viewer's currency: only rates in that currency compare.
         vendors = vendors.filter(pk__in=_rates_at_most(filters.max_rate, filters.seniority, factors))
-    if display:
-        vendors = vendors.annotate(rate_converted=_rate_converted(filters.seniority, factors))
     if display or sort == Sort.RATING:
         vendors = vendors.annotate(bayesian=bayesian_rating_expression())
     vendors = vendors.order_by(*_ordering(filters, vendors))
-    if not display:
-        return vendors
-    return vendors.prefetch_related(
-        "domains",
-        "languages",
-        "delivery_centers",
-        Prefetch(
-            "vendor_skills",
-            queryset=VendorSkill.objects.select_related("skill").order_by("-proficiency", "skill__name"),
-            to_attr="top_skills",
-        ),
-        Prefetch(
-            "vendor_certifications",
-            queryset=VendorCertification.objects.filter(_unexpired(today))
-            .select_related("certification")
-            .order_by("certification__name"),
-            to_attr="valid_certifications",
-        ),
-        Prefetch("rates", queryset=RateCard.objects.filter(seniority=filters.seniority), to_attr="selected_rates"),
-    )
+    return vendors
 
 
-def _rate_converted(seniority: str, factors: dict[str, Decimal]) -> Subquery:
-    return Subquery(
-        RateCard.objects.filter(vendor=OuterRef("pk"), seniority=seniority)
-        .order_by()
-        # Rounded to the field's 8 places in SQL, so the value a keyset cursor carries
-        # is the one the database compares (SQLite's floats would otherwise keep more).
-        .annotate(converted=Round(F("hourly_rate") * _factor_case(factors), SQL_PLACES, output_field=_MONEY))
-        .values("converted")[:1],
-        output_field=_MONEY,
-    )
-
-
-_MONEY = DecimalField(max_digits=24, decimal_places=SQL_PLACES)
-
-
-def _factor_case(factors: dict[str, Decimal]) -> Case:
-    return Case(
-        *[When(currency=currency, then=Value(factor, output_field=_MONEY)) for currency, factor in factors.items()],
-        default=None,
-        output_field=_MONEY,
-    )
+def count_up_to(vendors: QuerySet[Vendor], limit: int) -> tuple[int, bool]:
+    """How many vendors the directory's `vendors` holds, counted up to `limit`:
+    (count, True) when there are more. Counting stops at the limit, so a broad search
+    costs no more to count than a page deep in the list: an exact count of 20,000
+    matches reads all 20,000. Neither the order nor the shown annotations take part."""
+    found = vendors.order_by().values("pk")[: limit + 1].count()
+    return min(found, limit), found > limit
 
 
 def _unexpired(today: date, prefix: str = "") -> Q:
@@ -296,8 +250,8 @@ def _apply_filters(
 def _centres_in_class(location: str, *, viewer: Viewer, on: date) -> QuerySet:
     """Vendor ids with a delivery centre in the location class. The class needs
     time zones, so it is worked out in Python over the distinct (country, zone)
-    pairs (a few hundred at most), then filtered in SQL."""
-    pairs = DeliveryCenter.objects.order_by().values_list("country", "timezone").distinct()
+    pairs (a few hundred at most, read from the place index), then filtered in SQL."""
+    pairs = values_in_use(DeliveryCenter, ("country", "timezone"))
     wanted = [
         Q(country=country, timezone=tz)
         for country, tz in pairs
@@ -319,26 +273,37 @@ def _rates_at_most(max_rate: Decimal, seniority: str, factors: dict[str, Decimal
 
 def codes_in_use(model: type[models.Model], column: str) -> list[str]:
     """The distinct values of an indexed code column (the countries of delivery centres, the
-    languages vendors work in), for the directory's filter choices. On PostgreSQL a loose
-    index scan: one index probe per distinct value (about 50) instead of reading every row
-    (15-20 ms each on 100,000 vendors, on every directory page)."""
+    languages vendors work in), for the directory's filter choices."""
+    return [code for (code,) in values_in_use(model, (column,))]
+
+
+def values_in_use(model: type[models.Model], columns: tuple[str, ...]) -> list[tuple]:
+    """The distinct combinations of `columns`, in order; the columns lead an index. On
+    PostgreSQL a loose index scan: one index probe per distinct combination (about 50)
+    instead of reading every row (15-20 ms each on 100,000 vendors, on every directory
+    page)."""
     if connection.vendor != "postgresql":
-        return list(model._default_manager.order_by(column).values_list(column, flat=True).distinct())
+        return list(model._default_manager.order_by(*columns).values_list(*columns).distinct())
     table = model._meta.db_table
-    field = model._meta.get_field(column)
-    assert isinstance(field, models.Field)  # a column, not a relation's reverse side
-    name = field.column
+    names = []
+    for column in columns:
+        field = model._meta.get_field(column)
+        assert isinstance(field, models.Field)  # a column, not a relation's reverse side
+        names.append(field.column)
+    listed = ", ".join(names)
     sql = f"""
-WITH RECURSIVE found(code) AS (
-    (SELECT {name} FROM {table} ORDER BY {name} LIMIT 1)
+WITH RECURSIVE found({listed}) AS (
+    (SELECT {listed} FROM {table} ORDER BY {listed} LIMIT 1)
     UNION ALL
-    SELECT (SELECT {name} FROM {table} WHERE {name} > found.code ORDER BY {name} LIMIT 1)
-    FROM found WHERE found.code IS NOT NULL
+    SELECT following.* FROM found, LATERAL (
+        SELECT {listed} FROM {table} WHERE ({listed}) > ({", ".join(f"found.{name}" for name in names)})
+        ORDER BY {listed} LIMIT 1
+    ) following
 )
-SELECT code FROM found WHERE code IS NOT NULL"""  # noqa: S608 - names from the model's metadata, never input
+SELECT {listed} FROM found"""  # noqa: S608 - names from the model's metadata, never input
     with connection.cursor() as cursor:
         cursor.execute(sql)
-        return [code for (code,) in cursor.fetchall()]
+        return [tuple(row) for row in cursor.fetchall()]
 
 
 # --- facts shown per vendor ------------------------------------------------------------
@@ -368,35 +333,96 @@ def centre_facts(
     ]
 
 
+RATE_PLACES = Decimal(1).scaleb(-SQL_PLACES)  # converted rates keep the stored exchange rate's places
+
+
+@dataclass(frozen=True)
+class QuotedRate:
+    hourly_rate: Decimal
+    currency: str
+
+
 @dataclass
 class DirectoryRow:
-    """A vendor on the directory page with what the row shows, worked out in Python
-    from the prefetched relations (no query)."""
+    """A vendor on the directory page with what the row shows, read for the whole page
+    by directory_rows()."""
 
     vendor: Vendor
     classes: list[str]
-    rate_original: RateCard | None
-    skills: list[VendorSkill]
+    rate_original: QuotedRate | None
+    rate_converted: Decimal | None  # rate_original in the viewer's currency; None: no exchange rate
+    domains: list[str]
+    skills: list[tuple[str, int]]  # (name, proficiency), strongest first
     more_skills: int
+    certifications: list[str]  # valid on the day, by name
     countries: list[str]
 
 
-def directory_rows(vendors: Iterable[Any], *, viewer: Viewer, on: date, skills_shown: int = 4) -> list[DirectoryRow]:
+def directory_rows(
+    vendors: Iterable[Vendor], *, viewer: Viewer, on: date, seniority: str, skills_shown: int = 4
+) -> list[DirectoryRow]:
+    """The rows of a page of vendor_directory(): five flat reads for the whole page
+    (domains, skills, centres, valid certifications, the seniority's rate), values
+    only, whatever the page size, and the exchange rates."""
+    vendors = list(vendors)
+    factors = ExchangeTable.current().factors_to(viewer.currency)
+    ids = [vendor.pk for vendor in vendors]
+    domains = _grouped(
+        Vendor.domains.through.objects.filter(vendor_id__in=ids)
+        .order_by("expertisearea__name")
+        .values_list("vendor_id", "expertisearea__name")
+    )
+    skills = _grouped(
+        VendorSkill.objects.filter(vendor_id__in=ids)
+        .order_by("-proficiency", "skill__name")
+        .values_list("vendor_id", "skill__name", "proficiency"),
+        pairs=True,
+    )
+    centres = _grouped(
+        DeliveryCenter.objects.filter(vendor_id__in=ids).order_by().values_list("vendor_id", "country", "timezone"),
+        pairs=True,
+    )
+    certifications = _grouped(
+        VendorCertification.objects.filter(_unexpired(on), vendor_id__in=ids)
+        .order_by("certification__name")
+        .values_list("vendor_id", "certification__name")
+    )
+    rates = {
+        vendor_id: QuotedRate(hourly_rate, currency)
+        for vendor_id, hourly_rate, currency in RateCard.objects.filter(vendor_id__in=ids, seniority=seniority)
+        .order_by()
+        .values_list("vendor_id", "hourly_rate", "currency")
+    }
     rows = []
     for vendor in vendors:
-        centres = list(vendor.delivery_centers.all())
-        classes = {viewer.location_class(country=c.country, tz=c.timezone, on=on) for c in centres} - {None}
+        places = centres.get(vendor.pk, [])
+        classes = {viewer.location_class(country=country, tz=tz, on=on) for country, tz in places} - {None}
+        vendor_skills = skills.get(vendor.pk, [])
+        rate = rates.get(vendor.pk)
+        factor = factors.get(rate.currency) if rate is not None else None
         rows.append(
             DirectoryRow(
                 vendor=vendor,
                 classes=[cls for cls in LOCATION_CLASSES if cls in classes],
-                rate_original=vendor.selected_rates[0] if vendor.selected_rates else None,
-                skills=vendor.top_skills[:skills_shown],
-                more_skills=max(0, len(vendor.top_skills) - skills_shown),
-                countries=sorted({c.country for c in centres}),
+                rate_original=rate,
+                rate_converted=None if factor is None else (rate.hourly_rate * factor).quantize(RATE_PLACES),
+                domains=domains.get(vendor.pk, []),
+                skills=vendor_skills[:skills_shown],
+                more_skills=max(0, len(vendor_skills) - skills_shown),
+                certifications=certifications.get(vendor.pk, []),
+                countries=sorted({country for country, _tz in places}),
             )
         )
     return rows
+
+
+def _grouped(rows: Iterable[tuple], *, pairs: bool = False) -> dict[int, list]:
+    """{vendor id: [value, ...]} from (vendor id, value) rows, or [(a, b), ...] from
+    (vendor id, a, b) rows when `pairs`, keeping the rows' order."""
+    grouped: dict[int, list] = {}
+    for vendor_id, *values in rows:
+        grouped.setdefault(vendor_id, []).append(tuple(values) if pairs else values[0])
+    return grouped
 
 
 def certification_status(valid_until: date | None, *, today: date) -> str:

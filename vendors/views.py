@@ -3,12 +3,12 @@ Thin: the form validates the query string, the selectors read."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,8 +21,8 @@ from kpo.codes import country_timezones
 from kpo.permissions import client_or_staff_required, vendor_member_required, viewer_client, viewer_vendor_id
 from vendors import comparison as vendors_comparison
 from vendors import history as vendors_history
+from vendors import keyset, services
 from vendors import selectors as vendors_selectors
-from vendors import services
 from vendors.exports import selectors as export_selectors
 from vendors.exports import services as exports
 from vendors.exports.downloads import export_file_response
@@ -33,6 +33,10 @@ from vendors.money import ExchangeTable
 from vendors.rating import bayesian_rating
 
 PAGE_SIZE = 20
+# Matches are counted up to this many: past it the page says "more than 1,000 vendors"
+# (an exact count of a broad search costs more than the page itself).
+COUNT_LIMIT = 1000
+MAX_PAGE_NUMBER = 10**6
 
 
 def viewer_for(request) -> vendors_selectors.Viewer:
@@ -49,18 +53,20 @@ def vendor_directory(request):
     today = viewer.today()
     notices = form.notices()
 
-    paginator = Paginator(vendors_selectors.vendor_directory(filters=filters, viewer=viewer, today=today), PAGE_SIZE)
-    page_number = request.GET.get("page", "1")
-    page = paginator.get_page(page_number)
-    if str(page.number) != page_number and "page" in request.GET:
-        notices.append(
-            _("There is no page “%(asked)s”; showing page %(shown)s.") % {"asked": page_number, "shown": page.number}
-        )
+    vendors = vendors_selectors.vendor_directory(filters=filters, viewer=viewer, today=today)
+    keys = keyset.keys_for(filters.effective_sort, vendors)
+    cursor, number = _page_asked(request, keys, notices)
+    page = keyset.read_page(vendors, keys, cursor, PAGE_SIZE)
+    if cursor is not None and not page.has_previous:
+        number = 1  # a backward cursor with nothing before it any more: the first page
+    total, more = vendors_selectors.count_up_to(vendors, COUNT_LIMIT)
     context = {
         "form": form,
         "filters": filters,
-        "page": page,
-        "rows": vendors_selectors.directory_rows(page.object_list, viewer=viewer, on=today),
+        "pages": _page_links(request, page, keys, number),
+        "total": total,
+        "more": more,
+        "rows": vendors_selectors.directory_rows(page.rows, viewer=viewer, on=today, seniority=filters.seniority),
         "notices": notices,
         "viewer": viewer,
         "location_labels": LOCATION_LABELS,
@@ -74,6 +80,56 @@ def vendor_directory(request):
     # The same URL answers a fragment or a page: caches must keep them apart.
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _page_asked(request, keys, notices: list) -> tuple[keyset.Cursor | None, int]:
+    """The cursor and page number the links carry. The number only labels the page (the
+    cursor places it); a link that is made up, cut short or made for another sort
+    gives the first page with a notice."""
+    raw_cursor = request.GET.get("cursor", "")
+    raw_number = request.GET.get("page", "")
+    if not raw_cursor:
+        if raw_number not in ("", "1"):
+            notices.append(_("There is no page “%(asked)s”; showing page 1.") % {"asked": raw_number})
+        return None, 1
+    try:
+        cursor = keyset.decode(raw_cursor, keys)
+    except ValueError:
+        notices.append(_("That page link is not valid for this list; showing page 1."))
+        return None, 1
+    number = int(raw_number) if raw_number.isdigit() and 1 < int(raw_number) <= MAX_PAGE_NUMBER else 2
+    return cursor, number
+
+
+@dataclass(frozen=True)
+class PageLinks:
+    number: int
+    start: int  # the position of the page's first row, for the numbered list
+    previous: str | None
+    next: str | None
+
+
+def _page_links(request, page: keyset.Page, keys, number: int) -> PageLinks:
+    """Links to the pages either side: the query string as it is, with the cursor and
+    the page number replaced (page 1 is the plain query, without either)."""
+    query = request.GET.copy()
+    for name in ("cursor", "page"):
+        query.pop(name, None)
+
+    def link(cursor: str | None, to: int) -> str:
+        params = query.copy()
+        if cursor is not None:
+            params["cursor"] = cursor
+            params["page"] = str(to)
+        return f"?{params.urlencode()}" if params else "?"
+
+    previous = next_ = None
+    if page.has_previous and page.rows:
+        back = keyset.encode(page.rows[0], keys, backwards=True) if number > 2 else None
+        previous = link(back, number - 1)
+    if page.has_next and page.rows:
+        next_ = link(keyset.encode(page.rows[-1], keys), number + 1)
+    return PageLinks(number=number, start=(number - 1) * PAGE_SIZE + 1, previous=previous, next=next_)
 
 
 @client_or_staff_required

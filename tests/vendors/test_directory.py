@@ -3,19 +3,26 @@ pagination, bad query strings, HTMX fragments and a constant query count."""
 
 from __future__ import annotations
 
+import base64
+import html
+import json
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from tests.factories import DeliveryCenterFactory, RateCardFactory, VendorFactory
 from tests.vendors.factories_extra import VendorCertificationFactory
 from tests.vendors.helpers import directory, full_vendor, make_vendor, row_names
 from vendors import selectors as vendors_selectors
 from vendors import views
+from vendors.models import DeliveryCenter
 from vendors.selectors import DirectoryFilters, Viewer
 
 pytestmark = pytest.mark.django_db
@@ -306,26 +313,120 @@ def test_relevance_without_a_query_sorts_by_name(client, manager, trio):
 # --- pagination ------------------------------------------------------------------------------------
 
 
+def _link(response, rel: str) -> str | None:
+    """The href of the rel="next"/"prev" link, unescaped, or None."""
+    found = re.search(rf'rel="{rel}" href="([^"]*)"', response.content.decode())
+    return html.unescape(found.group(1)) if found else None
+
+
+def _follow(client, link: str):
+    return client.get(reverse("vendors:list") + link)
+
+
 def test_pages_hold_twenty_vendors_and_their_links_keep_the_filters(client, manager):
     for index in range(25):
         make_vendor(f"Finance Firm {index:02d}", domains=("finance",))
     make_vendor("Legal Firm", domains=("legal",))
 
     first = directory(client, domain="finance", sort="name")
-    html = first.content.decode()
     assert len(row_names(first)) == 20
-    assert "25 vendors" in html
-    next_link = html.split('rel="next" href="')[1].split('"')[0]
+    assert "25 vendors" in first.content.decode()
+    assert _link(first, "prev") is None
+    next_link = _link(first, "next")
     assert "domain=finance" in next_link
     assert "sort=name" in next_link
     assert "page=2" in next_link
+    assert "cursor=" in next_link
 
-    second = directory(client, domain="finance", sort="name", page="2")
+    second = _follow(client, next_link)
+    html_second = second.content.decode()
     assert row_names(second) == [f"Finance Firm {index:02d}" for index in range(20, 25)]
-    assert "Legal Firm" not in row_names(second)
-    previous_link = second.content.decode().split('rel="prev" href="')[1].split('"')[0]
+    assert '<ol class="vendor-rows" start="21">' in html_second
+    assert "Page 2" in html_second
+    assert _link(second, "next") is None
+    previous_link = _link(second, "prev")
     assert "domain=finance" in previous_link
-    assert "page=1" in previous_link
+    assert "cursor" not in previous_link  # page 1 is the plain query
+    assert row_names(_follow(client, previous_link)) == row_names(first)
+
+
+def test_deep_pages_by_cursor_neither_repeat_nor_skip_vendors_that_tie(client, manager, monkeypatch):
+    """Every vendor has the same rating and review count: the rating order comes down to
+    name and id, and the cursor carries the whole key. Back links retrace the same pages."""
+    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    for index in range(10):
+        vendor = make_vendor(f"Tied Firm {index % 4}")  # names repeat: ties go down to the id
+        _rate(vendor, "4.20", 7)
+
+    pages, response = [], directory(client, sort="rating")
+    while True:
+        pages.append(row_names(response))
+        link = _link(response, "next")
+        if link is None:
+            break
+        response = _follow(client, link)
+    seen = [name for page in pages for name in page]
+    assert [len(page) for page in pages] == [3, 3, 3, 1]
+    assert sorted(seen) == sorted(f"Tied Firm {index % 4}" for index in range(10))
+    assert seen == sorted(seen)  # name, then id: in order across page boundaries
+
+    back = []
+    while (link := _link(response, "prev")) is not None:
+        response = _follow(client, link)
+        back.append(row_names(response))
+    assert back == pages[-2::-1]
+
+
+def test_a_page_link_made_for_another_sort_or_made_up_shows_page_one(client, manager, trio):
+    by_name = directory(client, sort="name")
+    first_page = row_names(directory(client, sort="rating"))
+    assert len(first_page) == 3
+    by_name_cursor = html.unescape(_link(by_name, "next") or "")  # None: three rows fit a page
+    made_for_name = base64.urlsafe_b64encode(json.dumps(["Krakow Numbers", trio["krakow"].pk]).encode()).decode()
+    wrong_types = base64.urlsafe_b64encode(json.dumps(["4.2", "7", 3, "x"]).encode()).decode()
+    assert by_name_cursor == ""
+    for cursor in ("not-a-cursor", made_for_name, wrong_types, "", "%%%"):
+        response = directory(client, sort="rating", cursor=cursor, page="4")
+        assert response.status_code == 200
+        notice = "That page link is not valid for this list; showing page 1." in response.content.decode()
+        assert notice == (cursor != "")  # no cursor at all: page 1, only the page number is ignored
+        assert row_names(response) == first_page
+
+
+def test_past_the_count_limit_the_total_is_given_as_a_floor(client, manager, monkeypatch):
+    monkeypatch.setattr(views, "COUNT_LIMIT", 4)
+    for index in range(6):
+        make_vendor(f"Counted Firm {index}")
+    html_page = directory(client).content.decode()
+    assert "More than 4 vendors" in html_page
+    assert len(row_names(directory(client))) == 6
+
+    monkeypatch.setattr(views, "COUNT_LIMIT", 6)
+    assert "6 vendors" in directory(client).content.decode()
+    assert "More than" not in directory(client).content.decode()
+
+
+def test_the_floor_is_singular_or_plural_in_both_languages(client, manager, monkeypatch):
+    monkeypatch.setattr(views, "COUNT_LIMIT", 1)
+    make_vendor("First Firm")
+    make_vendor("Second Firm")
+    assert re.search(r"More than 1 vendor\s", directory(client).content.decode())
+    client.post(reverse("set_language"), {"language": "it", "next": "/"})
+    try:
+        assert re.search(r"Più di 1 fornitore\s", directory(client).content.decode())
+        monkeypatch.setattr(views, "COUNT_LIMIT", 1000)
+        assert re.search(r"2 fornitori\s", directory(client).content.decode())
+    finally:
+        translation.activate(settings.LANGUAGE_CODE)  # LocaleMiddleware left Italian active in this thread
+
+
+def test_counting_stops_at_the_limit():
+    for index in range(3):
+        make_vendor(f"Counted Firm {index}")
+    vendors = vendors_selectors.vendor_directory(filters=DirectoryFilters(), viewer=Viewer.for_staff())
+    assert vendors_selectors.count_up_to(vendors, 2) == (2, True)
+    assert vendors_selectors.count_up_to(vendors, 3) == (3, False)
+    assert vendors_selectors.count_up_to(vendors, 5) == (3, False)
 
 
 # --- bad query strings ---------------------------------------------------------------------------------
@@ -464,3 +565,14 @@ def _rate(vendor, mean: str, count: int) -> None:
     vendor.rating = Decimal(mean)
     vendor.review_count = count
     vendor.save()
+
+
+def test_the_distinct_places_read_from_the_index_are_every_pair_once_in_order():
+    make_vendor("Pune One", country="IN", tz="Asia/Kolkata")
+    make_vendor("Pune Two", country="IN", tz="Asia/Kolkata")
+    make_vendor("Chicago Desk", country="US", tz="America/Chicago")
+    make_vendor("Denver Desk", country="US", tz="America/Denver")
+    make_vendor("Roma Desk", country="IT", tz="Europe/Rome")
+    expected = sorted(set(DeliveryCenter.objects.values_list("country", "timezone")))
+    assert vendors_selectors.values_in_use(DeliveryCenter, ("country", "timezone")) == expected
+    assert vendors_selectors.codes_in_use(DeliveryCenter, "country") == ["IN", "IT", "US"]

@@ -17,7 +17,7 @@ import pytest
 from tests.factories import RateCardFactory, VendorFactory
 from tests.vendors.helpers import make_vendor
 from vendors.models import ExchangeRate, Vendor, VendorRate
-from vendors.selectors import DirectoryFilters, Viewer, vendor_directory
+from vendors.selectors import DirectoryFilters, Viewer, directory_rows, vendor_directory
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -82,7 +82,8 @@ def test_the_rate_order_and_cap_read_the_base_rates_in_the_viewers_currency(staf
 
     assert [vendor.name for vendor in by_rate] == ["Euro Desk", "Rupee Desk", "Dollar Desk", "No Rate Desk"]
     assert [vendor.name for vendor in capped] == ["Euro Desk", "Rupee Desk"]
-    assert [vendor.rate_converted for vendor in capped] == [
+    rows = directory_rows(capped, viewer=viewer, on=viewer.today(), seniority="senior")
+    assert [row.rate_converted for row in rows] == [
         (Decimal("30.00") * to_base("EUR") / to_base(viewer.currency)).quantize(Decimal("1e-8")),
         (Decimal("3000.00") * to_base("INR") / to_base(viewer.currency)).quantize(Decimal("1e-8")),
     ]

@@ -1,9 +1,12 @@
 """Small visual pieces of the vendor pages: proficiency dots, rating stars,
 location-class badges. Every value is escaped by format_html."""
 
+from functools import lru_cache
+
 from django import template
 from django.template.defaultfilters import floatformat
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -12,7 +15,12 @@ register = template.Library()
 @register.simple_tag
 def proficiency(level) -> str:
     """Five dots, `level` of them filled; read out as "Proficiency 4 of 5"."""
-    level = max(0, min(5, int(level or 0)))
+    return _proficiency(max(0, min(5, int(level or 0))), get_language())
+
+
+@lru_cache(maxsize=64)
+def _proficiency(level: int, language: str | None) -> str:
+    """Six levels per language: built once (a directory page shows about 80)."""
     dots = format_html_join(
         "", '<span class="dot{}" aria-hidden="true"></span>', ((" on" if i < level else "",) for i in range(5))
     )

@@ -1,0 +1,205 @@
+"""Keyset paging of the directory's sorts (name, rating, reviews, rate, relevance),
+shared by the HTML directory and the API's vendor list (vendors/api/pagination.py).
+
+A page is the rows strictly after the last row's whole sort key (each sort ends
+with the unique id), so no row repeats or goes missing, whatever the ties, and a
+page deep in the list costs what the first one does: the sort's index is entered
+at the key instead of counting rows from the start (OFFSET). Null keys (no rate
+for the seniority, no text rank) sort last. The page before reads the rows
+strictly before the first row's key, in reverse order, then puts them in order.
+
+A cursor is the key's values as URL-safe base64 JSON: a list going forward,
+`{"before": [...]}` going back. The API's published cursors have this shape;
+keep it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import reduce
+from operator import and_, or_
+from typing import Any
+
+from django.db.models import F, Q, QuerySet
+
+from vendors.selectors import Sort
+
+
+@dataclass(frozen=True)
+class SortKey:
+    field: str  # a model field or an annotation of vendors.selectors.vendor_directory()
+    descending: bool = False
+    nullable: bool = False  # nulls sort last either way
+    kind: str = "str"  # how the cursor stores it: str | int | float | decimal
+
+
+ID = SortKey("id", kind="int")
+NAME = SortKey("name")
+# Same orders as vendors.selectors._ordering.
+SORT_KEYS: dict[str, tuple[SortKey, ...]] = {
+    Sort.NAME: (NAME, ID),
+    Sort.RATING: (
+        SortKey("bayesian", descending=True, kind="float"),
+        SortKey("review_count", descending=True, kind="int"),
+        NAME,
+        ID,
+    ),
+    Sort.REVIEWS: (
+        SortKey("review_count", descending=True, kind="int"),
+        SortKey("rating", descending=True, nullable=True, kind="decimal"),
+        NAME,
+        ID,
+    ),
+    Sort.RATE: (SortKey("rate_sort", nullable=True, kind="decimal"), NAME, ID),
+    Sort.RELEVANCE: (SortKey("rank", descending=True, nullable=True, kind="float"), NAME, ID),
+}
+
+
+def keys_for(sort: str, queryset: QuerySet) -> tuple[SortKey, ...]:
+    """The key of `sort` as vendor_directory() sorted `queryset` (relevance without a
+    search is by name)."""
+    if sort == Sort.RELEVANCE and "rank" not in queryset.query.annotations:
+        return SORT_KEYS[Sort.NAME]
+    return SORT_KEYS[sort]
+
+
+def _order_expression(key: SortKey):
+    expression = F(key.field)
+    if key.descending:
+        return expression.desc(nulls_last=True) if key.nullable else expression.desc()
+    return expression.asc(nulls_last=True) if key.nullable else expression.asc()
+
+
+def _reverse_order_expression(key: SortKey):
+    """The opposite order, nulls first (they come last going forward)."""
+    expression = F(key.field)
+    if key.descending:
+        return expression.asc(nulls_first=True) if key.nullable else expression.asc()
+    return expression.desc(nulls_first=True) if key.nullable else expression.desc()
+
+
+def _after(key: SortKey, value) -> Q | None:
+    """Rows strictly after `value` on this key alone (None: no row can be)."""
+    if value is None:
+        return None  # nulls come last: nothing is after a null on this key
+    after = Q(**{f"{key.field}__{'lt' if key.descending else 'gt'}": value})
+    return after | Q(**{f"{key.field}__isnull": True}) if key.nullable else after
+
+
+def _before(key: SortKey, value) -> Q | None:
+    """Rows strictly before `value` on this key alone (None: no row can be)."""
+    if value is None:
+        return Q(**{f"{key.field}__isnull": False}) if key.nullable else None  # every value precedes a null
+    return Q(**{f"{key.field}__{'gt' if key.descending else 'lt'}": value})
+
+
+def _equal(key: SortKey, value) -> Q:
+    return Q(**{f"{key.field}__isnull": True}) if value is None else Q(**{key.field: value})
+
+
+def keyset_after(keys: tuple[SortKey, ...], values: list, *, beyond=_after) -> Q:
+    """(k1 after v1) OR (k1 = v1 AND k2 after v2) OR ... : lexicographic order."""
+    arms = []
+    for index, key in enumerate(keys):
+        after = beyond(key, values[index])
+        if after is None:
+            continue
+        equal = [_equal(keys[j], values[j]) for j in range(index)]
+        arms.append(reduce(and_, [*equal, after]))
+    return reduce(or_, arms) if arms else Q(pk__in=[])
+
+
+def keyset_before(keys: tuple[SortKey, ...], values: list) -> Q:
+    """The rows strictly before the key, in the same lexicographic order."""
+    return keyset_after(keys, values, beyond=_before)
+
+
+# --- cursors ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cursor:
+    values: list
+    backwards: bool = False
+
+
+def _dump(key: SortKey, value):
+    if value is None:
+        return None
+    return str(value) if key.kind == "decimal" else value
+
+
+# Sort values the database can compare: no NaN or infinity, no text with NUL, and
+# decimals PostgreSQL's numeric accepts (converted rates carry ~30 decimal places).
+MAX_DECIMAL_DIGITS = 1000
+DECIMAL_EXPONENTS = range(-1000, 101)
+
+
+def _load(key: SortKey, raw):
+    if raw is None:
+        return None
+    if key.kind == "decimal" and isinstance(raw, str):
+        value = Decimal(raw)
+        parts = value.as_tuple()
+        if value.is_finite() and len(parts.digits) <= MAX_DECIMAL_DIGITS and parts.exponent in DECIMAL_EXPONENTS:
+            return value
+    elif key.kind == "float" and isinstance(raw, int | float) and not isinstance(raw, bool):
+        if math.isfinite(raw):
+            return float(raw)
+    elif key.kind == "int" and isinstance(raw, int) and not isinstance(raw, bool):
+        if -(2**63) <= raw < 2**63:
+            return raw
+    elif key.kind == "str" and isinstance(raw, str) and "\x00" not in raw:
+        return raw
+    raise ValueError(raw)
+
+
+def decode(raw: str, keys: tuple[SortKey, ...]) -> Cursor:
+    """The cursor `raw` for `keys`; ValueError when it is not one (made up, cut short,
+    or made for another sort)."""
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(raw.encode()).decode())
+        backwards = isinstance(decoded, dict)
+        values = decoded.get("before") if backwards and len(decoded) == 1 else decoded
+        if not isinstance(values, list) or len(values) != len(keys):
+            raise ValueError(values)
+        return Cursor([_load(key, value) for key, value in zip(keys, values, strict=True)], backwards=backwards)
+    except (ValueError, TypeError, InvalidOperation, UnicodeDecodeError, RecursionError):
+        raise ValueError("not a cursor of this sort") from None
+
+
+def encode(row: Any, keys: tuple[SortKey, ...], *, backwards: bool = False) -> str:
+    values = [_dump(key, getattr(row, key.field)) for key in keys]
+    cursor = {"before": values} if backwards else values
+    return base64.urlsafe_b64encode(json.dumps(cursor).encode()).decode()
+
+
+# --- pages -----------------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    rows: list
+    has_next: bool
+    has_previous: bool
+
+
+def read_page(queryset: QuerySet, keys: tuple[SortKey, ...], cursor: Cursor | None, size: int) -> Page:
+    """The page of `size` rows at `cursor` (None: the first page). A backward cursor
+    with no row before it any more gives the first page."""
+    if cursor is not None and cursor.backwards:
+        before = queryset.filter(keyset_before(keys, cursor.values))
+        rows = list(before.order_by(*[_reverse_order_expression(key) for key in keys])[: size + 1])
+        if rows:
+            # The cursor's own row follows this page.
+            return Page(rows=rows[:size][::-1], has_next=True, has_previous=len(rows) > size)
+        cursor = None
+    if cursor is not None:
+        queryset = queryset.filter(keyset_after(keys, cursor.values))
+    rows = list(queryset.order_by(*[_order_expression(key) for key in keys])[: size + 1])
+    # Forward from a cursor: the cursor's own row came before this page.
+    return Page(rows=rows[:size], has_next=len(rows) > size, has_previous=cursor is not None)
