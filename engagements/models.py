@@ -21,6 +21,7 @@ from engagements.matching.models import (  # noqa: F401
     MatchRun,
     MatchRunChunk,
     MatchRunStatus,
+    VendorMatchFeatures,
 )
 from engagements.organizations.models import (  # noqa: F401
     CLIENT_ROLES,
