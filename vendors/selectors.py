@@ -285,10 +285,10 @@ def values_in_use(model: type[models.Model], columns: tuple[str, ...]) -> list[t
     if connection.vendor != "postgresql":
         return list(model._default_manager.order_by(*columns).values_list(*columns).distinct())
     table = model._meta.db_table
-    names = []
+    names: list[str] = []
     for column in columns:
         field = model._meta.get_field(column)
-        assert isinstance(field, models.Field)  # a column, not a relation's reverse side
+        assert isinstance(field, models.Field) and field.column  # a column, not a relation's reverse side
         names.append(field.column)
     listed = ", ".join(names)
     sql = f"""
@@ -399,13 +399,15 @@ def directory_rows(
         classes = {viewer.location_class(country=country, tz=tz, on=on) for country, tz in places} - {None}
         vendor_skills = skills.get(vendor.pk, [])
         rate = rates.get(vendor.pk)
-        factor = factors.get(rate.currency) if rate is not None else None
+        converted = None
+        if rate is not None and (factor := factors.get(rate.currency)) is not None:
+            converted = (rate.hourly_rate * factor).quantize(RATE_PLACES)
         rows.append(
             DirectoryRow(
                 vendor=vendor,
                 classes=[cls for cls in LOCATION_CLASSES if cls in classes],
                 rate_original=rate,
-                rate_converted=None if factor is None else (rate.hourly_rate * factor).quantize(RATE_PLACES),
+                rate_converted=converted,
                 domains=domains.get(vendor.pk, []),
                 skills=vendor_skills[:skills_shown],
                 more_skills=max(0, len(vendor_skills) - skills_shown),
