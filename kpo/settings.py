@@ -12,7 +12,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from kpo.api.version import API_VERSION
-from kpo.env import env_bool, env_int, env_list, env_str
+from kpo.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -129,9 +129,13 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # runs (140 ms against 40), and a parallel plan takes cores other requests need, and picks
     # a scan where an index serves one request better (README, "Benchmarks"). Both are
     # settings of each connection, so a deployment can choose otherwise.
+    # random_page_cost 1.1 (SSD or a database held in memory; PostgreSQL's default 4 assumes
+    # spinning disks): a search matching 3,000 vendors reads them by index, not by scanning
+    # all 100,000 (48 ms -> 15 ms).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         f"-c jit={'on' if env_bool('DB_JIT', False) else 'off'}"
         f" -c max_parallel_workers_per_gather={env_int('DB_PARALLEL_WORKERS_PER_QUERY', 0)}"
+        f" -c random_page_cost={env_float('DB_RANDOM_PAGE_COST', 1.1, minimum=0.0):g}"
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -123,7 +123,7 @@ def test_a_negative_document_cache_size_fails_fast():
     assert "VENDOR_DOCUMENT_CACHE_ENTRIES must be 0 (off) or more" in result.stderr
 
 
-def test_postgresql_connections_plan_without_jit_or_parallel_workers_unless_asked(db):
+def test_postgresql_connections_plan_without_jit_or_parallel_workers_and_for_fast_storage_unless_asked(db):
     """The test database's own connection (same settings module), then what the variables change."""
     from django.db import connection
 
@@ -132,9 +132,24 @@ def test_postgresql_connections_plan_without_jit_or_parallel_workers_unless_aske
         jit = cursor.fetchone()[0]
         cursor.execute("SHOW max_parallel_workers_per_gather")
         workers = cursor.fetchone()[0]
-    assert (jit, workers) == ("off", "0")
+        cursor.execute("SHOW random_page_cost")
+        page_cost = cursor.fetchone()[0]
+    assert (jit, workers, page_cost) == ("off", "0", "1.1")
 
     code = "import django; from django.conf import settings; django.setup(); print(settings.DATABASES['default']['OPTIONS']['options'])"
     url = "postgres://kpo:secret@db.internal:5433/kpo_prod"
-    chosen = run_django(code, DEBUG="true", DATABASE_URL=url, DB_JIT="true", DB_PARALLEL_WORKERS_PER_QUERY="2")
-    assert chosen.stdout.strip().splitlines()[-1] == "-c jit=on -c max_parallel_workers_per_gather=2"
+    chosen = run_django(
+        code,
+        DEBUG="true",
+        DATABASE_URL=url,
+        DB_JIT="true",
+        DB_PARALLEL_WORKERS_PER_QUERY="2",
+        DB_RANDOM_PAGE_COST="4",
+    )
+    assert chosen.stdout.strip().splitlines()[-1] == (
+        "-c jit=on -c max_parallel_workers_per_gather=2 -c random_page_cost=4"
+    )
+    for wrong in ("cheap", "-1", "nan", "inf"):
+        refused = run_django(code, DEBUG="true", DATABASE_URL=url, DB_RANDOM_PAGE_COST=wrong)
+        assert refused.returncode != 0
+        assert "DB_RANDOM_PAGE_COST must be" in refused.stderr
