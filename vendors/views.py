@@ -33,9 +33,10 @@ from vendors.money import ExchangeTable
 from vendors.rating import bayesian_rating
 
 PAGE_SIZE = 20
-# Matches are counted up to this many: past it the page says "more than 1,000 vendors"
-# (an exact count of a broad search costs more than the page itself).
-COUNT_LIMIT = 1000
+# Matches are counted up to this many: past it the page says "more than 2,000 vendors"
+# (an exact count of a broad search costs more than the page itself). The same count tells
+# the page whether a search matches few enough vendors to sort them after matching.
+COUNT_LIMIT = keyset.FEW_MATCHES
 MAX_PAGE_NUMBER = 10**6
 
 
@@ -56,10 +57,12 @@ def vendor_directory(request):
     vendors = vendors_selectors.vendor_directory(filters=filters, viewer=viewer, today=today)
     keys = keyset.keys_for(filters.effective_sort, vendors)
     cursor, number = _page_asked(request, keys, notices)
-    page = keyset.read_page(vendors, keys, cursor, PAGE_SIZE)
+    total, more = vendors_selectors.count_up_to(vendors, COUNT_LIMIT)
+    page = keyset.read_page(
+        vendors, keys, cursor, PAGE_SIZE, few=not more if COUNT_LIMIT == keyset.FEW_MATCHES else None
+    )
     if cursor is not None and not page.has_previous:
         number = 1  # a backward cursor with nothing before it any more: the first page
-    total, more = vendors_selectors.count_up_to(vendors, COUNT_LIMIT)
     context = {
         "form": form,
         "filters": filters,

@@ -8,8 +8,10 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.vendors.helpers import make_vendor
+from vendors import keyset
 from vendors.models import (
     DeliveryCenter,
     ExpertiseArea,
@@ -234,3 +236,46 @@ def test_the_demos_plain_search_finds_the_italian_words_too(monkeypatch):
 
     assert [vendor.name for vendor in vendor_search(Vendor.objects.order_by("name"), "legale")] == ["Lex Partners"]
     assert [vendor.name for vendor in vendor_search(Vendor.objects.order_by("name"), "dati clinici")] == ["Trial Desk"]
+
+
+def test_a_search_with_few_matches_is_sorted_after_matching_not_by_walking_the_sort_index(directory_of_thousands):
+    """Names containing the query bunch together in name order: walking the name index and
+    testing each vendor would read most of the directory before the page fills."""
+    viewer = Viewer.for_staff()
+    few = vendor_directory(filters=DirectoryFilters(q="zanzibarite", sort="name"), viewer=viewer, display=False)
+    many = vendor_directory(filters=DirectoryFilters(q="knowledge", sort="name"), viewer=viewer, display=False)
+
+    with CaptureQueriesContext(connection) as queries:
+        page = keyset.read_page(few, keyset.keys_for("name", few), None, 3)
+    page_sql = queries.captured_queries[-1]["sql"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {page_sql}")
+        few_plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    expected = sorted(Vendor.objects.filter(description__startswith="Zanzibarite").values_list("name", flat=True))
+    assert [vendor.name for vendor in page.rows] == expected[:3]
+    assert page.has_next and not page.has_previous
+    assert "vendor_active_name_idx" not in few_plan, few_plan
+    assert "vendor_search_document_gin" in few_plan, few_plan
+
+    with CaptureQueriesContext(connection) as queries:
+        dense = keyset.read_page(many, keyset.keys_for("name", many), None, 3)
+    knowledge = Vendor.objects.filter(description__contains="knowledge").order_by("name", "id")
+    assert [vendor.name for vendor in dense.rows] == list(knowledge.values_list("name", flat=True)[:3])
+    assert "|| ''" not in queries.captured_queries[-1]["sql"]  # thousands of matches: the index walk is short
+
+
+def test_relevance_pages_compare_the_whole_key_in_one_row(directory_of_thousands):
+    viewer = Viewer.for_staff()
+    ranked = vendor_directory(filters=DirectoryFilters(q="audits"), viewer=viewer, display=False)
+    keys = keyset.keys_for("relevance", ranked)
+    first = keyset.read_page(ranked, keys, None, 2)
+    cursor = keyset.decode(keyset.encode(first.rows[-1], keys), keys)
+    with CaptureQueriesContext(connection) as queries:
+        second = keyset.read_page(ranked, keys, cursor, 2)
+    back = keyset.read_page(ranked, keys, keyset.decode(keyset.encode(second.rows[0], keys, backwards=True), keys), 2)
+
+    everything = [vendor.name for vendor in keyset.read_page(ranked, keys, None, 10).rows]
+    assert [vendor.name for vendor in first.rows + second.rows] == everything[:4]
+    assert [vendor.name for vendor in back.rows] == everything[:2]
+    assert queries.captured_queries[-1]["sql"].count("ts_rank") == 2  # the row comparison and the order
