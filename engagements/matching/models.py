@@ -159,14 +159,6 @@ class MatchResult(models.Model):
         return f"#{self.rank} {self.vendor_id} ({self.score})"
 
 
-class FeatureArray(ArrayField):
-    """An array column on PostgreSQL; a text column on SQLite, which never fills the table
-    (its runs join the part tables) and has no array type."""
-
-    def db_type(self, connection):
-        return super().db_type(connection) if connection.vendor == "postgresql" else "text"
-
-
 class VendorMatchFeatures(models.Model):
     """What a match run reads of one vendor (PostgreSQL), in one narrow row: the vendor's own
     scoring columns, its domains, skills (ids, levels and years in skill-id order), delivery
@@ -191,13 +183,13 @@ class VendorMatchFeatures(models.Model):
     review_count = models.PositiveIntegerField(editable=False)
     milestones_accepted = models.PositiveIntegerField(editable=False)
     milestones_on_time = models.PositiveIntegerField(editable=False)
-    domain_ids = FeatureArray(models.BigIntegerField(), editable=False)
-    skill_ids = FeatureArray(models.BigIntegerField(), editable=False)
-    skill_levels = FeatureArray(models.SmallIntegerField(), editable=False)
-    skill_years = FeatureArray(models.SmallIntegerField(), editable=False)
-    countries = FeatureArray(models.CharField(max_length=2), editable=False)
+    domain_ids = ArrayField(models.BigIntegerField(), editable=False)
+    skill_ids = ArrayField(models.BigIntegerField(), editable=False)
+    skill_levels = ArrayField(models.SmallIntegerField(), editable=False)
+    skill_years = ArrayField(models.SmallIntegerField(), editable=False)
+    countries = ArrayField(models.CharField(max_length=2), editable=False)
     centres = models.TextField(null=True, editable=False)
-    languages = FeatureArray(models.CharField(max_length=2), editable=False)
+    languages = ArrayField(models.CharField(max_length=2), editable=False)
     rate_junior = models.DecimalField(max_digits=10, decimal_places=2, null=True, editable=False)
     currency_junior = models.CharField(max_length=3, null=True, editable=False)
     rate_mid = models.DecimalField(max_digits=10, decimal_places=2, null=True, editable=False)

@@ -205,7 +205,7 @@ class Command(BaseCommand):
 
 
 class _Sink(io.RawIOBase):
-    def write(self, data) -> int:
+    def write(self, data) -> int:  # type: ignore[override]
         return len(data)
 
     def writable(self) -> bool:
