@@ -21,7 +21,6 @@ from engagements.matching.models import (  # noqa: F401
     MatchRun,
     MatchRunChunk,
     MatchRunStatus,
-    VendorMatchFeatures,
 )
 from engagements.organizations.models import (  # noqa: F401
     CLIENT_ROLES,

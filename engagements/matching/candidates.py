@@ -19,7 +19,6 @@ from engagements.matching.scoring import (
     ALL_CLASSES,
     MIN_CAPACITY_SHARE,
     SCORING_VERSION,
-    SENIORITY_FACTORS,
     RequiredSkill,
     RequirementProfile,
     Site,
@@ -28,7 +27,7 @@ from engagements.matching.scoring import (
     estimate_rate,
     resolve_weights,
 )
-from engagements.models import Engagement, EngagementStatus, Requirement, VendorMatchFeatures
+from engagements.models import Engagement, EngagementStatus, Requirement
 from kpo import geo
 from vendors.models import (
     DeliveryCenter,
@@ -188,113 +187,15 @@ def _sql(queryset: QuerySet) -> tuple[str, tuple]:
     return sql, tuple(params)
 
 
-FEATURES = "features"  # the vendor's match-features row (PostgreSQL, kept by a trigger)
-JOINED = "joined"  # the vendor table joined with its part tables (SQLite; a reference on PostgreSQL)
-
-
-def feature_source() -> str:
-    """Where runs read vendors from: the features rows on PostgreSQL, where a trigger keeps them
-    (engagements migration 0012); the part tables on SQLite (the demo), which has no such rows."""
-    return FEATURES if connection.vendor == "postgresql" else JOINED
-
-
-def classify_sql(context: MatchContext, lo: int, hi: int, *, source: str | None = None) -> tuple[str, list]:
+def classify_sql(context: MatchContext, lo: int, hi: int) -> tuple[str, list]:
     """One statement giving every active vendor in [lo, hi] the code of the first
     SQL hard constraint it fails (NULL when it passes them all), with the
     vendor's own features (available FTE, verified, rating, review count,
-    accepted and on-time milestones), its rate card for the requested seniority,
-    its delivery centres as one "CC|zone,CC|zone" string, then its languages as
-    one "xx,yy" string (when the requirement names languages) and its level and
-    years in each required skill (NULL when it lacks the skill), in
-    `context.required_skills` order: the columns `vendor_rows` reads.
+    accepted and on-time milestones) and its rate card for the requested seniority.
 
-    Two sources, one result (a test holds them equal): the vendor's match-features row,
-    one narrow row per vendor read by primary-key range (FEATURES), or the vendor table
-    with each part table as an aggregated subquery LEFT JOINed once (JOINED: standard
-    SQL from ORM subqueries, so it runs on SQLite too). Only constants, table names and
-    ORM-compiled subqueries are interpolated; values go in params."""
-    if (source or feature_source()) == FEATURES:
-        return _features_sql(context, lo, hi)
-    return _joined_sql(context, lo, hi)
-
-
-def _capacity(context: MatchContext) -> Decimal:
-    return Decimal(str(context.fte_needed)) * Decimal(str(MIN_CAPACITY_SHARE))
-
-
-def _certification_join(context: MatchContext, lo: int, hi: int, vendor_column: str) -> tuple[str, tuple]:
-    sql, params = _sql(
-        VendorCertification.objects.filter(
-            certification_id__in=context.required_certifications, vendor_id__gte=lo, vendor_id__lte=hi
-        )
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=context.on_date))
-        .order_by()
-        .values("vendor_id")
-        .annotate(n=Count("id"))
-    )
-    return f"LEFT JOIN ({sql}) cert ON cert.vendor_id = {vendor_column}", params
-
-
-def _features_sql(context: MatchContext, lo: int, hi: int) -> tuple[str, list]:
-    table = VendorMatchFeatures._meta.db_table
-    real = FloatField().db_type(connection)
-    cases: list[str] = ["WHEN NOT (%s = ANY(f.domain_ids)) THEN 'domain_not_covered'"]
-    case_params: list = [context.domain_id]
-    joins: list[str] = []
-    join_params: list = []
-    must_haves = [s for s in context.required_skills if s["must_have"]]
-    if must_haves:
-        met = " + ".join(
-            "CASE WHEN f.skill_levels[array_position(f.skill_ids, %s)] >= %s THEN 1 ELSE 0 END" for _ in must_haves
-        )
-        cases.append(f"WHEN ({met}) < {len(must_haves)} THEN 'missing_must_have_skill'")
-        for skill in must_haves:
-            case_params += [context.skill_ids[skill["code"]], skill["min_proficiency"]]
-    if context.required_certifications:
-        join, params = _certification_join(context, lo, hi, "f.vendor_id")
-        joins.append(join)
-        join_params.extend(params)
-        cases.append(f"WHEN COALESCE(cert.n, 0) < {len(context.required_certifications)} THEN 'missing_certification'")
-    if context.excluded_countries:
-        cases.append("WHEN f.countries && %s::varchar[] THEN 'excluded_country'")
-        case_params.append(list(context.excluded_countries))
-    if context.languages:
-        cases.append("WHEN NOT (f.languages && %s::varchar[]) THEN 'no_shared_language'")
-        case_params.append(list(context.languages))
-    cases.append("WHEN f.available_fte < %s THEN 'insufficient_capacity'")
-    case_params.append(_capacity(context))
-    seniority = {level: level for level in SENIORITY_FACTORS}[context.seniority]  # a known column name
-    columns = [
-        "f.vendor_id",
-        f"CASE {' '.join(cases)} ELSE NULL END",
-        f"CAST(f.available_fte AS {real})",
-        "f.verified",
-        f"CAST(f.rating AS {real})",
-        "f.review_count",
-        f"CAST(f.rate_{seniority} AS {real})",
-        f"f.currency_{seniority}",
-        "f.centres",
-        "f.milestones_accepted",
-        "f.milestones_on_time",
-    ]
-    column_params: list = []
-    if context.languages:
-        columns.append("array_to_string(f.languages, ',')")
-    for skill in context.required_skills:
-        columns += [
-            "f.skill_levels[array_position(f.skill_ids, %s)]",
-            "f.skill_years[array_position(f.skill_ids, %s)]",
-        ]
-        column_params += [context.skill_ids[skill["code"]]] * 2
-    # The CASE is the second column: its params come first, then the later columns', the joins', the WHERE's.
-    sql = (
-        f"SELECT {', '.join(columns)} FROM {table} f {' '.join(joins)} "  # noqa: S608
-        "WHERE f.is_active AND f.vendor_id >= %s AND f.vendor_id <= %s ORDER BY f.vendor_id"
-    )
-    return sql, [*case_params, *column_params, *join_params, lo, hi]
-
-
-def _joined_sql(context: MatchContext, lo: int, hi: int) -> tuple[str, list]:
+    Each constraint is an aggregated subquery LEFT JOINed once (hash joins, one
+    pass), never a correlated subquery per vendor row. Written in standard SQL
+    from ORM subqueries, so it runs on PostgreSQL and SQLite alike."""
     vendor_table = Vendor._meta.db_table
     joins: list[str] = []
     params: list = []
@@ -327,9 +228,14 @@ def _joined_sql(context: MatchContext, lo: int, hi: int) -> tuple[str, list]:
         cases.append(f"WHEN COALESCE(mh.n, 0) < {len(must_haves)} THEN 'missing_must_have_skill'")
 
     if context.required_certifications:
-        cert_join, cert_params = _certification_join(context, lo, hi, "v.id")
-        joins.append(cert_join)
-        params.extend(cert_params)
+        join(
+            "cert",
+            VendorCertification.objects.filter(certification_id__in=context.required_certifications, **in_range)
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=context.on_date))
+            .order_by()
+            .values("vendor_id")
+            .annotate(n=Count("id")),
+        )
         cases.append(f"WHEN COALESCE(cert.n, 0) < {len(context.required_certifications)} THEN 'missing_certification'")
 
     if context.excluded_countries:
@@ -342,19 +248,15 @@ def _joined_sql(context: MatchContext, lo: int, hi: int) -> tuple[str, list]:
         )
         cases.append("WHEN xc.vendor_id IS NOT NULL THEN 'excluded_country'")
 
-    postgresql = connection.vendor == "postgresql"
-    extra_columns: list[str] = []
     if context.languages:
-        # The vendor's required languages as one "xx,yy" string: the filter and the feature in one join.
-        codes = "STRING_AGG(code, ',')" if postgresql else "GROUP_CONCAT(code)"
-        joins.append(
-            f"LEFT JOIN (SELECT vendor_id, {codes} AS codes FROM {VendorLanguage._meta.db_table} "  # noqa: S608
-            f"WHERE code IN ({', '.join(['%s'] * len(context.languages))}) AND vendor_id >= %s AND vendor_id <= %s "
-            "GROUP BY vendor_id) lang ON lang.vendor_id = v.id"
+        join(
+            "lang",
+            VendorLanguage.objects.filter(code__in=context.languages, **in_range)
+            .order_by()
+            .values("vendor_id")
+            .distinct(),
         )
-        params.extend([*context.languages, lo, hi])
         cases.append("WHEN lang.vendor_id IS NULL THEN 'no_shared_language'")
-        extra_columns.append("lang.codes")
 
     # The rate card for the requested seniority (unique per vendor): the cost input, read in the same pass.
     join(
@@ -368,38 +270,34 @@ def _joined_sql(context: MatchContext, lo: int, hi: int) -> tuple[str, list]:
     # distinct string once). STRING_AGG on PostgreSQL, GROUP_CONCAT on SQLite.
     centre = "country || '|' || timezone"
     aggregate = (
-        f"STRING_AGG(DISTINCT {centre}, ',' ORDER BY {centre})" if postgresql else f"GROUP_CONCAT(DISTINCT {centre})"
+        f"STRING_AGG(DISTINCT {centre}, ',' ORDER BY {centre})"
+        if connection.vendor == "postgresql"
+        else f"GROUP_CONCAT(DISTINCT {centre})"
     )
     joins.append(
         f"LEFT JOIN (SELECT vendor_id, {aggregate} AS centres FROM {DeliveryCenter._meta.db_table} "  # noqa: S608
         "WHERE vendor_id >= %s AND vendor_id <= %s GROUP BY vendor_id) dc ON dc.vendor_id = v.id"
     )
     params.extend([lo, hi])
-    # The vendor's level and years in each required skill (unique per vendor and skill).
-    for index, skill in enumerate(context.required_skills):
-        joins.append(
-            f"LEFT JOIN {VendorSkill._meta.db_table} s{index} ON s{index}.vendor_id = v.id AND s{index}.skill_id = %s"
-        )
-        params.append(context.skill_ids[skill["code"]])
-        extra_columns += [f"s{index}.proficiency", f"s{index}.years_experience"]
     cases.append("WHEN v.available_fte < %s THEN 'insufficient_capacity'")
+    capacity = Decimal(str(context.fte_needed)) * Decimal(str(MIN_CAPACITY_SHARE))
+    # Only constants, the table name and ORM-compiled subqueries are interpolated; values go in params.
     real = FloatField().db_type(connection)
-    extra = "".join(f", {column}" for column in extra_columns)
     sql = (
         f"SELECT v.id, CASE {' '.join(cases)} ELSE NULL END AS reason, "  # noqa: S608
         f"CAST(v.available_fte AS {real}), v.verified, CAST(v.rating AS {real}), v.review_count, "
         f"CAST(rc.hourly_rate AS {real}), rc.currency, dc.centres, "
-        f"v.milestones_accepted_count, v.milestones_on_time_count{extra} "
+        "v.milestones_accepted_count, v.milestones_on_time_count "
         f"FROM {vendor_table} v {' '.join(joins)} "
         "WHERE v.is_active = %s AND v.id >= %s AND v.id <= %s ORDER BY v.id"
     )
-    return sql, [_capacity(context), *params, True, lo, hi]  # the CASE (capacity) precedes the joins in the text
+    return sql, [capacity, *params, True, lo, hi]  # the CASE (capacity) precedes the joins in the text
 
 
-def classify(context: MatchContext, lo: int, hi: int, *, source: str | None = None) -> list[tuple]:
+def classify(context: MatchContext, lo: int, hi: int) -> list[tuple]:
     """Rows of (id, reason, available_fte, verified, rating, review_count, hourly_rate, currency, centres,
-    milestones_accepted, milestones_on_time[, languages], level and years per required skill...)."""
-    sql, params = classify_sql(context, lo, hi, source=source)
+    milestones_accepted, milestones_on_time)."""
+    sql, params = classify_sql(context, lo, hi)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -415,10 +313,8 @@ def active_vendors(lo: int | None = None, hi: int | None = None) -> QuerySet[Ven
 
 
 def feature_querysets(context: MatchContext, lo: int, hi: int, ids: list[int]) -> dict[str, QuerySet]:
-    """The feature reads beside the classify row (completed engagements in the domain; valid
-    security certifications when confidentiality is high) for the vendors `ids` (all in
-    [lo, hi]). When most of the range is eligible it reads the range (an index range scan);
-    otherwise the ids."""
+    """The feature reads for the vendors `ids` (all in [lo, hi]). When most of the
+    range is eligible it reads the range (an index range scan); otherwise the ids."""
     dense = len(ids) > 0.5 * (hi - lo + 1)
     scope = {"vendor_id__gte": lo, "vendor_id__lte": hi} if dense else {"vendor_id__in": ids}
     reads: dict[str, QuerySet] = {
@@ -430,6 +326,18 @@ def feature_querysets(context: MatchContext, lo: int, hi: int, ids: list[int]) -
         .annotate(n=Count("id"))
         .values_list("vendor_id", "n"),
     }
+    if context.skill_ids:
+        reads["skills"] = (
+            VendorSkill.objects.filter(skill_id__in=list(context.skill_ids.values()), **scope)
+            .order_by()
+            .values_list("vendor_id", "skill_id", "proficiency", "years_experience")
+        )
+    if context.languages:
+        reads["languages"] = (
+            VendorLanguage.objects.filter(code__in=context.languages, **scope)
+            .order_by()
+            .values_list("vendor_id", "code")
+        )
     if context.confidentiality == "high":
         reads["security"] = (
             VendorCertification.objects.filter(certification__is_security=True, **scope)
@@ -519,10 +427,9 @@ def vendor_rows(
     context: MatchContext, lo: int, hi: int, eligible: list[tuple], resolve_site: SiteResolver
 ) -> Iterator[VendorRow]:
     """Features of the vendors passing the SQL constraints (`eligible`: their
-    classify rows, which carry all but two of them) as plain tuples in VendorProfile's
-    field order: one query per remaining feature, rows read as tuples, no model
-    instances and no object per vendor. SQLite hands booleans back as 0/1, which
-    score the same."""
+    classify rows) as plain tuples in VendorProfile's field order: one query per
+    related table, rows read as tuples, no model instances and no object per
+    vendor. SQLite hands booleans back as 0/1, which score the same."""
     if not eligible:
         return
     ids = [row[0] for row in eligible]
@@ -544,47 +451,49 @@ def vendor_rows(
                 other_rates.setdefault(vendor_id, {})[seniority] = amount * factor
 
     sites_of = resolve_site.sites
+
+    skills: dict[int, dict[str, tuple[int, int]]] = {}
+    if "skills" in reads:
+        code_of = {skill_id: code for code, skill_id in context.skill_ids.items()}
+        for vendor_id, skill_id, proficiency, years in rows(reads["skills"]):
+            skills.setdefault(vendor_id, {})[code_of[skill_id]] = (proficiency, years)
+
+    languages: dict[int, set[str]] = {}
+    for vendor_id, code in rows(reads["languages"]) if "languages" in reads else ():
+        languages.setdefault(vendor_id, set()).add(code)
     security = {row[0] for row in rows(reads["security"])} if "security" in reads else set()
     track = dict(rows(reads["track"]))
 
-    # The classify row's tail: the languages string (when the requirement names languages),
-    # then (level, years) per required skill.
-    first_skill = 12 if context.languages else 11
-    codes = tuple(skill["code"] for skill in context.required_skills)
-    required_languages = frozenset(context.languages)
-    spoken_of: dict[str, frozenset[str]] = {}  # each distinct languages string parsed once
     empty_skills: dict[str, tuple[int, int]] = {}
     no_languages: frozenset[str] = frozenset()
     no_sites: tuple[Site, ...] = ()
     seniority = context.seniority
-    for row in eligible:
-        (vendor_id, _reason, available_fte, verified, rating, review_count, amount, currency, centres,
-         milestones_accepted, milestones_on_time) = row[:11]  # fmt: skip
+    for (
+        vendor_id,
+        _reason,
+        available_fte,
+        verified,
+        rating,
+        review_count,
+        amount,
+        currency,
+        centres,
+        milestones_accepted,
+        milestones_on_time,
+    ) in eligible:
         factor = factors.get(currency) if amount is not None else None
         if factor is not None:
             rate, estimated = amount * factor, False
         else:
             rate, estimated = estimate_rate(other_rates.get(vendor_id, {}), seniority)
-        spoken = no_languages
-        if first_skill == 12 and row[11]:
-            spoken = spoken_of.get(row[11]) or spoken_of.setdefault(
-                row[11], frozenset(row[11].split(",")) & required_languages
-            )
-        skills = empty_skills
-        if codes:
-            levels = row[first_skill:]
-            skills = {
-                code: (levels[2 * index], levels[2 * index + 1])
-                for index, code in enumerate(codes)
-                if levels[2 * index] is not None
-            } or empty_skills
+        spoken = languages.get(vendor_id)
         yield (
             vendor_id,
-            skills,
+            skills.get(vendor_id, empty_skills),
             rate,
             estimated,
             sites_of(centres) if centres else no_sites,
-            spoken,
+            frozenset(spoken) if spoken else no_languages,
             track.get(vendor_id, 0),
             review_count,
             rating,

@@ -1,7 +1,6 @@
 """Match runs and their results: one scoring of every active vendor against a requirement."""
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -157,47 +156,3 @@ class MatchResult(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.rank} {self.vendor_id} ({self.score})"
-
-
-class VendorMatchFeatures(models.Model):
-    """What a match run reads of one vendor (PostgreSQL), in one narrow row: the vendor's own
-    scoring columns, its domains, skills (ids, levels and years in skill-id order), delivery
-    countries and centres (the "CC|zone,CC|zone" string a run parses once per distinct value),
-    languages and a rate card per seniority. A run reads a range of these rows instead of the
-    wide vendor table joined with five part tables (candidates.classify_sql).
-
-    Written only by a database trigger on the vendor row (engagements migration 0012), in the
-    transaction of any change to the vendor or its parts: every change to a part touches the
-    vendor row (vendors migration 0007), so writers of one vendor queue on its row lock and the
-    trigger rebuilds the features from what is committed by then, never from an older snapshot.
-    SQLite (the demo) leaves it empty and a run joins the part tables instead."""
-
-    # The database deletes it with its vendor (ON DELETE CASCADE, migration 0012).
-    vendor = models.OneToOneField(
-        Vendor, on_delete=models.DO_NOTHING, db_constraint=False, primary_key=True, related_name="+", editable=False
-    )
-    is_active = models.BooleanField(editable=False)
-    available_fte = models.DecimalField(max_digits=7, decimal_places=1, editable=False)
-    verified = models.BooleanField(editable=False)
-    rating = models.DecimalField(max_digits=3, decimal_places=2, null=True, editable=False)
-    review_count = models.PositiveIntegerField(editable=False)
-    milestones_accepted = models.PositiveIntegerField(editable=False)
-    milestones_on_time = models.PositiveIntegerField(editable=False)
-    domain_ids = ArrayField(models.BigIntegerField(), editable=False)
-    skill_ids = ArrayField(models.BigIntegerField(), editable=False)
-    skill_levels = ArrayField(models.SmallIntegerField(), editable=False)
-    skill_years = ArrayField(models.SmallIntegerField(), editable=False)
-    countries = ArrayField(models.CharField(max_length=2), editable=False)
-    centres = models.TextField(null=True, editable=False)
-    languages = ArrayField(models.CharField(max_length=2), editable=False)
-    rate_junior = models.DecimalField(max_digits=10, decimal_places=2, null=True, editable=False)
-    currency_junior = models.CharField(max_length=3, null=True, editable=False)
-    rate_mid = models.DecimalField(max_digits=10, decimal_places=2, null=True, editable=False)
-    currency_mid = models.CharField(max_length=3, null=True, editable=False)
-    rate_senior = models.DecimalField(max_digits=10, decimal_places=2, null=True, editable=False)
-    currency_senior = models.CharField(max_length=3, null=True, editable=False)
-    rate_expert = models.DecimalField(max_digits=10, decimal_places=2, null=True, editable=False)
-    currency_expert = models.CharField(max_length=3, null=True, editable=False)
-
-    def __str__(self) -> str:
-        return f"Match features of vendor {self.vendor_id}"
