@@ -138,7 +138,7 @@ bench-seed: install-dev
 	  time DEBUG=true $(BIN)/python manage.py seed_demo --vendors $(BENCH_POOL) --no-progress'
 
 # A worst-case match run (manage.py bench_matching) over BENCH_VENDORS vendors: end to end as the
-# worker runs it, against the physical limit (COPY of the feature columns scoring reads) in the same run.
+# worker runs it, against the physical limit (COPY of the columns scoring reads) in the same run.
 bench-matching: install-dev
 	@$(BENCH_SERVICES) bash -c 'set -e; DEBUG=true $(BIN)/python manage.py migrate --noinput -v0; \
 	  time DEBUG=true $(BIN)/python manage.py seed_demo --vendors $(BENCH_POOL) --no-progress -v0; \

@@ -4,7 +4,10 @@
 
 Prints the raw SQL read time of the candidate features a run needs, the
 end-to-end run time (claim, read, score, persist: what the worker does), the
-scoring time alone, peak memory of the run, and the ratio run / raw read.
+scoring time alone, peak memory of the run, the ratio run / raw read, and the
+physical limit measured in the same run: COPY of only the columns scoring reads
+(the vendors' own features and their domains, skills, centres, languages and
+rates), as text into a sink, with the ratio run / COPY.
 """
 
 import resource
@@ -82,6 +85,11 @@ class Command(BaseCommand):
         for _ in range(repeat):
             score_times.append(self._scoring_only(context))
         raw, scoring, end_to_end = (statistics.median(v) for v in (raw_times, score_times, run_times))
+        copy = (
+            statistics.median(self._copy_reference() for _ in range(repeat))
+            if connection.vendor == "postgresql"
+            else None
+        )
         self.stdout.write(
             f"Eligible: {run.candidates_eligible} of {run.candidates_total}; exclusions {run.exclusions}; results {run.results.count()}."
         )
@@ -89,6 +97,9 @@ class Command(BaseCommand):
         self.stdout.write(f"scoring alone            : {scoring:.3f} s")
         self.stdout.write(f"end-to-end run           : {end_to_end:.3f} s")
         self.stdout.write(f"ratio run / raw read     : {end_to_end / raw:.2f}")
+        if copy is not None:
+            self.stdout.write(f"COPY of the feature columns: {copy:.3f} s (the physical limit)")
+            self.stdout.write(f"ratio run / COPY         : {end_to_end / copy:.2f}")
         self.stdout.write(f"peak Python memory of run: {max(peaks) / 2**20:.1f} MiB (tracemalloc)")
         self.stdout.write(f"peak process RSS in runs : {run_rss:.0f} MiB (before the runs: {baseline_rss:.0f} MiB)")
 
@@ -149,6 +160,25 @@ class Command(BaseCommand):
         hi = bounds.reverse().values_list("id", flat=True).first()
         return runs.id_ranges(lo, hi, settings.MATCH_STREAM_SIZE)
 
+    def _copy_reference(self) -> float:
+        """COPY ... TO STDOUT of only the columns scoring needs, for every active vendor,
+        into a sink: what reading the features costs at the least."""
+        statements = [
+            "SELECT id, available_fte, verified, rating, review_count, milestones_accepted_count,"
+            " milestones_on_time_count FROM vendors_vendor WHERE is_active",
+            "SELECT vendor_id, expertisearea_id FROM vendors_vendor_domains",
+            "SELECT vendor_id, skill_id, proficiency, years_experience FROM vendors_vendorskill",
+            "SELECT vendor_id, country, timezone FROM vendors_deliverycenter",
+            "SELECT vendor_id, code FROM vendors_vendorlanguage",
+            "SELECT vendor_id, seniority, hourly_rate, currency FROM vendors_ratecard",
+        ]
+        sink = _Sink()
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.copy_expert(f"COPY ({statement}) TO STDOUT", sink)
+        return time.perf_counter() - started
+
     def _raw_read(self, context) -> float:
         """The same statements a run issues, fetched as raw tuples, nothing else."""
         elapsed = 0.0
@@ -179,6 +209,17 @@ class Command(BaseCommand):
                 scorer.evaluate_row(row)
             elapsed += time.perf_counter() - started
         return elapsed
+
+
+class _Sink:
+    """A file that keeps nothing: COPY's output is counted, not stored."""
+
+    def __init__(self) -> None:
+        self.size = 0
+
+    def write(self, data) -> int:
+        self.size += len(data)
+        return len(data)
 
 
 def _rss_mb() -> float:
