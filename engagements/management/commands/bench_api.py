@@ -1,8 +1,8 @@
 """Load-test GET /api/v1/vendors/ under gunicorn against a reference view that
 serves the same page from one hand-written SQL query with json.dumps.
 
-    make bench-seed      # once: 100,000 vendors in the bench database
-    make bench-api       # starts gunicorn, runs wrk on both URLs, prints the figures
+    make bench-api       # throwaway services, seeds BENCH_VENDORS (100,000), starts gunicorn,
+                         # runs wrk on both URLs, prints the figures
 
 Prints requests per second for both, their ratio (API / reference) and the
 p50/p99 latency of each at the chosen number of connections; then the API
@@ -96,7 +96,7 @@ class Command(BaseCommand):
             raise CommandError("wrk is not installed: apt-get install wrk (`make bench-api` does).")
         active = Vendor.objects.filter(is_active=True).count()
         if active < options["page_size"]:
-            raise CommandError("Too few vendors: run `make bench-seed` first.")
+            raise CommandError("Too few vendors: run `make bench-api`, which seeds BENCH_VENDORS first.")
         token = self._token()
         query = f"?page_size={options['page_size']}"
         api_path, reference_path = f"/api/v1/vendors/{query}", f"/api/bench/vendors-reference/{query}"
