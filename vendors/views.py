@@ -3,6 +3,7 @@ Thin: the form validates the query string, the selectors read."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import wraps
 
@@ -38,6 +39,7 @@ PAGE_SIZE = 20
 # the page whether a search matches few enough vendors to sort them after matching.
 COUNT_LIMIT = keyset.FEW_MATCHES
 MAX_PAGE_NUMBER = 10**6
+PAGE_NUMBER = re.compile(r"[0-9]{1,7}")
 
 
 def viewer_for(request) -> vendors_selectors.Viewer:
@@ -100,7 +102,9 @@ def _page_asked(request, keys, notices: list) -> tuple[keyset.Cursor | None, int
     except ValueError:
         notices.append(_("That page link is not valid for this list; showing page 1."))
         return None, 1
-    number = int(raw_number) if raw_number.isdigit() and 1 < int(raw_number) <= MAX_PAGE_NUMBER else 2
+    # ASCII digits only: "²" is a digit to str.isdigit() but not to int().
+    number = int(raw_number) if PAGE_NUMBER.fullmatch(raw_number) else 2
+    number = number if 1 < number <= MAX_PAGE_NUMBER else 2
     return cursor, number
 
 

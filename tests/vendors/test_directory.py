@@ -9,6 +9,7 @@ import json
 import re
 from datetime import date, timedelta
 from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.conf import settings
@@ -391,6 +392,21 @@ def test_a_page_link_made_for_another_sort_or_made_up_shows_page_one(client, man
         notice = "That page link is not valid for this list; showing page 1." in response.content.decode()
         assert notice == (cursor != "")  # no cursor at all: page 1, only the page number is ignored
         assert row_names(response) == first_page
+
+
+@pytest.mark.parametrize("number", ["²", "٣", "9" * 5000, "-3", "0", "1e3", "３"])
+def test_an_odd_page_number_beside_a_valid_cursor_only_relabels_the_page(client, manager, monkeypatch, number):
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    for index in range(5):
+        make_vendor(f"Numbered Firm {index}")
+    link = _link(directory(client, sort="name"), "next")
+    cursor = parse_qs(urlsplit(link).query)["cursor"][0]
+
+    response = client.get(reverse("vendors:list"), {"sort": "name", "cursor": cursor, "page": number})
+
+    assert response.status_code == 200
+    assert row_names(response) == ["Numbered Firm 2", "Numbered Firm 3"]
+    assert "Page 2" in response.content.decode()  # a number that is not one labels the page after page 1
 
 
 def test_past_the_count_limit_the_total_is_given_as_a_floor(client, manager, monkeypatch):
