@@ -4,6 +4,7 @@ of `cleaned_data` and reported, never turned into an error page."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -111,19 +112,22 @@ class DirectoryFilterForm(forms.Form):
             data["seniority"] = Seniority.SENIOR
         super().__init__(data, **kwargs)
         self.viewer = viewer
-        self.fields["domain"].choices = [("", _("Any domain"))] + list(
-            ExpertiseArea.objects.order_by("name").values_list("code", "name")
+        # Choices are read only when used: a filter's value is validated against them, and the
+        # whole page lists them. The HTMX partial of a request with two filters reads two lists,
+        # not five (each is a query on every directory request otherwise).
+        self.fields["domain"].choices = _once(
+            lambda: [("", _("Any domain")), *ExpertiseArea.objects.order_by("name").values_list("code", "name")]
         )
-        self.fields["skill"].choices = [("", _("Any skill"))] + _grouped_skills()
-        self.fields["country"].choices = [("", _("Any country"))] + _named(
-            codes_in_use(DeliveryCenter, "country"), display_country_names()
+        self.fields["skill"].choices = _once(lambda: [("", _("Any skill")), *_grouped_skills()])
+        self.fields["country"].choices = _once(
+            lambda: [("", _("Any country")), *_named(codes_in_use(DeliveryCenter, "country"), display_country_names())]
         )
         self.fields["region"].choices = [("", _("Any region"))] + region_choices()
-        self.fields["certification"].choices = [("", _("Any certification"))] + list(
-            Certification.objects.order_by("name").values_list("code", "name")
+        self.fields["certification"].choices = _once(
+            lambda: [("", _("Any certification")), *Certification.objects.order_by("name").values_list("code", "name")]
         )
-        self.fields["language"].choices = [("", _("Any language"))] + _named(
-            codes_in_use(VendorLanguage, "code"), display_language_names()
+        self.fields["language"].choices = _once(
+            lambda: [("", _("Any language")), *_named(codes_in_use(VendorLanguage, "code"), display_language_names())]
         )
         self.fields["max_rate"].label = _("Maximum hourly rate (%(currency)s)") % {"currency": viewer.currency}
         if viewer.has_client:
@@ -148,6 +152,19 @@ class DirectoryFilterForm(forms.Form):
                 _("Location classes are relative to a client organization; the location filter was ignored.")
             )
         return notices
+
+
+def _once(load: Callable[[], list]) -> Callable[[], list]:
+    """`load` as a callable for a field's choices (Django reads those lazily, each time they
+    are iterated), run at most once per form."""
+    loaded: list[list] = []
+
+    def choices() -> list:
+        if not loaded:
+            loaded.append(load())
+        return loaded[0]
+
+    return choices
 
 
 def _named(codes, names: dict[str, str]) -> list[tuple[str, str]]:

@@ -592,3 +592,55 @@ def test_the_distinct_places_read_from_the_index_are_every_pair_once_in_order():
     expected = sorted(set(DeliveryCenter.objects.values_list("country", "timezone")))
     assert vendors_selectors.values_in_use(DeliveryCenter, ("country", "timezone")) == expected
     assert vendors_selectors.codes_in_use(DeliveryCenter, "country") == ["IN", "IT", "US"]
+
+
+CHOICE_LISTS = {
+    "domain": "vendors_expertisearea",
+    "skill": "vendors_skill",
+    "country": "FROM vendors_deliverycenter ORDER BY country",
+    "certification": "vendors_certification",
+    "language": "FROM vendors_vendorlanguage ORDER BY code",
+}
+
+
+def _choice_lists_read(queries) -> dict[str, int]:
+    """How many times each filter's choice list was read; a list's own query selects from its
+    table (or the distinct values in use) with no vendor in the WHERE clause."""
+    read = dict.fromkeys(CHOICE_LISTS, 0)
+    for query in queries:
+        sql = query["sql"].replace('"', "")
+        for name, marker in CHOICE_LISTS.items():
+            if name in ("country", "language"):
+                hit = marker in sql or (f"FROM {marker.split()[1]}" in sql and "DISTINCT" in sql.upper())
+            else:
+                hit = sql.startswith("SELECT") and f"FROM {marker}" in sql and "vendor_id" not in sql
+            read[name] += hit
+    return read
+
+
+def test_the_results_partial_reads_only_the_choice_lists_of_the_filters_it_was_given(client, manager):
+    make_vendor("Pune Ledger")
+    directory(client)  # the first request of a session saves it
+    with CaptureQueriesContext(connection) as bare:
+        response = client.get(reverse("vendors:list"), {"q": "ledger"}, headers={"HX-Request": "true"})
+    assert row_names(response) == ["Pune Ledger"]
+    assert _choice_lists_read(bare.captured_queries) == dict.fromkeys(CHOICE_LISTS, 0)
+
+    with CaptureQueriesContext(connection) as some:
+        response = client.get(
+            reverse("vendors:list"), {"domain": "finance", "language": "en"}, headers={"HX-Request": "true"}
+        )
+    assert row_names(response) == ["Pune Ledger"]
+    assert _choice_lists_read(some.captured_queries) == {**dict.fromkeys(CHOICE_LISTS, 0), "domain": 1, "language": 1}
+
+
+def test_the_whole_page_reads_each_choice_list_once_even_when_it_validates_a_value(client, manager):
+    make_vendor("Pune Ledger")
+    directory(client)
+    with CaptureQueriesContext(connection) as page:
+        response = directory(client, domain="finance", skill="financial-reporting", country="IN", language="en")
+    html = response.content.decode()
+    assert row_names(response) == ["Pune Ledger"]
+    assert '<option value="finance" selected>' in html
+    assert '<option value="IN" selected>' in html
+    assert _choice_lists_read(page.captured_queries) == dict.fromkeys(CHOICE_LISTS, 1)
