@@ -275,8 +275,7 @@ def read_page(
     (counted up to FEW_MATCHES, a few milliseconds) the page is sorted after matching
     instead (5 ms for 1,600 matches); more matches are dense enough for the walk. `few`:
     whether the caller already counted at most FEW_MATCHES matches."""
-    fenced = "rank" in queryset.query.annotations and keys[0].field != "rank"
-    fenced = fenced and (few if few is not None else _few(queryset))
+    fenced = may_fence(queryset, keys) and (few if few is not None else _few(queryset))
     if cursor is not None and cursor.backwards:
         before = queryset.filter(keyset_before(keys, cursor.values))
         rows = list(before.order_by(*[_reverse_order_expression(key, fenced=fenced) for key in keys])[: size + 1])
@@ -289,6 +288,12 @@ def read_page(
     rows = list(queryset.order_by(*[_order_expression(key, fenced=fenced) for key in keys])[: size + 1])
     # Forward from a cursor: the cursor's own row came before this page.
     return Page(rows=rows[:size], has_next=len(rows) > size, has_previous=cursor is not None)
+
+
+def may_fence(queryset: QuerySet, keys: tuple[SortKey, ...]) -> bool:
+    """Whether read_page() decides by the number of matches how to sort: a search sorted by
+    something other than relevance."""
+    return "rank" in queryset.query.annotations and keys[0].field != "rank"
 
 
 def _few(queryset: QuerySet) -> bool:

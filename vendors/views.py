@@ -59,10 +59,19 @@ def vendor_directory(request):
     vendors = vendors_selectors.vendor_directory(filters=filters, viewer=viewer, today=today)
     keys = keyset.keys_for(filters.effective_sort, vendors)
     cursor, number = _page_asked(request, keys, notices)
-    total, more = vendors_selectors.count_up_to(vendors, COUNT_LIMIT)
-    page = keyset.read_page(
-        vendors, keys, cursor, PAGE_SIZE, few=not more if COUNT_LIMIT == keyset.FEW_MATCHES else None
-    )
+    if keyset.may_fence(vendors, keys):
+        # The count tells read_page how to sort: count first.
+        total, more = vendors_selectors.count_up_to(vendors, COUNT_LIMIT)
+        page = keyset.read_page(
+            vendors, keys, cursor, PAGE_SIZE, few=not more if COUNT_LIMIT == keyset.FEW_MATCHES else None
+        )
+    else:
+        page = keyset.read_page(vendors, keys, cursor, PAGE_SIZE)
+        if page.has_next or page.has_previous:
+            total, more = vendors_selectors.count_up_to(vendors, COUNT_LIMIT)
+        else:
+            # The page holds every match: no count to make (a narrow filter costs the most to count).
+            total, more = len(page.rows), False
     if cursor is not None and not page.has_previous:
         number = 1  # a backward cursor with nothing before it any more: the first page
     context = {

@@ -411,11 +411,12 @@ def test_an_odd_page_number_beside_a_valid_cursor_only_relabels_the_page(client,
 
 def test_past_the_count_limit_the_total_is_given_as_a_floor(client, manager, monkeypatch):
     monkeypatch.setattr(views, "COUNT_LIMIT", 4)
+    monkeypatch.setattr(views, "PAGE_SIZE", 5)  # more than a page: the list is counted
     for index in range(6):
         make_vendor(f"Counted Firm {index}")
     html_page = directory(client).content.decode()
     assert "More than 4 vendors" in html_page
-    assert len(row_names(directory(client))) == 6
+    assert len(row_names(directory(client))) == 5
 
     monkeypatch.setattr(views, "COUNT_LIMIT", 6)
     assert "6 vendors" in directory(client).content.decode()
@@ -424,6 +425,7 @@ def test_past_the_count_limit_the_total_is_given_as_a_floor(client, manager, mon
 
 def test_the_floor_is_singular_or_plural_in_both_languages(client, manager, monkeypatch):
     monkeypatch.setattr(views, "COUNT_LIMIT", 1)
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
     make_vendor("First Firm")
     make_vendor("Second Firm")
     assert re.search(r"More than 1 vendor\s", directory(client).content.decode())
@@ -434,6 +436,24 @@ def test_the_floor_is_singular_or_plural_in_both_languages(client, manager, monk
         assert re.search(r"2 fornitori\s", directory(client).content.decode())
     finally:
         translation.activate(settings.LANGUAGE_CODE)  # LocaleMiddleware left Italian active in this thread
+
+
+def test_a_list_that_fits_on_one_page_is_not_counted_again(client, manager, monkeypatch):
+    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    for index in range(3):
+        make_vendor(f"Counted Firm {index}")
+    directory(client)  # the first request of a session saves it
+    with CaptureQueriesContext(connection) as one_page:
+        whole = directory(client).content.decode()
+    assert re.search(r"3 vendors\s", whole)
+    assert not any(query["sql"].startswith("SELECT COUNT(*)") for query in one_page.captured_queries)
+
+    make_vendor("Counted Firm 3")
+    with CaptureQueriesContext(connection) as two_pages:
+        first = directory(client).content.decode()
+    assert re.search(r"4 vendors\s", first)
+    assert 'rel="next"' in first
+    assert sum(query["sql"].startswith("SELECT COUNT(*)") for query in two_pages.captured_queries) == 1
 
 
 def test_counting_stops_at_the_limit():
