@@ -262,8 +262,19 @@ class Page:
 FEW_MATCHES = 2000
 
 
+# A search sorted by relevance, keyed on the search documents (vendors.search.ranked_documents):
+# the same order as SORT_KEYS[Sort.RELEVANCE], since `sort_name` is the vendor's name.
+RANKED_DOCUMENT_KEYS = (SORT_KEYS[Sort.RELEVANCE][0], SortKey("sort_name"), SortKey("vendor_id", kind="int"))
+
+
 def read_page(
-    queryset: QuerySet, keys: tuple[SortKey, ...], cursor: Cursor | None, size: int, *, few: bool | None = None
+    queryset: QuerySet,
+    keys: tuple[SortKey, ...],
+    cursor: Cursor | None,
+    size: int,
+    *,
+    few: bool | None = None,
+    ranked: QuerySet | None = None,
 ) -> Page:
     """The page of `size` rows at `cursor` (None: the first page). A backward cursor
     with no row before it any more gives the first page.
@@ -274,7 +285,15 @@ def read_page(
     ..."): 86,000 vendors walked for 21 rows, 250 ms. When the search matches few vendors
     (counted up to FEW_MATCHES, a few milliseconds) the page is sorted after matching
     instead (5 ms for 1,600 matches); more matches are dense enough for the walk. `few`:
-    whether the caller already counted at most FEW_MATCHES matches."""
+    whether the caller already counted at most FEW_MATCHES matches.
+
+    `ranked`: for a search sorted by relevance, its documents (vendors.search.ranked_documents)
+    when the search is all that narrows `queryset`; the page is then ranked from them alone
+    (see _read_ranked)."""
+    if ranked is not None and keys == SORT_KEYS[Sort.RELEVANCE]:
+        page = _read_ranked(queryset, ranked, cursor, size)
+        if page is not None:
+            return page
     fenced = may_fence(queryset, keys) and (few if few is not None else _few(queryset))
     if cursor is not None and cursor.backwards:
         before = queryset.filter(keyset_before(keys, cursor.values))
@@ -298,3 +317,36 @@ def may_fence(queryset: QuerySet, keys: tuple[SortKey, ...]) -> bool:
 
 def _few(queryset: QuerySet) -> bool:
     return queryset.order_by().values("pk")[: FEW_MATCHES + 1].count() <= FEW_MATCHES
+
+
+def _read_ranked(queryset: QuerySet, ranked: QuerySet, cursor: Cursor | None, size: int) -> Page | None:
+    """The page of a search sorted by relevance, ranked from its documents alone: the ids of
+    the `size` + 1 best documents at the cursor (one table, GIN index), then those vendors
+    from `queryset`. Ranking every match joined to its vendor (for the name and whether it
+    is active) read the whole vendor table for a broad word.
+
+    The documents hold the active vendors matching the search, `queryset` those and maybe
+    fewer (another filter). When every document's vendor is in `queryset`, they are its
+    first rows at the cursor too: any row of `queryset` is a document, ranked after these.
+    Otherwise None: the caller reads `queryset` itself."""
+    backwards = cursor is not None and cursor.backwards
+    documents = ranked
+    if cursor is not None:
+        beyond = keyset_before if backwards else keyset_after
+        documents = documents.filter(beyond(RANKED_DOCUMENT_KEYS, cursor.values))
+    order = _reverse_order_expression if backwards else _order_expression
+    ids = list(
+        documents.order_by(*[order(key) for key in RANKED_DOCUMENT_KEYS]).values_list("vendor_id", flat=True)[
+            : size + 1
+        ]
+    )
+    if backwards and not ids:
+        return _read_ranked(queryset, ranked, None, size)  # nothing before it any more: the first page
+    found = {row.pk: row for row in queryset.filter(pk__in=ids)}
+    if len(found) < len(ids):
+        return None
+    rows = [found[vendor_id] for vendor_id in ids]
+    if backwards:
+        # The cursor's own row follows this page.
+        return Page(rows=rows[:size][::-1], has_next=True, has_previous=len(rows) > size)
+    return Page(rows=rows[:size], has_next=len(rows) > size, has_previous=cursor is not None)

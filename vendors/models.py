@@ -266,6 +266,11 @@ class VendorSearchDocument(models.Model):
     )
     name = models.TextField(editable=False)
     document = SearchVectorField(editable=False)
+    # The vendor's own name and activity (migration 0014), so a search sorted by relevance is
+    # ranked and paged from this table alone, then only the page's vendors are read
+    # (vendors.keyset.read_page): the same order as the directory's (rank, name, id).
+    sort_name = models.CharField(max_length=200, default="", editable=False)
+    is_active = models.BooleanField(default=True, editable=False)
 
 
 class VendorRate(models.Model):

@@ -22,7 +22,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import Case, F, FloatField, Func, Q, QuerySet, TextField, Value, When
 
-from vendors.models import Vendor, VendorSkill
+from vendors.models import Vendor, VendorSearchDocument, VendorSkill
 
 # A name containing the query ranks above any word match: ts_rank stays below 1.
 NAME_MATCH = 1.0
@@ -41,16 +41,30 @@ def folded(text: str) -> Func:
 
 
 def _search_postgresql(vendors: QuerySet[Vendor], q: str) -> QuerySet[Vendor]:
+    words, in_name, rank = _query(q, prefix="search_document__")
+    return vendors.filter(Q(search_document__document=words) | in_name).annotate(rank=rank)
+
+
+def ranked_documents(q: str) -> QuerySet[VendorSearchDocument] | None:
+    """The documents of the active vendors that match `q`, annotated with the same `rank` as
+    vendor_search(), for keyset.read_page() to rank and page a search sorted by relevance
+    from this table alone (None on SQLite: no documents there)."""
+    if connection.vendor != "postgresql":
+        return None
+    words, in_name, rank = _query(q)
+    return VendorSearchDocument.objects.filter(Q(document=words) | in_name, is_active=True).annotate(rank=rank)
+
+
+def _query(q: str, *, prefix: str = ""):
+    """(words matched, name matched, rank) for the document's fields, reached through `prefix`."""
     words = SearchQuery(folded(q), config="english", search_type="websearch") | SearchQuery(
         folded(q), config="italian", search_type="websearch"
     )
     # `contains` escapes % and _ itself, and the planner folds the constant pattern, so the
     # trigram index serves it.
-    in_name = Q(search_document__name__contains=folded(q))
+    in_name = Q(**{f"{prefix}name__contains": folded(q)})
     name_bonus = Case(When(in_name, then=Value(NAME_MATCH)), default=Value(0.0), output_field=FloatField())
-    return vendors.filter(Q(search_document__document=words) | in_name).annotate(
-        rank=SearchRank(F("search_document__document"), words) + name_bonus
-    )
+    return words, in_name, SearchRank(F(f"{prefix}document"), words) + name_bonus
 
 
 def _search_plain(vendors: QuerySet[Vendor], q: str) -> QuerySet[Vendor]:

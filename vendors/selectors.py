@@ -40,7 +40,7 @@ from vendors.models import (
 )
 from vendors.money import SQL_PLACES, ExchangeTable
 from vendors.rating import bayesian_rating_expression
-from vendors.search import vendor_search
+from vendors.search import ranked_documents, vendor_search
 
 LOCATION_CLASSES = (geo.ONSHORE, geo.NEARSHORE, geo.OFFSHORE)
 EXPIRY_WARNING_DAYS = 30
@@ -185,6 +185,32 @@ def vendor_directory(
         vendors = vendors.annotate(bayesian=bayesian_rating_expression())
     vendors = vendors.order_by(*_ordering(filters, vendors))
     return vendors
+
+
+# The filters that narrow the directory (seniority and sort only choose what is shown and how).
+NARROWING = (
+    "domain",
+    "skill",
+    "country",
+    "region",
+    "location",
+    "max_rate",
+    "certification",
+    "language",
+    "min_rating",
+    "verified",
+)
+
+
+def relevance_documents(filters: DirectoryFilters) -> QuerySet | None:
+    """For a search sorted by relevance with nothing else narrowing it: its search documents,
+    for keyset.read_page() to rank the page from them alone (vendors.search.ranked_documents);
+    otherwise None. A search with other filters is narrower, and ranked with them."""
+    if not filters.q or filters.effective_sort != Sort.RELEVANCE:
+        return None
+    if any(getattr(filters, name) not in (None, "", False) for name in NARROWING):
+        return None
+    return ranked_documents(filters.q)
 
 
 def count_up_to(vendors: QuerySet[Vendor], limit: int) -> tuple[int, bool]:

@@ -22,7 +22,7 @@ from vendors.models import (
     VendorSearchDocument,
 )
 from vendors.search import vendor_search
-from vendors.selectors import DirectoryFilters, Viewer, codes_in_use, vendor_directory
+from vendors.selectors import DirectoryFilters, Viewer, codes_in_use, relevance_documents, vendor_directory
 
 pytestmark = pytest.mark.django_db
 
@@ -279,3 +279,92 @@ def test_relevance_pages_compare_the_whole_key_in_one_row(directory_of_thousands
     assert [vendor.name for vendor in first.rows + second.rows] == everything[:4]
     assert [vendor.name for vendor in back.rows] == everything[:2]
     assert queries.captured_queries[-1]["sql"].count("ts_rank") == 2  # the row comparison and the order
+
+
+def test_the_document_carries_the_vendors_own_name_and_whether_it_is_active():
+    vendor = make_vendor("Ledger Lane")
+    document = VendorSearchDocument.objects.get(vendor=vendor)
+    assert (document.sort_name, document.is_active) == ("Ledger Lane", True)
+
+    vendor.name = "Ledger Lane Ångström"
+    vendor.is_active = False
+    vendor.save()
+    document.refresh_from_db()
+    assert (document.sort_name, document.is_active) == ("Ledger Lane Ångström", False)
+
+
+@pytest.fixture
+def audits():
+    """Vendors a search for "audits" ranks with ties (the same words, names apart), one whose
+    name matches, one inactive and one unverified."""
+    for number in range(7):
+        make_vendor(f"Firm {6 - number}", description="Audits for banks.")
+    make_vendor("Audits Direct", description="Tax work.")
+    asleep = make_vendor("Audits Asleep", description="Audits.")
+    asleep.is_active = False
+    asleep.save()
+    make_vendor("Quiet Audits Co", description="Audits and audits.")
+    Vendor.objects.exclude(name="Quiet Audits Co").update(verified=True)
+
+
+def _pages(queryset, *, ranked, size: int = 2) -> tuple[list[list[str]], list[list[str]]]:
+    """Every page forward from the first, then every page back from the last."""
+    keys = keyset.keys_for("relevance", queryset)
+    forward, cursor = [], None
+    while True:
+        page = keyset.read_page(queryset, keys, cursor, size, ranked=ranked)
+        forward.append([vendor.name for vendor in page.rows])
+        if not page.has_next:
+            break
+        cursor = keyset.decode(keyset.encode(page.rows[-1], keys), keys)
+    backward = [forward[-1]]
+    while page.has_previous:
+        cursor = keyset.decode(keyset.encode(page.rows[0], keys, backwards=True), keys)
+        page = keyset.read_page(queryset, keys, cursor, size, ranked=ranked)
+        backward.append([vendor.name for vendor in page.rows])
+    return forward, backward
+
+
+def test_a_relevance_page_ranked_from_the_documents_is_the_directorys_page(audits):
+    filters = DirectoryFilters(q="audits")
+    vendors = vendor_directory(filters=filters, viewer=Viewer.for_staff())
+    ranked = relevance_documents(filters)
+    assert ranked is not None
+
+    with CaptureQueriesContext(connection) as queries:
+        from_documents = _pages(vendors, ranked=ranked)
+    joined = _pages(vendors, ranked=None)
+
+    assert from_documents == joined
+    names = [name for page in joined[0] for name in page]
+    assert set(names[:2]) == {"Audits Direct", "Quiet Audits Co"}  # the names that match first
+    assert "Audits Asleep" not in names and len(names) == 9
+    assert names[-7:] == sorted(names[-7:])  # the tied firms by name
+    # Ranked from the documents alone: no read of the documents joins the vendor table.
+    ranking = [
+        q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "vendors_vendorsearchdocument"')
+    ]
+    assert ranking and not any('"vendors_vendor"' in sql for sql in ranking)
+
+
+def test_a_page_whose_documents_another_filter_leaves_out_is_read_from_the_vendors(audits):
+    filters = DirectoryFilters(q="audits")
+    verified = vendor_directory(filters=filters, viewer=Viewer.for_staff()).filter(verified=True)
+
+    assert _pages(verified, ranked=relevance_documents(filters)) == _pages(verified, ranked=None)
+    names = [name for page in _pages(verified, ranked=relevance_documents(filters))[0] for name in page]
+    assert "Quiet Audits Co" not in names and len(names) == 8
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        DirectoryFilters(q=""),
+        DirectoryFilters(q="audits", sort="name"),
+        DirectoryFilters(q="audits", domain="finance"),
+        DirectoryFilters(q="audits", verified=True),
+        DirectoryFilters(q="audits", max_rate=Decimal("50")),
+    ],
+)
+def test_only_a_search_sorted_by_relevance_with_nothing_else_narrowing_it_is_ranked_from_documents(filters):
+    assert relevance_documents(filters) is None

@@ -192,6 +192,13 @@ class VendorFilter(django_filters.FilterSet):
             return vendors_selectors.Sort.RELEVANCE
         return ORDERINGS.get(ordering, "")
 
+    def ranked_documents(self) -> QuerySet | None:
+        """The search documents to rank a relevance page from (vendors.keyset.read_page), when
+        the search is all that narrows the list; None otherwise."""
+        if self.form.cleaned_data.get("verified") is False:
+            return None  # the API's own filter, not the directory's
+        return vendors_selectors.relevance_documents(self.directory_filters())
+
     def unique_ordering(self) -> str:
         ordering = self.form.cleaned_data.get("ordering") or ""
         return ordering if ordering in UNIQUE_ORDERINGS else ""

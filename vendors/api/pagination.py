@@ -27,7 +27,9 @@ class VendorCursorPagination(SyncCursorPagination):
 
     invalid_cursor = "Invalid cursor: follow the `next` or `previous` link as given."
 
-    def paginate_queryset(self, queryset, request, view=None, tombstones=None, sort: str = "", ordering: str = ""):
+    def paginate_queryset(
+        self, queryset, request, view=None, tombstones=None, sort: str = "", ordering: str = "", ranked=None
+    ):
         self.keyset = None
         if is_sync_request(request):
             return super().paginate_queryset(queryset, request, view, tombstones=tombstones)
@@ -43,7 +45,7 @@ class VendorCursorPagination(SyncCursorPagination):
             cursor = keyset.decode(raw, self.keyset) if raw else None
         except ValueError:
             raise ValidationError({self.cursor_query_param: [self.invalid_cursor]}) from None
-        page = keyset.read_page(queryset, self.keyset, cursor, self.page_size)
+        page = keyset.read_page(queryset, self.keyset, cursor, self.page_size, ranked=ranked)
         self.page, self.has_next, self.has_previous = page.rows, page.has_next, page.has_previous
         return self.page
 

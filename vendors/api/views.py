@@ -132,6 +132,10 @@ class VendorListApi(generics.GenericAPIView):
             tombstones=sync_tombstones(request, resource="vendor"),
             sort=filterset.sort(),
             ordering=filterset.unique_ordering(),
+            # external_id and updated_since narrow the list too (a sync `since` pages otherwise).
+            ranked=None
+            if request.query_params.get("external_id") or request.query_params.get("updated_since")
+            else filterset.ranked_documents(),
         )
         # The same JSON as the serializer (vendors/api/documents.py), joined from cached bytes: the hot path.
         documents = vendor_document_json([(vendor.id, vendor.change_seq) for vendor in page])
