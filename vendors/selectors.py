@@ -8,7 +8,7 @@ viewer's client organization comes in as a plain `Viewer` built by the view."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import reduce
@@ -206,14 +206,19 @@ def relevance_documents(filters: DirectoryFilters) -> QuerySet | None:
     """For a search sorted by relevance with nothing else narrowing it: its search documents,
     for keyset.read_page() to rank the page from them alone (vendors.search.ranked_documents);
     otherwise None. A search with other filters is narrower, and ranked with them."""
-    if not filters.q or filters.effective_sort != Sort.RELEVANCE:
-        return None
-    if any(getattr(filters, name) not in (None, "", False) for name in NARROWING):
+    return search_documents(filters) if filters.effective_sort == Sort.RELEVANCE else None
+
+
+def search_documents(filters: DirectoryFilters) -> QuerySet | None:
+    """The search documents of exactly the vendors the directory lists for `filters`, when a
+    search is all that narrows it (None otherwise, and on SQLite): one row per vendor, so
+    they count and rank its matches without reading the vendor table."""
+    if not filters.q or any(getattr(filters, name) not in (None, "", False) for name in NARROWING):
         return None
     return ranked_documents(filters.q)
 
 
-def count_up_to(vendors: QuerySet[Vendor], limit: int) -> tuple[int, bool]:
+def count_up_to(vendors: QuerySet, limit: int) -> tuple[int, bool]:
     """How many vendors the directory's `vendors` holds, counted up to `limit`:
     (count, True) when there are more. Counting stops at the limit, so a broad search
     costs no more to count than a page deep in the list: an exact count of 20,000
@@ -387,12 +392,56 @@ class DirectoryRow:
 def directory_rows(
     vendors: Iterable[Vendor], *, viewer: Viewer, on: date, seniority: str, skills_shown: int = 4
 ) -> list[DirectoryRow]:
-    """The rows of a page of vendor_directory(): five flat reads for the whole page
-    (domains, skills, centres, valid certifications, the seniority's rate), values
-    only, whatever the page size, and the exchange rates."""
+    """The rows of a page of vendor_directory(): the page's domains, skills, centres, valid
+    certifications and the seniority's rate as plain values (one query on PostgreSQL, five
+    elsewhere, whatever the page size), and the exchange rates."""
     vendors = list(vendors)
     factors = ExchangeTable.current().factors_to(viewer.currency)
-    ids = [vendor.pk for vendor in vendors]
+    facts = _row_facts([vendor.pk for vendor in vendors], on=on, seniority=seniority)
+    rows = []
+    for vendor in vendors:
+        fact = facts.get(vendor.pk) or RowFacts()
+        classes = {viewer.location_class(country=country, tz=tz, on=on) for country, tz in fact.centres} - {None}
+        rate = fact.rate
+        converted = None
+        if rate is not None and (factor := factors.get(rate.currency)) is not None:
+            converted = (rate.hourly_rate * factor).quantize(RATE_PLACES)
+        rows.append(
+            DirectoryRow(
+                vendor=vendor,
+                classes=[cls for cls in LOCATION_CLASSES if cls in classes],
+                rate_original=rate,
+                rate_converted=converted,
+                domains=fact.domains,
+                skills=fact.skills[:skills_shown],
+                more_skills=max(0, len(fact.skills) - skills_shown),
+                certifications=fact.certifications,
+                countries=sorted({country for country, _tz in fact.centres}),
+            )
+        )
+    return rows
+
+
+@dataclass
+class RowFacts:
+    """What a directory row shows of a vendor's parts."""
+
+    domains: list[str] = field(default_factory=list)  # by name
+    skills: list[tuple[str, int]] = field(default_factory=list)  # (name, proficiency), strongest first
+    centres: list[tuple[str, str]] = field(default_factory=list)  # (country, time zone)
+    certifications: list[str] = field(default_factory=list)  # valid on the day, by name
+    rate: QuotedRate | None = None  # for the seniority shown
+
+
+def _row_facts(ids: list[int], *, on: date, seniority: str) -> dict[int, RowFacts]:
+    if not ids:
+        return {}
+    if connection.vendor == "postgresql":
+        return _row_facts_postgresql(ids, on=on, seniority=seniority)
+    return _row_facts_orm(ids, on=on, seniority=seniority)
+
+
+def _row_facts_orm(ids: list[int], *, on: date, seniority: str) -> dict[int, RowFacts]:
     domains = _grouped(
         Vendor.domains.through.objects.filter(vendor_id__in=ids)
         .order_by("expertisearea__name")
@@ -419,29 +468,52 @@ def directory_rows(
         .order_by()
         .values_list("vendor_id", "hourly_rate", "currency")
     }
-    rows = []
-    for vendor in vendors:
-        places = centres.get(vendor.pk, [])
-        classes = {viewer.location_class(country=country, tz=tz, on=on) for country, tz in places} - {None}
-        vendor_skills = skills.get(vendor.pk, [])
-        rate = rates.get(vendor.pk)
-        converted = None
-        if rate is not None and (factor := factors.get(rate.currency)) is not None:
-            converted = (rate.hourly_rate * factor).quantize(RATE_PLACES)
-        rows.append(
-            DirectoryRow(
-                vendor=vendor,
-                classes=[cls for cls in LOCATION_CLASSES if cls in classes],
-                rate_original=rate,
-                rate_converted=converted,
-                domains=domains.get(vendor.pk, []),
-                skills=vendor_skills[:skills_shown],
-                more_skills=max(0, len(vendor_skills) - skills_shown),
-                certifications=certifications.get(vendor.pk, []),
-                countries=sorted({country for country, _tz in places}),
-            )
+    return {
+        vendor_id: RowFacts(
+            domains=domains.get(vendor_id, []),
+            skills=skills.get(vendor_id, []),
+            centres=centres.get(vendor_id, []),
+            certifications=certifications.get(vendor_id, []),
+            rate=rates.get(vendor_id),
         )
-    return rows
+        for vendor_id in ids
+    }
+
+
+# The same reads as the five above, as arrays per vendor in one statement (the orders alike).
+_ROW_FACTS_SQL = """
+SELECT v.id,
+    ARRAY(SELECT e.name FROM vendors_vendor_domains vd JOIN vendors_expertisearea e ON e.id = vd.expertisearea_id
+          WHERE vd.vendor_id = v.id ORDER BY e.name),
+    ARRAY(SELECT s.name FROM vendors_vendorskill vs JOIN vendors_skill s ON s.id = vs.skill_id
+          WHERE vs.vendor_id = v.id ORDER BY vs.proficiency DESC, s.name),
+    ARRAY(SELECT vs.proficiency FROM vendors_vendorskill vs JOIN vendors_skill s ON s.id = vs.skill_id
+          WHERE vs.vendor_id = v.id ORDER BY vs.proficiency DESC, s.name),
+    ARRAY(SELECT dc.country FROM vendors_deliverycenter dc WHERE dc.vendor_id = v.id ORDER BY dc.id),
+    ARRAY(SELECT dc.timezone FROM vendors_deliverycenter dc WHERE dc.vendor_id = v.id ORDER BY dc.id),
+    ARRAY(SELECT c.name FROM vendors_vendorcertification vc JOIN vendors_certification c ON c.id = vc.certification_id
+          WHERE vc.vendor_id = v.id AND (vc.valid_until IS NULL OR vc.valid_until >= %(on)s) ORDER BY c.name),
+    r.hourly_rate, r.currency
+FROM unnest(%(ids)s::bigint[]) AS v(id)
+LEFT JOIN vendors_ratecard r ON r.vendor_id = v.id AND r.seniority = %(seniority)s
+"""
+
+
+def _row_facts_postgresql(ids: list[int], *, on: date, seniority: str) -> dict[int, RowFacts]:
+    with connection.cursor() as cursor:
+        cursor.execute(_ROW_FACTS_SQL, {"ids": ids, "on": on, "seniority": seniority})
+        return {
+            vendor_id: RowFacts(
+                domains=domains,
+                skills=list(zip(skill_names, levels, strict=True)),
+                centres=list(zip(countries, zones, strict=True)),
+                certifications=certifications,
+                rate=QuotedRate(hourly_rate, currency) if hourly_rate is not None else None,
+            )
+            for vendor_id, domains, skill_names, levels, countries, zones, certifications, hourly_rate, currency in (
+                cursor.fetchall()
+            )
+        }
 
 
 def _grouped(rows: Iterable[tuple], *, pairs: bool = False) -> dict[int, list]:

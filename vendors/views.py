@@ -59,16 +59,21 @@ def vendor_directory(request):
     vendors = vendors_selectors.vendor_directory(filters=filters, viewer=viewer, today=today)
     keys = keyset.keys_for(filters.effective_sort, vendors)
     cursor, number = _page_asked(request, keys, notices)
+    # A search with nothing else narrowing it is counted (and, by relevance, ranked) from its
+    # documents: the vendor table is not read.
+    documents = vendors_selectors.search_documents(filters)
+    counted = documents if documents is not None else vendors
     if keyset.may_fence(vendors, keys):
         # The count tells read_page how to sort: count first.
-        total, more = vendors_selectors.count_up_to(vendors, COUNT_LIMIT)
+        total, more = vendors_selectors.count_up_to(counted, COUNT_LIMIT)
         page = keyset.read_page(
             vendors, keys, cursor, PAGE_SIZE, few=not more if COUNT_LIMIT == keyset.FEW_MATCHES else None
         )
     else:
-        page = keyset.read_page(vendors, keys, cursor, PAGE_SIZE, ranked=vendors_selectors.relevance_documents(filters))
+        ranked = documents if filters.effective_sort == vendors_selectors.Sort.RELEVANCE else None
+        page = keyset.read_page(vendors, keys, cursor, PAGE_SIZE, ranked=ranked)
         if page.has_next or page.has_previous:
-            total, more = vendors_selectors.count_up_to(vendors, COUNT_LIMIT)
+            total, more = vendors_selectors.count_up_to(counted, COUNT_LIMIT)
         else:
             # The page holds every match: no count to make (a narrow filter costs the most to count).
             total, more = len(page.rows), False

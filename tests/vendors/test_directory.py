@@ -23,7 +23,7 @@ from tests.vendors.factories_extra import VendorCertificationFactory
 from tests.vendors.helpers import directory, full_vendor, make_vendor, row_names
 from vendors import selectors as vendors_selectors
 from vendors import views
-from vendors.models import DeliveryCenter
+from vendors.models import Certification, DeliveryCenter
 from vendors.selectors import DirectoryFilters, Viewer
 
 pytestmark = pytest.mark.django_db
@@ -664,3 +664,52 @@ def test_the_whole_page_reads_each_choice_list_once_even_when_it_validates_a_val
     assert '<option value="finance" selected>' in html
     assert '<option value="IN" selected>' in html
     assert _choice_lists_read(page.captured_queries) == dict.fromkeys(CHOICE_LISTS, 1)
+
+
+def test_a_search_with_nothing_else_narrowing_it_is_counted_and_ranked_from_its_documents(client, manager, monkeypatch):
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    for number in range(4):
+        make_vendor(f"Audit Firm {number}", description="Audits for banks.")
+    asleep = make_vendor("Audit Sleeper", description="Audits.")
+    asleep.is_active = False
+    asleep.save()
+    directory(client)  # the first request of a session saves it
+
+    with CaptureQueriesContext(connection) as queries:
+        response = directory(client, q="audits")
+    assert re.search(r"4 vendors\s", response.content.decode())
+    assert row_names(response) == ["Audit Firm 0", "Audit Firm 1"]
+    counts = [query["sql"] for query in queries.captured_queries if query["sql"].startswith("SELECT COUNT(*)")]
+    assert len(counts) == 1
+    assert "vendors_vendorsearchdocument" in counts[0] and '"vendors_vendor"' not in counts[0]
+
+    with CaptureQueriesContext(connection) as narrowed:
+        response = directory(client, q="audits", verified="on")
+    assert row_names(response) == []  # none is verified: read from the vendors, not the documents alone
+    documents_alone = [
+        query["sql"]
+        for query in narrowed.captured_queries
+        if "vendors_vendorsearchdocument" in query["sql"] and '"vendors_vendor"' not in query["sql"]
+    ]
+    assert documents_alone == []
+
+
+def test_a_pages_row_facts_read_in_one_statement_are_the_five_reads_facts(client, manager):
+    today = date.today()
+    vendors = [full_vendor(index) for index in range(3)]
+    expired, last_day = Certification.objects.exclude(code="iso_27001").order_by("code")[:2]
+    VendorCertificationFactory(vendor=vendors[0], certification=expired, valid_until=today - timedelta(days=1))
+    VendorCertificationFactory(vendor=vendors[1], certification=last_day, valid_until=today)  # valid all of today
+    bare = VendorFactory(name="Bare Firm")  # no parts at all
+    ids = [vendor.pk for vendor in [*vendors, bare]]
+
+    for seniority in ("junior", "senior"):
+        with CaptureQueriesContext(connection) as one:
+            facts = vendors_selectors._row_facts_postgresql(ids, on=today, seniority=seniority)
+        assert len(one.captured_queries) == 1
+        assert facts == vendors_selectors._row_facts_orm(ids, on=today, seniority=seniority)
+    assert facts[bare.pk] == vendors_selectors.RowFacts()
+    assert (
+        len(facts[vendors[0].pk].skills) == 4
+        and facts[vendors[0].pk].skills[0][1] >= facts[vendors[0].pk].skills[-1][1]
+    )
