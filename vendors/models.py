@@ -360,7 +360,8 @@ class VendorCertification(models.Model):
                 condition=date_in_range("valid_until"), name="vendor_certification_valid_until_range"
             ),
         ]
-        indexes = [models.Index(fields=["certification", "valid_until"], name="vendor_cert_lookup_idx")]
+        # The directory's certification filter reads the vendor ids from the index alone.
+        indexes = [models.Index(fields=["certification", "valid_until", "vendor"], name="vendor_cert_filter_idx")]
 
     def __str__(self) -> str:
         return f"{self.certification} until {self.valid_until or '∞'}"

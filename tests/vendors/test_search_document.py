@@ -4,20 +4,24 @@ words, found by partial, accented and Italian queries, and served by indexes."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
 from tests.vendors.helpers import make_vendor
 from vendors import keyset
 from vendors.models import (
+    Certification,
     DeliveryCenter,
     ExpertiseArea,
     RateCard,
     Skill,
     Vendor,
+    VendorCertification,
     VendorLanguage,
     VendorSearchDocument,
 )
@@ -368,3 +372,41 @@ def test_a_page_whose_documents_another_filter_leaves_out_is_read_from_the_vendo
 )
 def test_only_a_search_sorted_by_relevance_with_nothing_else_narrowing_it_is_ranked_from_documents(filters):
     assert relevance_documents(filters) is None
+
+
+# VACUUM (outside a test transaction) sets the visibility map that index-only scans rely on.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_domain_and_certification_filters_can_read_vendor_ids_from_an_index_alone(directory_of_thousands):
+    certification = Certification.objects.get(code="iso_27001")
+    VendorCertification.objects.bulk_create(
+        VendorCertification(vendor=vendor, certification=certification) for vendor in Vendor.objects.order_by("id")[::7]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE vendors_vendor_domains, vendors_vendorcertification")
+    finance = ExpertiseArea.objects.get(code="finance")
+    # The filters' subqueries (vendors.selectors._apply_filters) for one domain and one certification.
+    by_domain = Vendor.domains.through.objects.filter(expertisearea_id=finance.pk).values("vendor_id")
+    by_certification = (
+        VendorCertification.objects.filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=date.today()), certification_id=certification.pk
+        )
+        .order_by()
+        .values("vendor_id")
+    )  # a subquery has no order
+    with transaction.atomic():  # SET LOCAL holds for a transaction, and the DROP is undone with it
+        with connection.cursor() as cursor:
+            # Neither a table scan nor a bitmap of rows to visit: the planner picks among the indexes.
+            for setting in ("enable_seqscan", "enable_bitmapscan"):
+                cursor.execute(f"SET LOCAL {setting} = off")
+            # At this size the foreign key's own index (certification_id) costs the same; without
+            # it the plan shows whether the filter index serves the filter alone.
+            cursor.execute(
+                "SELECT indexname FROM pg_indexes WHERE tablename = 'vendors_vendorcertification' "
+                "AND indexdef LIKE '%%(certification_id)'"
+            )
+            for (name,) in cursor.fetchall():
+                cursor.execute(f'DROP INDEX "{name}"')
+        shown = by_domain.explain() + "\n" + by_certification.explain()
+        transaction.set_rollback(True)
+    assert "Index Only Scan using vendor_domain_filter_idx" in shown, shown
+    assert "Index Only Scan using vendor_cert_filter_idx" in shown, shown
