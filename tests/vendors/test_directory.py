@@ -227,6 +227,14 @@ def test_the_location_class_is_relative_to_an_italian_client(client, manager, tr
     assert row_names(directory(client, location=location)) == expected
 
 
+def test_a_country_whose_zones_fall_in_two_classes_is_split_by_zone(client, manager, trio):
+    # Russia from Rome: Moscow is 2 hours ahead (nearshore), Vladivostok 9 (offshore).
+    make_vendor("Moscow Desk", country="RU", tz="Europe/Moscow")
+    make_vendor("Vladivostok Desk", country="RU", tz="Asia/Vladivostok")
+    assert row_names(directory(client, location="nearshore")) == ["Krakow Numbers", "Moscow Desk"]
+    assert row_names(directory(client, location="offshore")) == ["Pune Ledger", "Vladivostok Desk"]
+
+
 def test_the_location_class_depends_on_the_clients_country(client, trio):
     from tests.factories import ClientMembershipFactory, ClientOrganizationFactory
 
