@@ -187,19 +187,9 @@ def vendor_directory(
     return vendors
 
 
-# The filters that narrow the directory (seniority and sort only choose what is shown and how).
-NARROWING = (
-    "domain",
-    "skill",
-    "country",
-    "region",
-    "location",
-    "max_rate",
-    "certification",
-    "language",
-    "min_rating",
-    "verified",
-)
+# The filters that narrow the directory: every field but the search, the seniority shown and the
+# sort (a filter added later narrows too, so the documents-only shortcut leaves it alone).
+NARROWING = tuple(name for name in DirectoryFilters.__dataclass_fields__ if name not in ("q", "seniority", "sort"))
 
 
 def relevance_documents(filters: DirectoryFilters) -> QuerySet | None:
