@@ -70,8 +70,7 @@ def vendor_directory(request):
             vendors, keys, cursor, PAGE_SIZE, few=not more if COUNT_LIMIT == keyset.FEW_MATCHES else None
         )
     else:
-        ranked = documents if filters.effective_sort == vendors_selectors.Sort.RELEVANCE else None
-        page = keyset.read_page(vendors, keys, cursor, PAGE_SIZE, ranked=ranked)
+        page = keyset.read_page(vendors, keys, cursor, PAGE_SIZE, ranked=vendors_selectors.relevance_documents(filters))
         if page.has_next or page.has_previous:
             total, more = vendors_selectors.count_up_to(counted, COUNT_LIMIT)
         else:
