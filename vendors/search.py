@@ -67,6 +67,25 @@ def _query(q: str, *, prefix: str = ""):
     return words, in_name, SearchRank(F(f"{prefix}document"), words) + name_bonus
 
 
+# Vendors per statement when a bulk writer writes documents (an id array of this size).
+WRITE_BATCH = 10000
+
+
+def write_documents(vendor_ids: list[int]) -> None:
+    """Write the search documents of `vendor_ids` from their rows as they are now
+    (PostgreSQL; nothing on SQLite, which has none). For a bulk writer that created these
+    vendors before their skills and domains, with the parts' touches deferred
+    (kpo.change_seq.document_touch_deferred): the trigger wrote each document at the
+    vendor's INSERT, without them. The same SQL function as the trigger's (migration 0016)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for start in range(0, len(vendor_ids), WRITE_BATCH):
+            cursor.execute(
+                "SELECT vendors_search_documents_write(%s::bigint[])", [vendor_ids[start : start + WRITE_BATCH]]
+            )
+
+
 def _search_plain(vendors: QuerySet[Vendor], q: str) -> QuerySet[Vendor]:
     by_skill = VendorSkill.objects.filter(Q(skill__name__icontains=q) | Q(skill__search_terms__icontains=q)).values(
         "vendor_id"

@@ -57,6 +57,7 @@ from vendors.models import (
     VendorSkill,
 )
 from vendors.money import ExchangeTable
+from vendors.search import write_documents
 
 if TYPE_CHECKING:
     from kpo.models import User
@@ -247,6 +248,8 @@ def _insert_vendor_batch(specs: list[VendorSpec], *, lookups: dict, today: date,
         RateCard.objects.bulk_create(rate_rows, batch_size=5000)
         DeliveryCenter.objects.bulk_create(center_rows, batch_size=5000)
         VendorCertification.objects.bulk_create(cert_rows, batch_size=5000)
+    # Their documents were written at their INSERT, before these parts.
+    write_documents([vendor.pk for vendor in vendors])
     _insert_history(vendors, specs, lookups=lookups, today=today, report=report)
     report.vendors_created += len(vendors)
 

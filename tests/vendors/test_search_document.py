@@ -4,6 +4,7 @@ words, found by partial, accented and Italian queries, and served by indexes."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.vendors.helpers import make_vendor
 from vendors import keyset
+from vendors.csv_io import vendor_csv_export, vendor_csv_import
 from vendors.models import (
     Certification,
     DeliveryCenter,
@@ -414,3 +416,29 @@ def test_the_domain_and_certification_filters_can_read_vendor_ids_from_an_index_
         transaction.set_rollback(True)
     assert "Index Only Scan using vendor_domain_filter_idx" in shown, shown
     assert "Index Only Scan using vendor_cert_filter_idx" in shown, shown
+
+
+def document_text(vendor: Vendor) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT document::text FROM vendors_vendorsearchdocument WHERE vendor_id = %s", [vendor.pk])
+        return cursor.fetchone()[0]
+
+
+def test_a_vendor_created_by_the_csv_import_is_found_by_its_skills_and_italian_words():
+    """The import creates vendors before their parts (the parts' touches deferred), then
+    writes their documents: the same document as a vendor written part by part."""
+    vendor = make_vendor(
+        "Quokka Ledger Partners", description="Back office.", skills=("financial-reporting",), domains=("finance",)
+    )
+    written_part_by_part = document_text(vendor)
+    stream = io.StringIO(newline="")
+    vendor_csv_export(Vendor.objects.filter(pk=vendor.pk), stream)
+    vendor.delete()
+
+    report = vendor_csv_import(io.StringIO(stream.getvalue(), newline=""), dry_run=False)
+
+    assert (report.errors, report.created) == ([], 1)
+    imported = Vendor.objects.get(name="Quokka Ledger Partners")
+    assert document_text(imported) == written_part_by_part
+    assert found("financial reporting") == ["Quokka Ledger Partners"]
+    assert found("bilancio") == ["Quokka Ledger Partners"]  # an Italian word of the finance domain

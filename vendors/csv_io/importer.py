@@ -21,6 +21,7 @@ from kpo.change_seq import document_touch_deferred
 from vendors.csv_io.columns import BATCH, CHANGE_REASON
 from vendors.csv_io.parse import TABLES, ImportReport, _ListModel, _Lookups, _read, _Row, _Table
 from vendors.models import Vendor
+from vendors.search import write_documents
 from vendors.signals import send_vendor_changed
 
 
@@ -199,6 +200,8 @@ def _write(plan: _Plan, *, actor, now) -> None:
         [through(vendor_id=vendor_id, expertisearea_id=area) for vendor_id, area in plan.domain_adds],
         batch_size=BATCH,
     )
+    # New vendors: their documents were written at their INSERT, before their parts.
+    write_documents([vendor.pk for vendor in created])
     if plan.updates:
         # Last, after every part: this write takes each vendor's final change number
         # (the part triggers are deferred for the whole import, see import_vendors).

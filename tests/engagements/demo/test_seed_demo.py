@@ -168,3 +168,24 @@ def test_a_negative_vendor_count_is_refused():
     with pytest.raises(CommandError):
         call_command("seed_demo", "--vendors", "-1", "--no-progress")
     assert not Vendor.objects.exists()
+
+
+def test_every_seeded_vendor_is_found_by_its_skills_and_italian_words():
+    """The seed creates vendors before their parts (the parts' touches deferred): their search
+    documents are written again after the parts, not left with the name and description only."""
+    from django.db import connection
+
+    from vendors.search import write_documents
+
+    seed_demo(seed=5, vendors=40, today=TODAY)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT vendor_id, document::text FROM vendors_vendorsearchdocument ORDER BY vendor_id")
+        seeded = cursor.fetchall()
+        write_documents(list(Vendor.objects.values_list("pk", flat=True)))
+        cursor.execute("SELECT vendor_id, document::text FROM vendors_vendorsearchdocument ORDER BY vendor_id")
+        assert cursor.fetchall() == seeded
+        cursor.execute(
+            "SELECT count(*) FROM vendors_vendorsearchdocument d WHERE EXISTS ("
+            " SELECT 1 FROM unnest(d.document) u WHERE 'C' = ANY(u.weights))"
+        )
+        assert cursor.fetchone()[0] == Vendor.objects.count() == len(seeded)
