@@ -12,29 +12,35 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import reduce
-from operator import or_
+from operator import and_, or_
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection, models
 from django.db.models import (
     F,
     FilteredRelation,
+    Func,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
 )
 from django.utils import timezone
 
 from kpo import geo
 from vendors.models import (
+    Certification,
     DeliveryCenter,
     ExpertiseArea,
     RateCard,
     Seniority,
+    Skill,
     Vendor,
     VendorCertification,
+    VendorFilterFacts,
     VendorLanguage,
     VendorSkill,
 )
@@ -237,9 +243,83 @@ def _ordering(filters: DirectoryFilters, vendors: QuerySet[Vendor]) -> list:
 
 
 def _apply_filters(
-    vendors: QuerySet[Vendor], *, filters: DirectoryFilters, viewer: Viewer, today: date, factors: dict[str, Decimal]
+    vendors: QuerySet[Vendor],
+    *,
+    filters: DirectoryFilters,
+    viewer: Viewer,
+    today: date,
+    factors: dict[str, Decimal],
+    facts: bool | None = None,
 ) -> QuerySet[Vendor]:
-    # Each filter is a `pk IN (subquery)`: no join fans rows out, so no DISTINCT is needed.
+    """Each filter is a `pk IN (subquery)`: no join fans rows out, so no DISTINCT is needed.
+
+    The filters on a vendor's parts (domain, skill, certification, country, region, location,
+    language) read, on PostgreSQL (`facts`), one subquery of the vendor's filter facts: every
+    such filter in one GIN index scan, one bitmap for the combination. Elsewhere (SQLite) one
+    subquery per part table. The same vendors either way (tested on PostgreSQL)."""
+    if facts if facts is not None else connection.vendor == "postgresql":
+        conditions = _facts_conditions(filters, viewer=viewer, today=today)
+        if conditions:
+            vendors = vendors.filter(
+                pk__in=VendorFilterFacts.objects.filter(reduce(and_, conditions)).values("vendor_id")
+            )
+    else:
+        vendors = _filter_parts(vendors, filters=filters, viewer=viewer, today=today)
+    if filters.certification:
+        # Valid on the day: the facts hold every certification a vendor has, valid or not.
+        vendors = vendors.filter(
+            pk__in=VendorCertification.objects.filter(
+                _unexpired(today), certification__code=filters.certification
+            ).values("vendor_id")
+        )
+    if filters.min_rating is not None:
+        vendors = vendors.filter(rating__gte=filters.min_rating)
+    if filters.verified:
+        vendors = vendors.filter(verified=True)
+    return vendors
+
+
+def _facts_conditions(filters: DirectoryFilters, *, viewer: Viewer, today: date) -> list[Q]:
+    """The part filters as conditions on VendorFilterFacts (an overlap with an empty list, as
+    for a code no longer in the taxonomy, matches nothing)."""
+    conditions = []
+    if filters.domain:
+        conditions.append(Q(domains__overlap=_ids(ExpertiseArea, filters.domain)))
+    if filters.skill:
+        conditions.append(Q(skills__overlap=_ids(Skill, filters.skill)))
+    if filters.certification:
+        conditions.append(Q(certifications__overlap=_ids(Certification, filters.certification)))
+    if filters.country:
+        conditions.append(Q(countries__overlap=[filters.country]))
+    if filters.region:
+        conditions.append(Q(countries__overlap=_region_countries(filters.region)))
+    if filters.location and viewer.has_client:
+        whole, pairs = _places_in_class(filters.location, viewer=viewer, on=today)
+        conditions.append(
+            Q(countries__overlap=whole) | Q(places__overlap=[VendorFilterFacts.place(c, tz) for c, tz in pairs])
+        )
+    if filters.language:
+        conditions.append(Q(languages__overlap=[filters.language]))
+    return conditions
+
+
+class _Ids(Func):
+    """ARRAY(SELECT id ... WHERE code = %s): a taxonomy code's id inside the facts' query (no
+    query of its own; the index scan takes the value once)."""
+
+    template = "ARRAY(%(expressions)s)"
+    output_field = ArrayField(models.BigIntegerField())
+
+
+def _ids(model: type[models.Model], code: str) -> _Ids:
+    return _Ids(Subquery(model._default_manager.filter(code=code).order_by().values("pk")))
+
+
+def _filter_parts(
+    vendors: QuerySet[Vendor], *, filters: DirectoryFilters, viewer: Viewer, today: date
+) -> QuerySet[Vendor]:
+    """The part filters, each on its part's own table (SQLite). The certification's validity
+    is checked by the caller."""
     if filters.domain:
         vendors = vendors.filter(
             pk__in=Vendor.domains.through.objects.filter(expertisearea__code=filters.domain).values("vendor_id")
@@ -249,32 +329,32 @@ def _apply_filters(
     if filters.country:
         vendors = vendors.filter(pk__in=DeliveryCenter.objects.filter(country=filters.country).values("vendor_id"))
     if filters.region:
-        countries = sorted(code for code, region in geo.REGION_OF.items() if region == filters.region)
+        countries = _region_countries(filters.region)
         vendors = vendors.filter(pk__in=DeliveryCenter.objects.filter(country__in=countries).values("vendor_id"))
     if filters.location and viewer.has_client:
-        vendors = vendors.filter(pk__in=_centres_in_class(filters.location, viewer=viewer, on=today))
-    if filters.certification:
-        vendors = vendors.filter(
-            pk__in=VendorCertification.objects.filter(
-                _unexpired(today), certification__code=filters.certification
-            ).values("vendor_id")
+        whole, pairs = _places_in_class(filters.location, viewer=viewer, on=today)
+        conditions = [Q(country__in=whole)] if whole else []
+        conditions += [Q(country=country, timezone=tz) for country, tz in pairs]
+        centres = (
+            DeliveryCenter.objects.filter(reduce(or_, conditions)) if conditions else DeliveryCenter.objects.none()
         )
+        vendors = vendors.filter(pk__in=centres.values("vendor_id"))
     if filters.language:
         vendors = vendors.filter(pk__in=VendorLanguage.objects.filter(code=filters.language).values("vendor_id"))
-    if filters.min_rating is not None:
-        vendors = vendors.filter(rating__gte=filters.min_rating)
-    if filters.verified:
-        vendors = vendors.filter(verified=True)
     return vendors
 
 
-def _centres_in_class(location: str, *, viewer: Viewer, on: date) -> QuerySet:
-    """Vendor ids with a delivery centre in the location class. The class needs
-    time zones, so it is worked out in Python over the distinct (country, zone)
-    pairs (a few hundred at most, read from the place index), then filtered in SQL:
-    a country whose every zone in use is in the class as one `country IN (...)` list,
-    the zones of a country split between classes as (country, zone) pairs. A list is
-    checked per centre at a fraction of the cost of twenty pairs ORed together."""
+def _region_countries(region: str) -> list[str]:
+    return sorted(code for code, of in geo.REGION_OF.items() if of == region)
+
+
+def _places_in_class(location: str, *, viewer: Viewer, on: date) -> tuple[list[str], list[tuple[str, str]]]:
+    """The delivery centres' places in the location class, as (whole countries, (country,
+    zone) pairs). The class needs time zones, so it is worked out in Python over the
+    distinct (country, zone) pairs in use (a few hundred at most, read from the place index).
+    A country whose every zone in use is in the class is listed whole; only the zones of a
+    country split between classes are pairs. A list is checked at a fraction of the cost of
+    twenty pairs ORed together."""
     zones: dict[str, int] = {}
     wanted: dict[str, list[str]] = {}
     for country, tz in values_in_use(DeliveryCenter, ("country", "timezone")):
@@ -282,13 +362,8 @@ def _centres_in_class(location: str, *, viewer: Viewer, on: date) -> QuerySet:
         if viewer.location_class(country=country, tz=tz, on=on) == location:
             wanted.setdefault(country, []).append(tz)
     whole = sorted(country for country, tzs in wanted.items() if len(tzs) == zones[country])
-    conditions = [Q(country__in=whole)] if whole else []
-    conditions += [
-        Q(country=country, timezone=tz) for country, tzs in wanted.items() if country not in whole for tz in tzs
-    ]
-    if not conditions:
-        return DeliveryCenter.objects.none().values("vendor_id")
-    return DeliveryCenter.objects.filter(reduce(or_, conditions)).values("vendor_id")
+    pairs = [(country, tz) for country, tzs in wanted.items() if country not in whole for tz in tzs]
+    return whole, pairs
 
 
 def _rates_at_most(max_rate: Decimal, seniority: str, factors: dict[str, Decimal]) -> QuerySet:

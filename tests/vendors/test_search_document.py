@@ -386,7 +386,8 @@ def test_the_domain_and_certification_filters_can_read_vendor_ids_from_an_index_
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE vendors_vendor_domains, vendors_vendorcertification")
     finance = ExpertiseArea.objects.get(code="finance")
-    # The filters' subqueries (vendors.selectors._apply_filters) for one domain and one certification.
+    # A domain's vendors (the filter on SQLite, matching's hard constraint) and a certification's
+    # valid holders (the directory's check on both databases: vendors.selectors._apply_filters).
     by_domain = Vendor.domains.through.objects.filter(expertisearea_id=finance.pk).values("vendor_id")
     by_certification = (
         VendorCertification.objects.filter(

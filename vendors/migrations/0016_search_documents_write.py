@@ -1,6 +1,6 @@
-"""The search document is written by one set-based function, `vendors_search_documents_write(ids)`
-(PostgreSQL), which the vendor's trigger calls for its row and a bulk writer calls for the
-vendors it created.
+"""The search document, and the new filter facts, are written by one set-based function,
+`vendors_search_documents_write(ids)` (PostgreSQL), which the vendor's trigger calls for its row
+and a bulk writer calls for the vendors it created.
 
 Why: a bulk writer (the CSV import, the demo seed) creates vendors first and their parts
 after, with the parts' touches of the vendor deferred (kpo.change_seq.document_touch_deferred:
@@ -14,9 +14,20 @@ writer now calls the function once per batch of new vendors after writing their 
 The function orders the skills and domains (by row id), so the document of the same vendor is
 the same whoever writes it. Every vendor's document is written again here, which mends the
 documents the bulk writers left short.
+
+`vendors_vendorfilterfacts` (vendors.models.VendorFilterFacts): what the directory's filters
+test of a vendor's parts, as arrays under one GIN index (domain, skill and certification ids,
+centre countries and "country|zone" places, languages), written by the same function in the
+same transaction. Filters combined are one bitmap of the index: region + location + rate cap
+on 100,000 vendors 77 -> 20 ms, where each candidate was probed in each part's table. On
+SQLite (the demo) the table has text columns and stays empty: the filters read the parts'
+tables there.
 """
 
-from django.db import migrations
+import django.db.models.deletion
+from django.db import migrations, models
+
+import vendors.models
 
 from kpo.migration_operations import RunSQLForVendor
 
@@ -43,8 +54,26 @@ LEFT JOIN LATERAL (
 WHERE v.id = ANY(ids)
 ON CONFLICT (vendor_id) DO UPDATE SET
     name = EXCLUDED.name, document = EXCLUDED.document,
-    sort_name = EXCLUDED.sort_name, is_active = EXCLUDED.is_active
+    sort_name = EXCLUDED.sort_name, is_active = EXCLUDED.is_active;
+INSERT INTO vendors_vendorfilterfacts (vendor_id, domains, skills, certifications, countries, places, languages)
+SELECT v.id,
+       ARRAY(SELECT expertisearea_id FROM vendors_vendor_domains WHERE vendor_id = v.id ORDER BY 1),
+       ARRAY(SELECT skill_id FROM vendors_vendorskill WHERE vendor_id = v.id ORDER BY 1),
+       ARRAY(SELECT certification_id FROM vendors_vendorcertification WHERE vendor_id = v.id ORDER BY 1),
+       ARRAY(SELECT DISTINCT country FROM vendors_deliverycenter WHERE vendor_id = v.id ORDER BY 1),
+       ARRAY(SELECT DISTINCT country || '|' || timezone FROM vendors_deliverycenter WHERE vendor_id = v.id ORDER BY 1),
+       ARRAY(SELECT code FROM vendors_vendorlanguage WHERE vendor_id = v.id ORDER BY 1)
+FROM vendors_vendor v
+WHERE v.id = ANY(ids)
+ON CONFLICT (vendor_id) DO UPDATE SET
+    domains = EXCLUDED.domains, skills = EXCLUDED.skills, certifications = EXCLUDED.certifications,
+    countries = EXCLUDED.countries, places = EXCLUDED.places, languages = EXCLUDED.languages
 $$
+"""
+
+FACTS_FOREIGN_KEY = """
+ALTER TABLE vendors_vendorfilterfacts ADD CONSTRAINT vendor_filter_facts_vendor_fk
+    FOREIGN KEY (vendor_id) REFERENCES vendors_vendor (id) ON DELETE CASCADE
 """
 
 DOCUMENT_FUNCTION = """
@@ -98,18 +127,77 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.CreateModel(
+            name="VendorFilterFacts",
+            fields=[
+                (
+                    "vendor",
+                    models.OneToOneField(
+                        db_constraint=False,
+                        editable=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        primary_key=True,
+                        related_name="filter_facts",
+                        serialize=False,
+                        to="vendors.vendor",
+                    ),
+                ),
+                (
+                    "domains",
+                    vendors.models.FactArrayField(
+                        base_field=models.BigIntegerField(), editable=False, size=None
+                    ),
+                ),
+                (
+                    "skills",
+                    vendors.models.FactArrayField(
+                        base_field=models.BigIntegerField(), editable=False, size=None
+                    ),
+                ),
+                (
+                    "certifications",
+                    vendors.models.FactArrayField(
+                        base_field=models.BigIntegerField(), editable=False, size=None
+                    ),
+                ),
+                (
+                    "countries",
+                    vendors.models.FactArrayField(
+                        base_field=models.CharField(max_length=2), editable=False, size=None
+                    ),
+                ),
+                (
+                    "places",
+                    vendors.models.FactArrayField(base_field=models.TextField(), editable=False, size=None),
+                ),
+                (
+                    "languages",
+                    vendors.models.FactArrayField(
+                        base_field=models.CharField(max_length=2), editable=False, size=None
+                    ),
+                ),
+            ],
+        ),
         RunSQLForVendor(
             forwards={
                 "postgresql": [
+                    FACTS_FOREIGN_KEY,
                     WRITE_FUNCTION,
                     DOCUMENT_FUNCTION,
                     "SELECT vendors_search_documents_write(ARRAY(SELECT id FROM vendors_vendor))",
+                    # One index for every filter: a combination is one bitmap.
+                    "CREATE INDEX vendor_filter_facts_gin ON vendors_vendorfilterfacts"
+                    " USING gin (domains, skills, certifications, countries, places, languages)",
                     "ANALYZE vendors_vendorsearchdocument",
+                    "ANALYZE vendors_vendorfilterfacts",
                 ],
                 "sqlite": [],
             },
             backwards={
-                "postgresql": [PREVIOUS_FUNCTION, "DROP FUNCTION IF EXISTS vendors_search_documents_write(bigint[])"],
+                "postgresql": [
+                    PREVIOUS_FUNCTION,
+                    "DROP FUNCTION IF EXISTS vendors_search_documents_write(bigint[])",
+                ],
                 "sqlite": [],
             },
         ),
