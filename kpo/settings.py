@@ -132,10 +132,17 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # random_page_cost 1.1 (SSD or a database held in memory; PostgreSQL's default 4 assumes
     # spinning disks): a search matching 3,000 vendors reads them by index, not by scanning
     # all 100,000 (48 ms -> 15 ms).
+    # work_mem 32 MB (PostgreSQL's default is 4): a broad search's bitmap of matching rows stays
+    # exact; at 4 MB on 1,000,000 vendors it turned lossy, and 370,000 rows of the pages it
+    # named were tested again (a word matching 184,000 vendors: 598 -> 462 ms).
+    DB_WORK_MEM_MB = env_int("DB_WORK_MEM_MB", 32)
+    if DB_WORK_MEM_MB < 1:
+        raise ImproperlyConfigured("DB_WORK_MEM_MB must be at least 1.")
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         f"-c jit={'on' if env_bool('DB_JIT', False) else 'off'}"
         f" -c max_parallel_workers_per_gather={env_int('DB_PARALLEL_WORKERS_PER_QUERY', 0)}"
         f" -c random_page_cost={env_float('DB_RANDOM_PAGE_COST', 1.1, minimum=0.0):g}"
+        f" -c work_mem={DB_WORK_MEM_MB}MB"
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -216,6 +216,8 @@ def test_app_services_reach_the_compose_databases(compose, services):
 
 def test_backing_services_have_healthchecks_and_volumes(compose, services):
     assert services["postgres"]["image"] == "postgres:15"
+    # The image's own server, with buffers sized for the directory (its entrypoint runs "postgres ...").
+    assert services["postgres"]["command"] == ["postgres", "-c", "shared_buffers=${POSTGRES_SHARED_BUFFERS:-1GB}"]
     assert "pg_isready" in _healthcheck_argv(services["postgres"]["healthcheck"])[0]
     assert services["redis"]["image"] == "redis:7"
     assert _healthcheck_argv(services["redis"]["healthcheck"])[:2] == ["redis-cli", "ping"]
@@ -263,7 +265,7 @@ def test_demo_seed_is_opt_in(services):
 
 def test_commands_are_known_programs(services):
     for argv in _all_commands(services):
-        assert argv[0] in {"python", "celery", "gunicorn", "pg_isready", "redis-cli", "redis-server"}, argv
+        assert argv[0] in {"python", "celery", "gunicorn", "pg_isready", "postgres", "redis-cli", "redis-server"}, argv
 
 
 def test_manage_py_commands_exist_and_accept_their_options(services):

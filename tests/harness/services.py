@@ -194,10 +194,11 @@ class PostgresCluster(_Server):
     name = "postgres"
     stop_signal = signal.SIGINT  # PostgreSQL's fast shutdown
 
-    def __init__(self, *, base: Path | None = None, database: str = "kpo"):
+    def __init__(self, *, base: Path | None = None, database: str = "kpo", shared_buffers: str | None = None):
         super().__init__(base=base)
         self.database = database
         self.data = self.base / "data"
+        self.shared_buffers = shared_buffers  # None: PostgreSQL's default (128 MB)
 
     @property
     def url(self) -> str:
@@ -259,6 +260,7 @@ class PostgresCluster(_Server):
                 "full_page_writes=off",
                 "-c",
                 "max_connections=200",
+                *(["-c", f"shared_buffers={self.shared_buffers}"] if self.shared_buffers else []),
             ],
             drop=drop,
         )

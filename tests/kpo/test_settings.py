@@ -134,7 +134,9 @@ def test_postgresql_connections_plan_without_jit_or_parallel_workers_and_for_fas
         workers = cursor.fetchone()[0]
         cursor.execute("SHOW random_page_cost")
         page_cost = cursor.fetchone()[0]
-    assert (jit, workers, page_cost) == ("off", "0", "1.1")
+        cursor.execute("SHOW work_mem")
+        work_mem = cursor.fetchone()[0]
+    assert (jit, workers, page_cost, work_mem) == ("off", "0", "1.1", "32MB")
 
     code = "import django; from django.conf import settings; django.setup(); print(settings.DATABASES['default']['OPTIONS']['options'])"
     url = "postgres://kpo:secret@db.internal:5433/kpo_prod"
@@ -145,11 +147,16 @@ def test_postgresql_connections_plan_without_jit_or_parallel_workers_and_for_fas
         DB_JIT="true",
         DB_PARALLEL_WORKERS_PER_QUERY="2",
         DB_RANDOM_PAGE_COST="4",
+        DB_WORK_MEM_MB="64",
     )
     assert chosen.stdout.strip().splitlines()[-1] == (
-        "-c jit=on -c max_parallel_workers_per_gather=2 -c random_page_cost=4"
+        "-c jit=on -c max_parallel_workers_per_gather=2 -c random_page_cost=4 -c work_mem=64MB"
     )
     for wrong in ("cheap", "-1", "nan", "inf"):
         refused = run_django(code, DEBUG="true", DATABASE_URL=url, DB_RANDOM_PAGE_COST=wrong)
         assert refused.returncode != 0
         assert "DB_RANDOM_PAGE_COST must be" in refused.stderr
+    for wrong in ("lots", "0"):
+        refused = run_django(code, DEBUG="true", DATABASE_URL=url, DB_WORK_MEM_MB=wrong)
+        assert refused.returncode != 0
+        assert "DB_WORK_MEM_MB must be" in refused.stderr
