@@ -295,6 +295,11 @@ def read_page(
         if page is not None:
             return page
     fenced = may_fence(queryset, keys) and (few if few is not None else _few(queryset))
+    if keys == SORT_KEYS[Sort.NAME] and not fenced and _narrowed(queryset):
+        page = _walk_names(queryset, keys, cursor, size)
+        if page is not None:
+            return page
+        fenced = True
     if cursor is not None and cursor.backwards:
         before = queryset.filter(keyset_before(keys, cursor.values))
         rows = list(before.order_by(*[_reverse_order_expression(key, fenced=fenced) for key in keys])[: size + 1])
@@ -306,6 +311,51 @@ def read_page(
         queryset = queryset.filter(keyset_after(keys, cursor.values))
     rows = list(queryset.order_by(*[_order_expression(key, fenced=fenced) for key in keys])[: size + 1])
     # Forward from a cursor: the cursor's own row came before this page.
+    return Page(rows=rows[:size], has_next=len(rows) > size, has_previous=cursor is not None)
+
+
+# How far along the name order a narrowed list sorted by name may walk for its page (_walk_names).
+NAME_WALK = 4000
+
+
+def _narrowed(queryset: QuerySet) -> bool:
+    """Whether a search or a filter narrows the list beyond the active vendors."""
+    return queryset.query.where != queryset.model._default_manager.filter(is_active=True).query.where
+
+
+def _walk_names(queryset: QuerySet, keys: tuple[SortKey, ...], cursor: Cursor | None, size: int) -> Page | None:
+    """The page of a search or filters sorted by name, read by walking the name index at most
+    NAME_WALK active vendors from the cursor; None when the walk finds too few matches (the
+    caller then finds the matches first and sorts them).
+
+    The planner walks the name index unbounded when it expects the matches to be spread
+    evenly, and they are not: names bunch together ("vertex" matched 25,000 of 1,000,000
+    vendors, all named "Vertex ...": 900,000 vendors tested before the first, 4.6 s), and
+    filters correlate (verified, rated 3 or more, a centre in Ireland and a rate cap: 372,000
+    vendors walked for 21 rows, 550 ms). The rows within the walk's reach come first in the
+    list, so when they fill the page the page is exact."""
+    backwards = cursor is not None and cursor.backwards
+    active = queryset.model._default_manager.filter(is_active=True)
+    if cursor is not None:
+        active = active.filter((keyset_before if backwards else keyset_after)(keys, cursor.values))
+    order = _reverse_order_expression if backwards else _order_expression
+    reach = active.order_by(*[order(key) for key in keys]).values_list(*[key.field for key in keys])[
+        NAME_WALK - 1 : NAME_WALK
+    ]
+    bound = next(iter(reach), None)
+    walked = queryset
+    if cursor is not None:
+        walked = walked.filter((keyset_before if backwards else keyset_after)(keys, cursor.values))
+    if bound is not None:
+        # Up to the walk's last row, inclusive: strictly before the row after it.
+        walked = walked.exclude((keyset_before if backwards else keyset_after)(keys, list(bound)))
+    rows = list(walked.order_by(*[order(key) for key in keys])[: size + 1])
+    if len(rows) <= size and bound is not None:
+        return None  # the walk's reach ends before the page does
+    if backwards:
+        if not rows:
+            return read_page(queryset, keys, None, size)  # nothing before it any more: the first page
+        return Page(rows=rows[:size][::-1], has_next=True, has_previous=len(rows) > size)
     return Page(rows=rows[:size], has_next=len(rows) > size, has_previous=cursor is not None)
 
 

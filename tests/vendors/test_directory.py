@@ -632,8 +632,8 @@ CHOICE_LISTS = {
 
 
 def _choice_lists_read(queries) -> dict[str, int]:
-    """How many times each filter's choice list was read; a list's own query selects from its
-    table (or the distinct values in use) with no vendor in the WHERE clause."""
+    """How many times each filter's choice list was read; a list's own query selects the names
+    of its table (or the distinct values in use) with no vendor in the WHERE clause."""
     read = dict.fromkeys(CHOICE_LISTS, 0)
     for query in queries:
         sql = query["sql"].replace('"', "")
@@ -641,7 +641,9 @@ def _choice_lists_read(queries) -> dict[str, int]:
             if name in ("country", "language"):
                 hit = marker in sql or (f"FROM {marker.split()[1]}" in sql and "DISTINCT" in sql.upper())
             else:
-                hit = sql.startswith("SELECT") and f"FROM {marker}" in sql and "vendor_id" not in sql
+                # A list shows names (the directory's filters look a code's id up by itself).
+                hit = sql.startswith("SELECT") and f"FROM {marker}" in sql and f"{marker}.name" in sql
+                hit = hit and "vendor_id" not in sql
             read[name] += hit
     return read
 

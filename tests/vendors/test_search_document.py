@@ -261,14 +261,79 @@ def test_a_search_with_few_matches_is_sorted_after_matching_not_by_walking_the_s
     expected = sorted(Vendor.objects.filter(description__startswith="Zanzibarite").values_list("name", flat=True))
     assert [vendor.name for vendor in page.rows] == expected[:3]
     assert page.has_next and not page.has_previous
+    # The matches first (by the index, or on a fresh database by reading the 4,000 documents),
+    # then sorted: never the name index walked.
     assert "vendor_active_name_idx" not in few_plan, few_plan
-    assert "vendor_search_document_gin" in few_plan, few_plan
+    assert "Sort Key" in few_plan and "vendors_vendorsearchdocument" in few_plan, few_plan
 
     with CaptureQueriesContext(connection) as queries:
         dense = keyset.read_page(many, keyset.keys_for("name", many), None, 3)
     knowledge = Vendor.objects.filter(description__contains="knowledge").order_by("name", "id")
     assert [vendor.name for vendor in dense.rows] == list(knowledge.values_list("name", flat=True)[:3])
     assert "|| ''" not in queries.captured_queries[-1]["sql"]  # thousands of matches: the index walk is short
+
+
+def _every_page(queryset, keys, size):
+    """Every page forward from the first, then every page back from the last, as names."""
+    forward, cursor = [], None
+    while True:
+        page = keyset.read_page(queryset, keys, cursor, size)
+        forward.append([vendor.name for vendor in page.rows])
+        if not page.has_next:
+            break
+        cursor = keyset.decode(keyset.encode(page.rows[-1], keys), keys)
+    backward = [forward[-1]]
+    while page.has_previous:
+        cursor = keyset.decode(keyset.encode(page.rows[0], keys, backwards=True), keys)
+        page = keyset.read_page(queryset, keys, cursor, size)
+        backward.append([vendor.name for vendor in page.rows])
+    return forward, backward[::-1]
+
+
+@pytest.mark.parametrize(
+    ("chosen", "walked"),
+    [
+        ({"q": "vendor"}, True),
+        ({"q": "zeta"}, False),
+        ({"verified": True}, False),
+        ({"q": "works", "verified": True}, False),
+    ],
+)
+def test_a_narrowed_list_sorted_by_name_walks_the_name_order_only_so_far(monkeypatch, chosen, walked):
+    """A search or a filter sorted by name: the page is read by walking the name order, at most
+    NAME_WALK vendors; when the matches lie beyond (names bunch together: "Zeta ..." at the
+    end, and here only they are verified), they are found first and sorted. The same pages
+    either way."""
+    Vendor.objects.bulk_create(
+        [Vendor(name=f"Vendor {n:03d}", slug=f"vendor-{n}", headquarters_country="IN") for n in range(120)]
+        + [
+            Vendor(name=f"Zeta Works {n:02d}", slug=f"zeta-{n}", headquarters_country="IN", verified=True)
+            for n in range(23)
+        ]
+    )
+    monkeypatch.setattr(keyset, "FEW_MATCHES", 10)  # both searches match "many"
+    monkeypatch.setattr(keyset, "NAME_WALK", 40)
+    walks = []
+    walk = keyset._walk_names
+    monkeypatch.setattr(keyset, "_walk_names", lambda *args: walks.append(page := walk(*args)) or page)
+    queryset = vendor_directory(
+        filters=DirectoryFilters(**chosen, sort="name"), viewer=Viewer.for_staff(), display=False
+    )
+    keys = keyset.keys_for("name", queryset)
+
+    forward, backward = _every_page(queryset, keys, 7)
+
+    matching = Vendor.objects.filter(name__icontains=chosen.get("q", ""))
+    names = sorted(
+        (matching.filter(verified=True) if "verified" in chosen else matching).values_list("name", flat=True)
+    )
+    assert [name for page in forward for name in page] == names
+    assert forward == [names[i : i + 7] for i in range(0, len(names), 7)]
+    assert backward == forward
+    # "vendor": every page within the walk's reach; "zeta": not the first (120 names before it),
+    # but from a cursor among them the next one is.
+    assert walks and (walks[0] is not None) == walked
+    assert all(page is not None for page in walks) if walked else walks[1] is not None
 
 
 def test_relevance_pages_compare_the_whole_key_in_one_row(directory_of_thousands):
