@@ -39,6 +39,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from vendors.search import NAME_MATCH, RankedDocuments
 from vendors.selectors import Sort
 
 
@@ -274,7 +275,7 @@ def read_page(
     size: int,
     *,
     few: bool | None = None,
-    ranked: QuerySet | None = None,
+    ranked: RankedDocuments | None = None,
 ) -> Page:
     """The page of `size` rows at `cursor` (None: the first page). A backward cursor
     with no row before it any more gives the first page.
@@ -369,27 +370,30 @@ def _few(queryset: QuerySet) -> bool:
     return queryset.order_by().values("pk")[: FEW_MATCHES + 1].count() <= FEW_MATCHES
 
 
-def _read_ranked(queryset: QuerySet, ranked: QuerySet, cursor: Cursor | None, size: int) -> Page | None:
+def _read_ranked(queryset: QuerySet, ranked: RankedDocuments, cursor: Cursor | None, size: int) -> Page | None:
     """The page of a search sorted by relevance, ranked from its documents alone: the ids of
     the `size` + 1 best documents at the cursor (one table, GIN index), then those vendors
     from `queryset`. Ranking every match joined to its vendor (for the name and whether it
     is active) read the whole vendor table for a broad word.
+
+    The documents whose name contains the query rank above all others (RankedDocuments):
+    while they fill the page it is ranked from them alone, found by the trigram index. "data"
+    matched 557,000 of 1,000,000 vendors (936 ms to rank), 31,000 of them by name.
 
     The documents hold the active vendors matching the search, `queryset` those and maybe
     fewer (another filter). When every document's vendor is in `queryset`, they are its
     first rows at the cursor too: any row of `queryset` is a document, ranked after these.
     Otherwise None: the caller reads `queryset` itself."""
     backwards = cursor is not None and cursor.backwards
-    documents = ranked
-    if cursor is not None:
-        beyond = keyset_before if backwards else keyset_after
-        documents = documents.filter(beyond(RANKED_DOCUMENT_KEYS, cursor.values))
-    order = _reverse_order_expression if backwards else _order_expression
-    ids = list(
-        documents.order_by(*[order(key) for key in RANKED_DOCUMENT_KEYS]).values_list("vendor_id", flat=True)[
-            : size + 1
-        ]
-    )
+    at_names = cursor is None or (cursor.values[0] is not None and cursor.values[0] >= NAME_MATCH)
+    ids = None
+    if at_names:
+        # Backwards from a named row, every row before it is named too (it ranks higher).
+        named = _ranked_ids(ranked.named, cursor, size)
+        if backwards or len(named) > size:
+            ids = named
+    if ids is None:
+        ids = _ranked_ids(ranked.all, cursor, size)
     if backwards and not ids:
         return _read_ranked(queryset, ranked, None, size)  # nothing before it any more: the first page
     found = {row.pk: row for row in queryset.filter(pk__in=ids)}
@@ -400,3 +404,18 @@ def _read_ranked(queryset: QuerySet, ranked: QuerySet, cursor: Cursor | None, si
         # The cursor's own row follows this page.
         return Page(rows=rows[:size][::-1], has_next=True, has_previous=len(rows) > size)
     return Page(rows=rows[:size], has_next=len(rows) > size, has_previous=cursor is not None)
+
+
+def _ranked_ids(documents: QuerySet, cursor: Cursor | None, size: int) -> list[int]:
+    """The vendor ids of the `size` + 1 documents at the cursor, in (rank, name, id) order
+    (reversed for a backward cursor)."""
+    backwards = cursor is not None and cursor.backwards
+    if cursor is not None:
+        beyond = keyset_before if backwards else keyset_after
+        documents = documents.filter(beyond(RANKED_DOCUMENT_KEYS, cursor.values))
+    order = _reverse_order_expression if backwards else _order_expression
+    return list(
+        documents.order_by(*[order(key) for key in RANKED_DOCUMENT_KEYS]).values_list("vendor_id", flat=True)[
+            : size + 1
+        ]
+    )

@@ -18,6 +18,8 @@ skill's name or the other words of its skills and domains ("legale"), unranked.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import Case, F, FloatField, Func, Q, QuerySet, TextField, Value, When
@@ -45,14 +47,31 @@ def _search_postgresql(vendors: QuerySet[Vendor], q: str) -> QuerySet[Vendor]:
     return vendors.filter(Q(search_document__document=words) | in_name).annotate(rank=rank)
 
 
-def ranked_documents(q: str) -> QuerySet[VendorSearchDocument] | None:
-    """The documents of the active vendors that match `q`, annotated with the same `rank` as
-    vendor_search(), for keyset.read_page() to rank and page a search sorted by relevance
-    from this table alone (None on SQLite: no documents there)."""
+@dataclass(frozen=True)
+class RankedDocuments:
+    """A search's documents, for keyset.read_page() to rank and page it from this table alone.
+
+    `all`: the documents of the active vendors that match, annotated with the same `rank` as
+    vendor_search(). `named`: those whose name contains the query (the trigram index finds
+    them). Each of these ranks above every other match: NAME_MATCH lifts it to 1 or more, and
+    ts_rank stays below 1 (for each query word it weighs the word's first place in the
+    document, which holds its highest weight, the name's A before the description's B
+    before C and D, and adds less than the rest of that weight for every later place)."""
+
+    all: QuerySet[VendorSearchDocument]
+    named: QuerySet[VendorSearchDocument]
+
+
+def ranked_documents(q: str) -> RankedDocuments | None:
+    """The documents of the active vendors that match `q` (None on SQLite: no documents there)."""
     if connection.vendor != "postgresql":
         return None
     words, in_name, rank = _query(q)
-    return VendorSearchDocument.objects.filter(Q(document=words) | in_name, is_active=True).annotate(rank=rank)
+    matching = VendorSearchDocument.objects.filter(is_active=True)
+    return RankedDocuments(
+        all=matching.filter(Q(document=words) | in_name).annotate(rank=rank),
+        named=matching.filter(in_name).annotate(rank=rank),
+    )
 
 
 def _query(q: str, *, prefix: str = ""):

@@ -43,7 +43,7 @@ from vendors.models import (
 )
 from vendors.money import SQL_PLACES, ExchangeTable
 from vendors.rating import bayesian_rating_expression
-from vendors.search import ranked_documents, vendor_search
+from vendors.search import RankedDocuments, ranked_documents, vendor_search
 
 LOCATION_CLASSES = (geo.ONSHORE, geo.NEARSHORE, geo.OFFSHORE)
 EXPIRY_WARNING_DAYS = 30
@@ -195,14 +195,14 @@ def vendor_directory(
 NARROWING = tuple(name for name in DirectoryFilters.__dataclass_fields__ if name not in ("q", "seniority", "sort"))
 
 
-def relevance_documents(filters: DirectoryFilters) -> QuerySet | None:
+def relevance_documents(filters: DirectoryFilters) -> RankedDocuments | None:
     """For a search sorted by relevance with nothing else narrowing it: its search documents,
     for keyset.read_page() to rank the page from them alone (vendors.search.ranked_documents);
     otherwise None. A search with other filters is narrower, and ranked with them."""
     return search_documents(filters) if filters.effective_sort == Sort.RELEVANCE else None
 
 
-def search_documents(filters: DirectoryFilters) -> QuerySet | None:
+def search_documents(filters: DirectoryFilters) -> RankedDocuments | None:
     """The search documents of exactly the vendors the directory lists for `filters`, when a
     search is all that narrows it (None otherwise, and on SQLite): one row per vendor, so
     they count and rank its matches without reading the vendor table."""

@@ -62,7 +62,7 @@ def vendor_directory(request):
     # A search with nothing else narrowing it is counted (and, by relevance, ranked) from its
     # documents: the vendor table is not read.
     documents = vendors_selectors.search_documents(filters)
-    counted = documents if documents is not None else vendors
+    counted = documents.all if documents is not None else vendors
     if keyset.may_fence(vendors, keys):
         # The count tells read_page how to sort: count first.
         total, more = vendors_selectors.count_up_to(counted, COUNT_LIMIT)

@@ -418,6 +418,35 @@ def test_a_relevance_page_ranked_from_the_documents_is_the_directorys_page(audit
     assert ranking and not any('"vendors_vendor"' in sql for sql in ranking)
 
 
+def test_while_the_names_that_match_fill_the_page_it_is_ranked_from_them_alone(audits, monkeypatch):
+    """Every document whose name contains the query ranks above all others: their pages are
+    ranked from the name matches alone (the trigram index), and the pages are the same."""
+    for number in range(5):
+        make_vendor(f"Audits Partners {number}", description="Tax and audits.")
+    filters = DirectoryFilters(q="audits")
+    vendors = vendor_directory(filters=filters, viewer=Viewer.for_staff())
+    ranked = relevance_documents(filters)
+    assert ranked is not None
+    tiers = []
+    rank_ids = keyset._ranked_ids
+    monkeypatch.setattr(
+        keyset,
+        "_ranked_ids",
+        lambda documents, cursor, size: (
+            tiers.append("named" if documents is ranked.named else "all") or rank_ids(documents, cursor, size)
+        ),
+    )
+
+    forward, backward = _pages(vendors, ranked=ranked)
+
+    assert (forward, backward) == _pages(vendors, ranked=None)
+    names = [name for page in forward for name in page]
+    named = [name for name in names if "Audits" in name]
+    assert names[: len(named)] == named and len(named) == 7  # Direct, Quiet Audits Co and the five partners
+    assert tiers[0] == "named"  # the first page (size 2) from the seven name matches alone
+    assert "all" in tiers  # past them, every match
+
+
 def test_a_page_whose_documents_another_filter_leaves_out_is_read_from_the_vendors(audits):
     filters = DirectoryFilters(q="audits")
     verified = vendor_directory(filters=filters, viewer=Viewer.for_staff()).filter(verified=True)

@@ -22,6 +22,7 @@ from kpo.codes import validate_country, validate_currency, validate_language
 from vendors import selectors as vendors_selectors
 from vendors.models import Certification, ExpertiseArea, Seniority, Skill, Vendor
 from vendors.money import convertible_currency
+from vendors.search import RankedDocuments
 
 # ordering value -> the directory's sort (paged by a keyset cursor ending in the
 # unique id, vendors/api/pagination.py) ...
@@ -192,7 +193,7 @@ class VendorFilter(django_filters.FilterSet):
             return vendors_selectors.Sort.RELEVANCE
         return ORDERINGS.get(ordering, "")
 
-    def ranked_documents(self) -> QuerySet | None:
+    def ranked_documents(self) -> RankedDocuments | None:
         """The search documents to rank a relevance page from (vendors.keyset.read_page), when
         the search is all that narrows the list; None otherwise."""
         if self.form.cleaned_data.get("verified") is False:
