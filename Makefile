@@ -140,11 +140,13 @@ bench-seed: install-dev
 	  time DEBUG=true $(BIN)/python manage.py seed_demo --vendors $(BENCH_POOL) --no-progress'
 
 # A worst-case match run (manage.py bench_matching) over BENCH_VENDORS vendors: end to end as the
-# worker runs it, against the physical limit (COPY of the columns scoring reads) in the same run.
+# worker runs it, against the physical limit (COPY of the columns scoring reads) in the same run;
+# then through a real Celery worker of BENCH_WORKERS processes (default: one per CPU), as deployed.
 bench-matching: install-dev
 	@$(BENCH_SERVICES) bash -c 'set -e; DEBUG=true $(BIN)/python manage.py migrate --noinput -v0; \
 	  time DEBUG=true $(BIN)/python manage.py seed_demo --vendors $(BENCH_POOL) --no-progress -v0; \
-	  DEBUG=true $(BIN)/python manage.py bench_matching --vendors $(BENCH_POOL) --allow-modify'
+	  DEBUG=true $(BIN)/python manage.py bench_matching --vendors $(BENCH_POOL) --allow-modify \
+	    --worker-processes $(or $(BENCH_WORKERS),$(shell nproc))'
 
 # An export job over BENCH_VENDORS vendors (default 1,000,000) on a throwaway PostgreSQL of its
 # own (tests/harness): seed, then run the job as the worker does and print rows, SHA-256, time, RSS.

@@ -8,15 +8,26 @@ scoring time alone, peak memory of the run, the ratio run / raw read, and the
 physical limit measured in the same run: COPY of only the columns scoring reads
 (the vendors' own features and their domains, skills, centres, languages and
 rates), as text into a sink, with the ratio run / COPY.
+
+With --worker-processes N it also times runs as deployed: created, sent to a real Celery
+worker with N processes on the same database and broker, claimed and scored there (above
+MATCH_CHUNK_SIZE active vendors a run fans out into chunk tasks the processes share) until it
+has succeeded.
 """
 
+import os
 import resource
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 import tracemalloc
 from datetime import date
 from datetime import time as clock
 from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -42,12 +53,18 @@ class Command(BaseCommand):
         )
         parser.add_argument("--repeat", type=int, default=3, help="Runs to time (the median is reported).")
         parser.add_argument(
+            "--worker-processes",
+            type=int,
+            default=0,
+            help="Also time runs through a Celery worker with this many processes (0: not).",
+        )
+        parser.add_argument(
             "--allow-modify",
             action="store_true",
             help="Needed unless the database name contains 'bench': every vendor is given the bench domain.",
         )
 
-    def handle(self, *args, vendors: int, repeat: int, allow_modify: bool, **options):
+    def handle(self, *args, vendors: int, repeat: int, allow_modify: bool, worker_processes: int, **options):
         db_name = str(connection.settings_dict["NAME"])
         if "bench" not in db_name and not allow_modify:
             raise CommandError(
@@ -63,6 +80,7 @@ class Command(BaseCommand):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")  # fresh planner statistics after bulk loads, as autovacuum would give
+        chunk_size = settings.MATCH_CHUNK_SIZE  # the worker's (it reads the settings itself)
         # One task streaming the whole pool: the path whose read/run ratio and memory are measured.
         settings.MATCH_CHUNK_SIZE = max(settings.MATCH_CHUNK_SIZE, Vendor.objects.count() + 1)
         context = candidates.build_context(requirement, top_k=settings.MATCH_TOP_K, today=timezone.localdate())
@@ -102,6 +120,13 @@ class Command(BaseCommand):
             self.stdout.write(f"ratio run / COPY         : {end_to_end / copy:.2f}")
         self.stdout.write(f"peak Python memory of run: {max(peaks) / 2**20:.1f} MiB (tracemalloc)")
         self.stdout.write(f"peak process RSS in runs : {run_rss:.0f} MiB (before the runs: {baseline_rss:.0f} MiB)")
+        if worker_processes > 0:
+            worker_times, chunks = self._through_worker(requirement, worker_processes, repeat)
+            self.stdout.write(
+                f"through a worker         : {statistics.median(worker_times):.3f} s (median of {repeat}; "
+                f"{worker_processes} processes, {chunks or 'no'} chunk tasks of up to {chunk_size} vendors; "
+                "created -> succeeded)"
+            )
 
     def _run(self, requirement: Requirement) -> tuple[MatchRun, float]:
         run = MatchRun.objects.create(requirement=requirement)
@@ -112,6 +137,46 @@ class Command(BaseCommand):
         if outcome != "succeeded" or run.status != "succeeded":
             raise CommandError(f"run {run.pk} ended {outcome}/{run.status}: {run.error}")
         return run, elapsed
+
+    def _through_worker(self, requirement: Requirement, processes: int, repeat: int) -> tuple[list[float], int]:
+        """Runs created here and scored by a Celery worker of `processes` processes started for
+        them (the deployed path), each timed from its creation until it has succeeded."""
+        log_path = Path(tempfile.mkdtemp(prefix="kpo-bench-worker-")) / "worker.log"
+        with log_path.open("w") as log:
+            worker = subprocess.Popen(  # noqa: S603 - this interpreter and fixed arguments
+                [sys.executable, "-m", "celery", "-A", "kpo", "worker", "-Q", "default,matching", "-P", "prefork"]
+                + ["-c", str(processes), "-n", f"bench-{os.getpid()}@%h", "--without-mingle", "--without-gossip"]
+                + ["--loglevel", "INFO"],
+                env={**os.environ, "DATABASE_URL": _this_database_url()},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            deadline = time.monotonic() + 60
+            while "ready." not in log_path.read_text():
+                if worker.poll() is not None or time.monotonic() > deadline:
+                    raise CommandError(f"the worker did not start: {log_path.read_text()[-2000:]}")
+                time.sleep(0.2)
+            times, chunks = [], 0
+            for _ in range(repeat):
+                started = time.perf_counter()
+                run = runs.match_run_create(requirement=requirement)
+                while run.status not in ("succeeded", "failed"):
+                    if time.perf_counter() - started > 900:
+                        raise CommandError(f"run {run.pk} did not finish in 15 minutes")
+                    time.sleep(0.02)
+                    run.refresh_from_db(fields=["status", "error", "chunk_total"])
+                if run.status != "succeeded":
+                    raise CommandError(f"run {run.pk} failed: {run.error}")
+                times.append(time.perf_counter() - started)
+                chunks = run.chunk_total
+            return times, chunks
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
 
     def _worst_case_requirement(self) -> Requirement:
         domain = ExpertiseArea.objects.get(code=BENCH_DOMAIN)
@@ -220,6 +285,12 @@ class _Sink:
     def write(self, data) -> int:
         self.size += len(data)
         return len(data)
+
+
+def _this_database_url() -> str:
+    """DATABASE_URL naming the database this command reads (a test run's own, say)."""
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit((parts.scheme, parts.netloc, "/" + str(connection.settings_dict["NAME"]), parts.query, ""))
 
 
 def _rss_mb() -> float:
