@@ -273,23 +273,6 @@ def test_a_search_with_few_matches_is_sorted_after_matching_not_by_walking_the_s
     assert "|| ''" not in queries.captured_queries[-1]["sql"]  # thousands of matches: the index walk is short
 
 
-def _every_page(queryset, keys, size):
-    """Every page forward from the first, then every page back from the last, as names."""
-    forward, cursor = [], None
-    while True:
-        page = keyset.read_page(queryset, keys, cursor, size)
-        forward.append([vendor.name for vendor in page.rows])
-        if not page.has_next:
-            break
-        cursor = keyset.decode(keyset.encode(page.rows[-1], keys), keys)
-    backward = [forward[-1]]
-    while page.has_previous:
-        cursor = keyset.decode(keyset.encode(page.rows[0], keys, backwards=True), keys)
-        page = keyset.read_page(queryset, keys, cursor, size)
-        backward.append([vendor.name for vendor in page.rows])
-    return forward, backward[::-1]
-
-
 @pytest.mark.parametrize(
     ("chosen", "walked"),
     [
@@ -319,9 +302,7 @@ def test_a_narrowed_list_sorted_by_name_walks_the_name_order_only_so_far(monkeyp
     queryset = vendor_directory(
         filters=DirectoryFilters(**chosen, sort="name"), viewer=Viewer.for_staff(), display=False
     )
-    keys = keyset.keys_for("name", queryset)
-
-    forward, backward = _every_page(queryset, keys, 7)
+    forward, backward = _pages(queryset, ranked=None, size=7, sort="name")
 
     matching = Vendor.objects.filter(name__icontains=chosen.get("q", ""))
     names = sorted(
@@ -329,7 +310,7 @@ def test_a_narrowed_list_sorted_by_name_walks_the_name_order_only_so_far(monkeyp
     )
     assert [name for page in forward for name in page] == names
     assert forward == [names[i : i + 7] for i in range(0, len(names), 7)]
-    assert backward == forward
+    assert backward == forward[::-1]
     # "vendor": every page within the walk's reach; "zeta": not the first (120 names before it),
     # but from a cursor among them the next one is.
     assert walks and (walks[0] is not None) == walked
@@ -378,9 +359,9 @@ def audits():
     Vendor.objects.exclude(name="Quiet Audits Co").update(verified=True)
 
 
-def _pages(queryset, *, ranked, size: int = 2) -> tuple[list[list[str]], list[list[str]]]:
+def _pages(queryset, *, ranked, size: int = 2, sort: str = "relevance") -> tuple[list[list[str]], list[list[str]]]:
     """Every page forward from the first, then every page back from the last."""
-    keys = keyset.keys_for("relevance", queryset)
+    keys = keyset.keys_for(sort, queryset)
     forward, cursor = [], None
     while True:
         page = keyset.read_page(queryset, keys, cursor, size, ranked=ranked)
