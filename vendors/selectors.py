@@ -254,7 +254,8 @@ def _apply_filters(
     language) read, on PostgreSQL (`facts`), one subquery of the vendor's filter facts: every
     such filter in one GIN index scan, one bitmap for the combination. Elsewhere (SQLite) one
     subquery per part table. The same vendors either way (tested on PostgreSQL)."""
-    if facts if facts is not None else connection.vendor == "postgresql":
+    use_facts = connection.vendor == "postgresql" if facts is None else facts
+    if use_facts:
         conditions = _facts_conditions(filters, viewer=viewer, today=today)
         if conditions:
             vendors = vendors.filter(
