@@ -419,7 +419,10 @@ MATCH_TOP_K = env_int("MATCH_TOP_K", 50)  # results kept per run
 PROPOSAL_ATTACHMENT_MAX_MB = env_int("PROPOSAL_ATTACHMENT_MAX_MB", 10)
 SITE_URL = env_str("SITE_URL", default="http://localhost:8000")
 MATCH_STREAM_SIZE = env_int("MATCH_STREAM_SIZE", 50000)  # vendor ids read per batch in one task
-MATCH_CHUNK_SIZE = env_int("MATCH_CHUNK_SIZE", 150000)  # above this many active vendors, fan out into chunk tasks
+# Above MATCH_CHUNK_SIZE active vendors a run fans out into chunk tasks of about that many, which the
+# worker's processes (and any other worker) score side by side: 100,000 vendors on a 2-process worker
+# 1.04 -> 0.57 s with 50,000 (2 chunks), where 150,000 never fanned out below 150,000 vendors.
+MATCH_CHUNK_SIZE = env_int("MATCH_CHUNK_SIZE", 50000)
 MATCH_MAX_ATTEMPTS = env_int("MATCH_MAX_ATTEMPTS", 3)  # claims before a run (or chunk) is failed
 # A working task renews its claim every MATCH_HEARTBEAT_SECONDS (from a thread of its own); the
 # claim lapses MATCH_LEASE_SECONDS after the last renewal, and the sweeper (beat, every
