@@ -264,6 +264,11 @@ REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Token", "AUTO_REFRESH": F
 API_TOKEN_PURGE_AFTER_DAYS = env_int("API_TOKEN_PURGE_AFTER_DAYS", 30)
 if API_TOKEN_PURGE_AFTER_DAYS < 0:
     raise ImproperlyConfigured("API_TOKEN_PURGE_AFTER_DAYS must be 0 or more.")
+# A new token expires after this many days unless its creator chooses another term or, explicitly,
+# none (kpo/api/tokens.py): a forgotten integration's key stops working on its own.
+API_TOKEN_DEFAULT_EXPIRY_DAYS = env_int("API_TOKEN_DEFAULT_EXPIRY_DAYS", 90)
+if not 1 <= API_TOKEN_DEFAULT_EXPIRY_DAYS <= 365:
+    raise ImproperlyConfigured("API_TOKEN_DEFAULT_EXPIRY_DAYS must be between 1 and 365.")
 SPECTACULAR_SETTINGS = {
     "TITLE": "KPO Match API",
     "DESCRIPTION": "Vendor matching for knowledge process outsourcing.",

@@ -12,13 +12,14 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from kpo.api import tokens
 
 EXPIRY_CHOICES = [
-    ("", _("Never")),
+    ("", _("Never (not recommended)")),
     ("7", _("In 7 days")),
     ("30", _("In 30 days")),
     ("90", _("In 90 days")),
@@ -33,8 +34,27 @@ class ApiTokenForm(forms.Form):
         help_text=_("What uses it, e.g. “SAP Ariba sync”, so you know which to revoke."),
     )
     expires_in_days = forms.TypedChoiceField(
-        label=_("Expires"), choices=EXPIRY_CHOICES, coerce=int, empty_value=None, required=False
+        label=_("Expires"),
+        choices=EXPIRY_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_("A token that never expires keeps working after the system using it is forgotten."),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The configured default term is preselected; "Never" has to be chosen.
+        default = str(settings.API_TOKEN_DEFAULT_EXPIRY_DAYS)
+        if default not in {value for value, _label in EXPIRY_CHOICES}:
+            self.fields["expires_in_days"].choices = sorted(
+                [
+                    *EXPIRY_CHOICES,
+                    (default, ngettext("In %(days)s day", "In %(days)s days", int(default)) % {"days": default}),
+                ],
+                key=lambda choice: int(choice[0] or 0) or 10**6,
+            )
+        self.fields["expires_in_days"].initial = default
 
 
 def _page(request, *, form: ApiTokenForm, created: tokens.CreatedToken | None = None, status: int = 200):

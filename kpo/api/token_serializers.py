@@ -20,7 +20,9 @@ class TokenCreateSerializer(StrictFieldsMixin, serializers.Serializer):
         max_value=tokens.EXPIRY_MAX_DAYS,
         required=False,
         allow_null=True,
-        help_text="Days until the token stops working; omit or null for a token that does not expire.",
+        help_text="Days until the token stops working. Omitted: the server's default term "
+        "(API_TOKEN_DEFAULT_EXPIRY_DAYS, 90 days unless configured). null: the token never expires, "
+        "an explicit choice that token lists show (expires_at null).",
     )
 
 

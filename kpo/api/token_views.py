@@ -88,7 +88,7 @@ class AuthTokenApi(APIView):
         if user is None or not user.is_active:
             raise ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [WRONG_CREDENTIALS]})
         created = tokens.api_token_create(
-            user=user, name=data.get("name", ""), expires_in_days=data.get("expires_in_days")
+            user=user, name=data.get("name", ""), expires_in_days=data.get("expires_in_days", tokens.DEFAULT_EXPIRY)
         )
         # A successful sign-in: axes clears the failure count, last_login is recorded.
         user_logged_in.send(sender=user.__class__, request=http_request, user=user)

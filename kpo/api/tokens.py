@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from django.conf import settings
 from django.db import transaction
@@ -19,7 +20,9 @@ TOKEN_ID_LENGTH = 16
 # What lists show of a key: the fixed "kpo_" marker and a few characters, enough
 # to tell tokens apart and to recognize a leaked one.
 DISPLAY_PREFIX_LENGTH = 12
-EXPIRY_MAX_DAYS = 365
+EXPIRY_MAX_DAYS = 365  # settings.API_TOKEN_DEFAULT_EXPIRY_DAYS is checked against the same bound
+# api_token_create's `expires_in_days` when the creator did not choose: API_TOKEN_DEFAULT_EXPIRY_DAYS.
+DEFAULT_EXPIRY: Literal["default"] = "default"
 DEFAULT_TOKEN_NAME = "API token"  # noqa: S105 - a label, not a secret
 
 
@@ -42,7 +45,14 @@ def api_token_is_expired(token: ApiToken, *, now: datetime | None = None) -> boo
 
 
 @transaction.atomic
-def api_token_create(*, user: User, name: str = "", expires_in_days: int | None = None) -> CreatedToken:
+def api_token_create(
+    *, user: User, name: str = "", expires_in_days: int | None | Literal["default"] = DEFAULT_EXPIRY
+) -> CreatedToken:
+    """A new token for `user`. `expires_in_days`: days until it stops working; None for a token
+    that never expires, which its creator must ask for explicitly (lists say so); by default
+    settings.API_TOKEN_DEFAULT_EXPIRY_DAYS (90)."""
+    if expires_in_days == DEFAULT_EXPIRY:
+        expires_in_days = settings.API_TOKEN_DEFAULT_EXPIRY_DAYS
     if expires_in_days is not None and not 1 <= expires_in_days <= EXPIRY_MAX_DAYS:
         raise ValueError(f"expires_in_days must be between 1 and {EXPIRY_MAX_DAYS}.")
     expiry = timedelta(days=expires_in_days) if expires_in_days is not None else None

@@ -7,4 +7,4 @@ CHANGELOG.md entry under "API" and `make api-lock`, which records the schema's f
 for it in kpo/api/versions.json; tests/kpo/test_api_version.py fails until all three agree.
 No Django imports: settings read it."""
 
-API_VERSION = "1.3.0"
+API_VERSION = "1.4.0"

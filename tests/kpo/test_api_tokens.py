@@ -51,11 +51,38 @@ def test_a_manager_creates_a_named_token_and_uses_it(owner):
     body = response.json()
     assert set(body) == {"token", "id", "name", "token_prefix", "created_at", "expires_at", "expired", "last_used_at"}
     assert body["name"] == "SAP Ariba sync"
-    assert body["expires_at"] is None
+    # No term asked for: the default one (API_TOKEN_DEFAULT_EXPIRY_DAYS, 90).
+    token = ApiToken.objects.get(user=owner)
+    assert timedelta(days=89, hours=23) < token.expiry - timezone.now() <= timedelta(days=90)
+    assert body["expires_at"] is not None and body["expired"] is False
     assert body["token"].startswith("kpo_")
     assert body["token"].startswith(body["token_prefix"])
     listed = with_token(body["token"]).get("/api/v1/requirements/")
     assert listed.status_code == 200
+
+
+def test_a_token_that_never_expires_is_an_explicit_choice_shown_in_the_lists(client, owner):
+    body = create_token(owner.username, name="Legacy ERP", expires_in_days=None).json()
+    assert body["expires_at"] is None
+    assert ApiToken.objects.get(user=owner).expiry is None
+    assert with_token(body["token"]).get(TOKENS_URL).json()["results"][0]["expires_at"] is None
+    client.force_login(owner)
+    row = client.get(PAGE_URL).content.decode().split(f'data-token="{body["id"]}"', 1)[1].split("</tr>", 1)[0]
+    assert "data-never-expires" in row and "Never expires" in row
+
+
+def test_the_default_term_is_configurable_and_preselected_on_the_page(client, owner, settings):
+    settings.API_TOKEN_DEFAULT_EXPIRY_DAYS = 14
+    assert create_token(owner.username).status_code == 201
+    token = ApiToken.objects.get(user=owner)
+    assert timedelta(days=13, hours=23) < token.expiry - timezone.now() <= timedelta(days=14)
+    client.force_login(owner)
+    page = client.get(PAGE_URL).content.decode()
+    assert '<option value="14" selected>' in page
+    assert '<option value="">Never (not recommended)</option>' in page
+    # Creating on the page without touching the term takes the preselected one.
+    client.post(PAGE_URL, {"name": "Coupa", "expires_in_days": "14"})
+    assert ApiToken.objects.get(name="Coupa").expiry is not None
 
 
 def test_the_database_never_holds_the_key(owner):
@@ -269,14 +296,18 @@ def test_any_signed_in_user_creates_a_token_and_sees_the_key_only_once(client):
 
 def test_the_page_lists_only_the_users_own_tokens_with_their_last_use(client, owner, outsider):
     tokens.api_token_create(user=outsider, name="Their token")
-    mine = tokens.api_token_create(user=owner, name="My token")
+    mine = tokens.api_token_create(user=owner, name="My token", expires_in_days=None)
+    unused = tokens.api_token_create(user=owner, name="Unused")
     with_token(mine.key).get(TOKENS_URL)
     client.force_login(owner)
     page = client.get(PAGE_URL).content.decode()
     assert "My token" in page
     assert "Their token" not in page
     row = page.split(f'data-token="{tokens.api_token_id(mine.token)}"', 1)[1].split("</tr>", 1)[0]
-    assert row.count("never") == 1  # it never expires, and it has been used
+    assert "data-never-expires" in row  # it never expires
+    assert ">never<" not in row  # and it has been used
+    row = page.split(f'data-token="{tokens.api_token_id(unused.token)}"', 1)[1].split("</tr>", 1)[0]
+    assert ">never<" in row and "data-never-expires" not in row  # never used; expires by default
 
 
 def expire(created: tokens.CreatedToken, *, days_ago: float) -> ApiToken:
@@ -286,7 +317,7 @@ def expire(created: tokens.CreatedToken, *, days_ago: float) -> ApiToken:
 
 def test_the_purge_deletes_tokens_expired_more_than_the_set_days_ago(owner, outsider):
     assert settings.API_TOKEN_PURGE_AFTER_DAYS == 30
-    tokens.api_token_create(user=owner, name="Never expires")
+    tokens.api_token_create(user=owner, name="Never expires", expires_in_days=None)
     tokens.api_token_create(user=owner, name="Expires later", expires_in_days=7)
     expire(tokens.api_token_create(user=owner, name="Expired yesterday", expires_in_days=1), days_ago=1)
     expire(tokens.api_token_create(user=owner, name="Expired a month ago", expires_in_days=1), days_ago=30.1)

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = (
     "import json, django; from django.conf import settings; django.setup(); "
@@ -115,6 +117,13 @@ def test_a_negative_token_purge_delay_fails_fast():
     result = run_django(PROBE, DEBUG="true", API_TOKEN_PURGE_AFTER_DAYS="-1")
     assert result.returncode != 0
     assert "API_TOKEN_PURGE_AFTER_DAYS must be 0 or more" in result.stderr
+
+
+@pytest.mark.parametrize("days", ["0", "366"])
+def test_a_default_token_term_outside_one_to_365_days_fails_fast(days):
+    result = run_django(PROBE, DEBUG="true", API_TOKEN_DEFAULT_EXPIRY_DAYS=days)
+    assert result.returncode != 0
+    assert "API_TOKEN_DEFAULT_EXPIRY_DAYS must be between 1 and 365" in result.stderr
 
 
 def test_a_negative_document_cache_size_fails_fast():
