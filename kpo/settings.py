@@ -172,6 +172,9 @@ BASE_CURRENCY = env_str("BASE_CURRENCY", default="USD")
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files browsers and crawlers ask for at the site's root (/favicon.ico, the admin's too), served by
+# whitenoise from here with the same caching headers as static files.
+WHITENOISE_ROOT = BASE_DIR / "kpo" / "root_files"
 STATICFILES_MANIFEST = env_bool("STATICFILES_MANIFEST", default=not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
