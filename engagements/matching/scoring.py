@@ -312,6 +312,18 @@ def cost_score(rate: float | None, budget: float) -> float:
     return 0.0
 
 
+def bid_scores(
+    components: Mapping[str, float], weights: Mapping[str, float], *, rate: float | None, budget: float
+) -> tuple[float, float]:
+    """A proposal scored on its bid: (cost fit of the bid, total). The match's components with
+    cost recomputed from the proposed hourly `rate` (in the requirement's currency, converted at
+    the proposal's recorded exchange rate) instead of the rate card's, and the total with the
+    run's weights (normalised, as resolve_weights gives them), as Scorer.total adds them up."""
+    fit = cost_score(rate, budget)
+    total = sum(weights[key] * (fit if key == "cost" else components[key]) for key in COMPONENTS)
+    return fit, min(100.0, total)
+
+
 def bayesian_rating(review_count: int, mean: float | None) -> float:
     if review_count <= 0 or mean is None:
         return PRIOR_MEAN

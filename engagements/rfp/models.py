@@ -169,6 +169,12 @@ class Proposal(models.Model):
     attachment_size = models.PositiveIntegerField(default=0)
     revision = models.PositiveIntegerField(default=0)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # Recorded at each submission: what one unit of `currency` was worth in the requirement's
+    # currency, and when those rates were last set. The bid is compared and scored at this
+    # rate, whatever the rates do afterwards (null: no rate for the currency then, or a
+    # proposal submitted before the rate was recorded).
+    exchange_rate = models.DecimalField(max_digits=24, decimal_places=12, null=True, blank=True, editable=False)
+    exchange_rates_as_of = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

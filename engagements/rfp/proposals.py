@@ -6,7 +6,7 @@ Each service is one transaction; engagements/rfp/services.py tells the life of a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -33,7 +33,9 @@ from engagements.rfp.services import (
     RfpError,
 )
 from kpo.models import User
-from vendors.money import convertible_currency
+from vendors.money import ExchangeTable, convertible_currency
+
+EXCHANGE_RATE_PLACES = Decimal("1e-12")  # Proposal.exchange_rate's decimal places
 
 # Attachment types: extension -> the bytes the file must start with (None: UTF-8 text).
 ATTACHMENT_TYPES: dict[str, bytes | None] = {
@@ -217,6 +219,9 @@ def proposal_save(
         proposal.status = ProposalStatus.SUBMITTED
         proposal.submitted_at = now
         proposal.revision += 1
+        proposal.exchange_rate, proposal.exchange_rates_as_of = _exchange_rate(
+            proposal.currency, rfp.requirement.currency
+        )
     proposal.save()
     new_file = proposal.attachment.name if proposal.attachment else ""
     if old_file and old_file != new_file:
@@ -230,6 +235,16 @@ def proposal_save(
     if submit:
         webhook_emit_proposal_submitted(proposal=proposal, invitation=locked, client_id=rfp.client_id)
     return proposal
+
+
+def _exchange_rate(source: str, target: str) -> tuple[Decimal | None, datetime | None]:
+    """What one unit of `source` is worth in `target` now, and when the rates were last set:
+    recorded on a submission, so the bid is compared at the rate of the day it was made."""
+    table = ExchangeTable.current()
+    factor = table.factors_to(target).get(source)
+    if factor is None:
+        return None, None
+    return factor.quantize(EXCHANGE_RATE_PLACES), table.as_of
 
 
 @transaction.atomic

@@ -8,16 +8,18 @@ own invitations only: never another invitee, the client's budget or scores.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from engagements.access.visibility import proposals_visible_to, rfp_invitations_visible_to, rfps_visible_to
-from engagements.matching.scoring import COMPONENTS
+from engagements.matching.scoring import COMPONENTS, bid_scores, cost_score
 from engagements.models import (
     EvaluationCriterion,
     InvitationStatus,
+    MatchResult,
     Proposal,
     ProposalScore,
     ProposalStatus,
@@ -29,7 +31,8 @@ from engagements.models import (
 )
 from kpo.access import Caller
 from kpo.models import User
-from vendors.money import ExchangeTable
+from vendors.models import RateCard
+from vendors.money import ExchangeTable, round_cents
 
 # -- the client's side -----------------------------------------------------------------------
 
@@ -66,6 +69,18 @@ class ProposalColumn:
     match_score: Decimal | None
     rate_converted: Decimal | None = None
     cost_converted: Decimal | None = None
+    # The bid's conversion: the rate recorded when it was submitted (rates_recorded), else today's.
+    exchange_rate: Decimal | None = None
+    rates_as_of: datetime | None = None
+    rates_recorded: bool = False
+    # Scored on the bid (matching.scoring.bid_scores): its cost fit and the total with it.
+    cost_fit: float | None = None
+    bid_score: Decimal | None = None
+    over_budget: bool = False
+    # The vendor's rate card for the requirement's seniority, for reference beside the bid.
+    card_rate: Decimal | None = None
+    card_currency: str = ""
+    card_rate_converted: Decimal | None = None
     my_scores: dict[int, ProposalScore] = field(default_factory=dict)
     my_weighted: Decimal | None = None
     panel_weighted: Decimal | None = None
@@ -94,8 +109,9 @@ def weighted_score(scores: dict[int, float], criteria: list[EvaluationCriterion]
 def rfp_evaluation(*, rfp: Rfp, evaluator: User) -> dict:
     """Everything the evaluation page shows, in a fixed number of queries.
 
-    Costs are converted to the requirement's currency with the current
-    exchange rates. Each evaluator scores alone: the panel's average of a
+    A bid is converted to the requirement's currency at the exchange rate recorded when it was
+    submitted and scored on that price (cost fit and total, `_price_bid`); the vendor's rate
+    card is shown beside it, at today's rates. Each evaluator scores alone: the panel's average of a
     proposal shows to an evaluator only once that evaluator has scored it
     on every criterion."""
     requirement = rfp.requirement
@@ -103,10 +119,16 @@ def rfp_evaluation(*, rfp: Rfp, evaluator: User) -> dict:
     unsealed = rfp.is_unsealed()
     invitations = list(
         RfpInvitation.objects.filter(rfp=rfp)
-        .select_related("vendor", "match_result", "proposal")
+        .select_related("vendor", "match_result__run", "proposal")
         .order_by("match_result__rank", "id")
     )
     table = ExchangeTable.current()
+    cards = {
+        vendor_id: (rate, currency)
+        for vendor_id, rate, currency in RateCard.objects.filter(
+            vendor_id__in=[i.vendor_id for i in invitations], seniority=requirement.seniority
+        ).values_list("vendor_id", "hourly_rate", "currency")
+    }
     scores_by_proposal: dict[int, list[ProposalScore]] = {}
     if unsealed:
         for row in ProposalScore.objects.filter(proposal__invitation__rfp=rfp):
@@ -124,9 +146,7 @@ def rfp_evaluation(*, rfp: Rfp, evaluator: User) -> dict:
             match_score=(result.score if result else None),
         )
         if proposal is not None:
-            column.rate_converted = table.convert(proposal.hourly_rate, proposal.currency, requirement.currency)
-            if column.rate_converted is not None:
-                column.cost_converted = (column.rate_converted * requirement.estimated_hours).quantize(Decimal("1"))
+            _price_bid(column, proposal, requirement, table, cards.get(invitation.vendor_id), result)
             rows = scores_by_proposal.get(proposal.pk, [])
             column.my_scores = {r.criterion_id: r for r in rows if r.evaluator_id == evaluator.pk}
             column.my_weighted = weighted_score({k: v.score for k, v in column.my_scores.items()}, criteria)
@@ -155,6 +175,43 @@ def rfp_evaluation(*, rfp: Rfp, evaluator: User) -> dict:
         "can_evaluate": unsealed and rfp.status == RfpStatus.OPEN,
         "now": timezone.now(),
     }
+
+
+def _price_bid(
+    column: ProposalColumn,
+    proposal: Proposal,
+    requirement: Requirement,
+    table: ExchangeTable,
+    card: tuple[Decimal, str] | None,
+    result: MatchResult | None,
+) -> None:
+    """The bid in the requirement's currency at the rate recorded when it was submitted (today's
+    for a proposal submitted before rates were recorded), scored on it; the rate card beside."""
+    if proposal.exchange_rate is not None:
+        column.exchange_rate, column.rates_as_of, column.rates_recorded = (
+            proposal.exchange_rate,
+            proposal.exchange_rates_as_of,
+            True,
+        )
+    else:
+        column.exchange_rate = table.factors_to(requirement.currency).get(proposal.currency)
+        column.rates_as_of = table.as_of
+    if column.exchange_rate is not None and proposal.hourly_rate is not None:
+        column.rate_converted = round_cents(proposal.hourly_rate * column.exchange_rate)
+        column.cost_converted = (column.rate_converted * requirement.estimated_hours).quantize(Decimal("1"))
+        column.over_budget = column.rate_converted > requirement.budget_hourly_rate
+    if card is not None:
+        column.card_rate, column.card_currency = card
+        column.card_rate_converted = table.convert(card[0], card[1], requirement.currency)
+    weights = (result.run.parameters or {}).get("weights") if result is not None else None
+    if column.rate_converted is not None:
+        budget = float(requirement.budget_hourly_rate)
+        if weights and all(key in column.components for key in COMPONENTS):
+            fit, total = bid_scores(column.components, weights, rate=float(column.rate_converted), budget=budget)
+            column.bid_score = Decimal(str(round(total, 2)))
+        else:
+            fit = cost_score(float(column.rate_converted), budget)
+        column.cost_fit = round(fit, 2)
 
 
 # -- the vendor's side -----------------------------------------------------------------------

@@ -291,6 +291,37 @@ class ConvertedCostSerializer(serializers.Serializer):
     currency = serializers.CharField()
 
 
+class BidScoreSerializer(serializers.Serializer):
+    exchange_rate = serializers.DecimalField(
+        max_digits=24,
+        decimal_places=12,
+        allow_null=True,
+        help_text="What one unit of the proposal's currency is worth in the requirement's, as used "
+        "for `cost_in_requirement_currency`: recorded when the proposal was submitted "
+        "(`rates_recorded`), else today's. Null: no rate for the currency.",
+    )
+    exchange_rates_as_of = serializers.DateTimeField(allow_null=True, help_text="When those rates were last set.")
+    rates_recorded = serializers.BooleanField()
+    cost_fit = serializers.FloatField(
+        allow_null=True, help_text="The cost component (0-100) computed from the bid, not from the rate card."
+    )
+    score = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        allow_null=True,
+        help_text="The match's total with the bid's cost fit (the run's weights); null without a match result.",
+    )
+    over_budget = serializers.BooleanField(help_text="The bid's hourly rate is above the requirement's budget.")
+
+
+class RateCardReferenceSerializer(serializers.Serializer):
+    hourly_rate = serializers.DecimalField(max_digits=MONEY_DIGITS, decimal_places=2)
+    currency = serializers.CharField()
+    hourly_rate_in_requirement_currency = serializers.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=2, allow_null=True, help_text="At today's rates."
+    )
+
+
 class MyScoreSerializer(serializers.Serializer):
     criterion = serializers.IntegerField(source="criterion_id")
     score = serializers.IntegerField()
@@ -320,6 +351,8 @@ class EvaluatedProposalSerializer(serializers.Serializer):
     revision = serializers.IntegerField(source="proposal.revision")
     match = serializers.SerializerMethodField()
     cost_in_requirement_currency = serializers.SerializerMethodField()
+    bid = serializers.SerializerMethodField()
+    rate_card = serializers.SerializerMethodField()
     my_scores = serializers.SerializerMethodField()
     my_weighted_score = serializers.DecimalField(max_digits=5, decimal_places=1, source="my_weighted", allow_null=True)
     panel_weighted_score = serializers.SerializerMethodField()
@@ -344,6 +377,35 @@ class EvaluatedProposalSerializer(serializers.Serializer):
             "hourly_rate": str(column.rate_converted),
             "total": None if column.cost_converted is None else str(column.cost_converted),
             "currency": self.context["currency"],
+        }
+
+    @extend_schema_field(BidScoreSerializer)
+    def get_bid(self, column) -> dict:
+        """The proposal scored on its price: the `match` components are the run's, from the rate card."""
+        return {
+            "exchange_rate": None if column.exchange_rate is None else str(column.exchange_rate),
+            "exchange_rates_as_of": (
+                None
+                if column.rates_as_of is None
+                else serializers.DateTimeField().to_representation(column.rates_as_of)
+            ),
+            "rates_recorded": column.rates_recorded,
+            "cost_fit": column.cost_fit,
+            "score": None if column.bid_score is None else str(column.bid_score),
+            "over_budget": column.over_budget,
+        }
+
+    @extend_schema_field(RateCardReferenceSerializer(allow_null=True))
+    def get_rate_card(self, column) -> dict | None:
+        """The vendor's rate card for the requirement's seniority, for reference beside the bid."""
+        if column.card_rate is None:
+            return None
+        return {
+            "hourly_rate": str(column.card_rate),
+            "currency": column.card_currency,
+            "hourly_rate_in_requirement_currency": (
+                None if column.card_rate_converted is None else str(column.card_rate_converted)
+            ),
         }
 
     @extend_schema_field(MyScoreSerializer(many=True))

@@ -284,8 +284,9 @@ def test_the_proposal_list_query_count_does_not_grow_with_proposals(owner, media
     client = api(owner)
     for index in range(5):
         client.put(f"/api/v1/proposals/{bid.proposal(index).pk}/scores/", {"scores": scores}, format="json")
-    # membership, RFP, criteria, invitations with vendors/results/proposals, exchange rates, scores
-    with django_assert_num_queries(6):
+    # membership, RFP, criteria, invitations with vendors/results/runs/proposals, exchange rates,
+    # the vendors' rate cards (shown beside the bids), scores
+    with django_assert_num_queries(7):
         body = client.get(f"/api/v1/rfps/{bid.rfp_id}/proposals/").json()
     assert len(body) == 5
     assert all(row["my_weighted_score"] == "75.0" for row in body)
