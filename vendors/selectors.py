@@ -664,6 +664,12 @@ def vendor_for_member(*, vendor_id: int) -> Vendor:
     return Vendor.objects.get(pk=vendor_id)
 
 
+def vendor_preview(*, vendor_id: int) -> Vendor:
+    """A member's own firm for its "View as buyer" page, read as buyers' pages read it (inactive
+    too: the page then says buyers cannot see it). Raises Vendor.DoesNotExist."""
+    return vendor_profile_queryset(include_inactive=True).get(pk=vendor_id)
+
+
 def vendor_profile(*, slug: str, viewer_is_staff: bool) -> Vendor:
     """The vendor page's vendor; inactive vendors exist for staff only.
     Raises Vendor.DoesNotExist."""

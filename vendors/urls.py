@@ -8,6 +8,7 @@ urlpatterns = [
     path("compare/", views.vendor_compare, name="compare"),
     # Before the detail route: "profile" and "exports" would otherwise be taken for vendor slugs.
     path("profile/", views.vendor_profile_edit, name="profile-edit"),
+    path("profile/preview/", views.vendor_profile_preview, name="profile-preview"),
     path("exports/", views.vendor_export_list, name="exports"),
     path("exports/panel/", views.vendor_export_panel, name="exports-panel"),
     path("exports/start/", views.vendor_export_start, name="exports-start"),

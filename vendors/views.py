@@ -159,6 +159,11 @@ def vendor_detail(request, slug: str):
         vendor = vendors_selectors.vendor_profile(slug=slug, viewer_is_staff=request.user.is_staff)
     except Vendor.DoesNotExist:
         raise Http404 from None
+    return render(request, "vendors/vendor_detail.html", _vendor_page_context(vendor, viewer))
+
+
+def _vendor_page_context(vendor: Vendor, viewer: vendors_selectors.Viewer) -> dict:
+    """What a vendor's page shows `viewer` (a buyer's page, and the vendor's preview of it)."""
     now = viewer.now()
     today = now.date()
     table = ExchangeTable.current()
@@ -166,7 +171,7 @@ def vendor_detail(request, slug: str):
         (vc, vendors_selectors.certification_status(vc.valid_until, today=today))
         for vc in vendor.vendor_certifications.all()
     ]
-    context = {
+    return {
         "vendor": vendor,
         "viewer": viewer,
         "now": now,
@@ -180,6 +185,20 @@ def vendor_detail(request, slug: str):
         "location_labels": LOCATION_LABELS,
         "warning_days": vendors_selectors.EXPIRY_WARNING_DAYS,
     }
+
+
+@vendor_member_required
+def vendor_profile_preview(request):
+    """ "View as buyer": the member's own firm's page as the directory shows it to buyers, read
+    by the same code as theirs. The firm comes from the membership, never from the request.
+    Buyers see rates in their own currency and location badges relative to their own country;
+    the preview shows a buyer without an organization (rates in the base currency), and says so."""
+    try:
+        vendor = vendors_selectors.vendor_preview(vendor_id=viewer_vendor_id(request))
+    except Vendor.DoesNotExist:
+        raise Http404 from None
+    context = _vendor_page_context(vendor, vendors_selectors.Viewer.for_staff())
+    context["preview"] = True
     return render(request, "vendors/vendor_detail.html", context)
 
 
