@@ -200,6 +200,18 @@ def _describe_rate(record, previous, names) -> list[str]:
             _("%(level)s rate is now %(rate)s %(currency)s")
             % {"level": level, "rate": record.hourly_rate, "currency": record.currency}
         ]
+    if previous.seniority != record.seniority:
+        return [
+            _("%(old_level)s rate of %(old)s %(old_currency)s became the %(level)s rate, at %(new)s %(currency)s")
+            % {
+                "old_level": _seniority_label(previous.seniority),
+                "old": previous.hourly_rate,
+                "old_currency": previous.currency,
+                "level": level,
+                "new": record.hourly_rate,
+                "currency": record.currency,
+            }
+        ]
     if previous.currency == record.currency and previous.hourly_rate != record.hourly_rate:
         return [
             _("%(level)s rate changed from %(old)s to %(new)s %(currency)s")
@@ -228,6 +240,16 @@ def _describe_skill(record, previous, names) -> list[str]:
         ]
     if record.history_type == "-":
         return [_("Skill %(skill)s removed") % {"skill": skill}]
+    if previous is not None and previous.skill_id != record.skill_id:
+        return [
+            _("Skill %(old)s replaced by %(skill)s (proficiency %(level)s/5, %(years)s years)")
+            % {
+                "old": names.skill(previous),
+                "skill": skill,
+                "level": record.proficiency,
+                "years": record.years_experience,
+            }
+        ]
     texts = []
     for name, old, new in _changed(record, previous, ["proficiency", "years_experience"]):
         if name == "proficiency":
@@ -242,10 +264,14 @@ def _describe_skill(record, previous, names) -> list[str]:
     return texts
 
 
-def _describe_centre(record, previous, names) -> list[str]:
+def _place(record) -> str:
     from kpo.codes import display_country_names
 
-    place = f"{record.city}, {display_country_names().get(record.country, record.country)}"
+    return f"{record.city}, {display_country_names().get(record.country, record.country)}"
+
+
+def _describe_centre(record, previous, names) -> list[str]:
+    place = _place(record)
     if record.history_type == "+":
         return [
             _("Delivery centre %(place)s opened (%(headcount)s people)")
@@ -254,6 +280,9 @@ def _describe_centre(record, previous, names) -> list[str]:
     if record.history_type == "-":
         return [_("Delivery centre %(place)s closed") % {"place": place}]
     texts = []
+    if previous is not None and (previous.country, previous.city) != (record.country, record.city):
+        # Where a centre is decides whether it is onshore, nearshore or offshore for a buyer.
+        texts.append(_("Delivery centre moved from %(old)s to %(new)s") % {"old": _place(previous), "new": place})
     for name, old, new in _changed(record, previous, ["headcount", "timezone"]):
         if name == "headcount":
             texts.append(
@@ -273,6 +302,11 @@ def _describe_certification(record, previous, names) -> list[str]:
         return [_("Certification %(name)s added (valid until %(until)s)") % {"name": certification, "until": until}]
     if record.history_type == "-":
         return [_("Certification %(name)s removed") % {"name": certification}]
+    if previous is not None and previous.certification_id != record.certification_id:
+        return [
+            _("Certification %(old)s replaced by %(name)s (valid until %(until)s)")
+            % {"old": names.certification(previous), "name": certification, "until": until}
+        ]
     for _name, old, _new in _changed(record, previous, ["valid_until"]):
         old_until = old.isoformat() if old else _("no expiry")
         return [
