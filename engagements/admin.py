@@ -3,6 +3,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from engagements.delivery.services import vendor_milestone_counts_refresh
 from engagements.models import (
     ClientOrganization,
     Engagement,
@@ -128,6 +129,13 @@ class EngagementAdmin(admin.ModelAdmin):
     autocomplete_fields = ["vendor", "client", "requirement", "proposed_by"]
     raw_id_fields = ["match_result"]
     inlines = [MilestoneInline, EngagementEventInline]
+
+    def save_formset(self, request, form, formset, change):
+        """A milestone edited here (its history records who and what) may change whether it was
+        on time: the vendor's on-time record is counted again."""
+        super().save_formset(request, form, formset, change)
+        if formset.model is Milestone:
+            vendor_milestone_counts_refresh(vendor_id=form.instance.vendor_id)
 
 
 @admin.register(Review)

@@ -7,6 +7,7 @@ from engagements.delivery.models import (  # noqa: F401
     EngagementEvent,
     EngagementStatus,
     Milestone,
+    MilestoneParty,
     MilestoneStatus,
     Review,
 )

@@ -13,6 +13,11 @@ urlpatterns = [
         delivery_vendor_views.milestone_deliver,
         name="milestone_deliver",
     ),
+    path(
+        "engagements/<int:pk>/milestones/<int:milestone_pk>/confirm/",
+        delivery_vendor_views.milestone_confirm,
+        name="milestone_confirm",
+    ),
 ]
 urlpatterns += [
     path("invitations/", rfp_vendor_views.invitation_list, name="invitation_list"),

@@ -123,6 +123,12 @@ def milestones_visible_to(caller: Caller) -> QuerySet[Milestone]:
     return _scoped(Milestone.objects.all(), caller, client="engagement__client_id", vendor="engagement__vendor_id")
 
 
+def milestone_history_visible_to(caller: Caller) -> QuerySet:
+    return _scoped(
+        Milestone.history.model.objects.all(), caller, client="engagement__client_id", vendor="engagement__vendor_id"
+    )
+
+
 def reviews_visible_to(caller: Caller) -> QuerySet[Review]:
     return _scoped(Review.objects.all(), caller, client="engagement__client_id", vendor="engagement__vendor_id")
 
@@ -169,6 +175,7 @@ VISIBLE_TO: dict[type[Model], Callable[[Caller], QuerySet]] = {
     Engagement: engagements_visible_to,
     EngagementEvent: engagement_events_visible_to,
     Milestone: milestones_visible_to,
+    Milestone.history.model: milestone_history_visible_to,
     Review: reviews_visible_to,
     WebhookEndpoint: webhook_endpoints_visible_to,
     WebhookDelivery: webhook_deliveries_visible_to,

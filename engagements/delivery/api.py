@@ -37,6 +37,7 @@ from engagements.access.caller import client_membership as _client_membership
 from engagements.access.caller import membership as _membership
 from engagements.access.caller import vendor_id as _vendor_id
 from engagements.access.visibility import editable, engagements_visible_to
+from engagements.delivery import selectors as delivery_selectors
 from engagements.delivery import serializers as s
 from engagements.delivery import services as delivery_services
 from engagements.models import (
@@ -45,6 +46,8 @@ from engagements.models import (
     EngagementStatus,
     MatchResult,
     Milestone,
+    MilestoneParty,
+    MilestoneStatus,
     Requirement,
 )
 from engagements.requirements import selectors as requirements_selectors
@@ -311,7 +314,7 @@ class EngagementMilestonesApi(EngagementApiView):
     )
     def get(self, request, pk):
         engagement = get_object_or_404(engagement_queryset_for(request), pk=pk)
-        milestones = Milestone.objects.filter(engagement=engagement).order_by("due_date", "id")
+        milestones = delivery_selectors.milestones_for_page(engagement)  # with their changes, in a fixed count
         return Response(s.MilestoneSerializer(milestones, many=True).data)
 
     @extend_schema(
@@ -344,16 +347,20 @@ class _MilestoneActionApi(EngagementApiView):
     parties: tuple[str, ...]
     serializer_class = s.MilestoneSerializer
 
+    def parties_for(self, milestone: Milestone) -> tuple[str, ...]:
+        return self.parties
+
     def post(self, request, pk, mid):
         engagement = get_object_or_404(engagement_queryset_for(request), pk=pk)
         milestone = get_object_or_404(Milestone.objects.filter(engagement=engagement), pk=mid)
-        _require_party(request, engagement, *self.parties)
+        _require_party(request, engagement, *self.parties_for(milestone))
         milestone = delivery_services.milestone_advance(milestone=milestone, action=self.action, actor=request.user)
         return Response(s.MilestoneSerializer(milestone).data)
 
 
 class MilestoneDeliverApi(_MilestoneActionApi):
-    """Mark a pending milestone delivered (the vendor, or the client for it)."""
+    """Declare a pending milestone delivered (the vendor, or the client for it), once the
+    engagement is active; the other side then confirms it (accept)."""
 
     action = "deliver"
     parties = ("vendor", "client")
@@ -364,7 +371,9 @@ class MilestoneDeliverApi(_MilestoneActionApi):
         responses=with_errors(
             {
                 200: s.MilestoneSerializer,
-                409: OpenApiResponse(ErrorSerializer, description="Not pending, or the engagement is closed."),
+                409: OpenApiResponse(
+                    ErrorSerializer, description="Not pending, or the engagement is not active (proposed or closed)."
+                ),
             },
             401,
             403,
@@ -376,10 +385,17 @@ class MilestoneDeliverApi(_MilestoneActionApi):
 
 
 class MilestoneAcceptApi(_MilestoneActionApi):
-    """Accept a delivered milestone (the client)."""
+    """Confirm (accept) a delivered milestone: the other side than the one that declared it
+    delivered (the client when the vendor declared it, the vendor when the client did)."""
 
     action = "accept"
-    parties = ("client",)
+    parties = ("client", "vendor")
+
+    def parties_for(self, milestone: Milestone) -> tuple[str, ...]:
+        """The side that did not declare the delivery (403 for the one that did; staff either)."""
+        if milestone.status != MilestoneStatus.DELIVERED:
+            return self.parties  # the service answers 409: nothing to confirm
+        return tuple(p for p in delivery_services.milestone_confirmer(milestone) if p != MilestoneParty.STAFF)
 
     @extend_schema(
         operation_id="engagements_milestones_accept",
@@ -387,7 +403,11 @@ class MilestoneAcceptApi(_MilestoneActionApi):
         responses=with_errors(
             {
                 200: s.MilestoneSerializer,
-                409: OpenApiResponse(ErrorSerializer, description="Not delivered, or the engagement is closed."),
+                409: OpenApiResponse(
+                    ErrorSerializer,
+                    description="Not delivered, the engagement is not active, or the caller's side declared "
+                    "the delivery (the other side confirms it).",
+                ),
             },
             401,
             403,

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from engagements.matching.models import MatchResult
 from engagements.organizations.models import ClientOrganization
@@ -137,15 +138,31 @@ class MilestoneStatus(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted")
 
 
+class MilestoneParty(models.TextChoices):
+    """Who declared a milestone delivered, or confirmed (accepted) it."""
+
+    VENDOR = "vendor", _("the vendor")
+    CLIENT = "client", _("the client")
+    STAFF = "staff", _("KPO Match staff")
+
+
 class Milestone(models.Model):
+    """A deliverable of an engagement. It counts in the vendor's on-time record (matching's
+    quality input) only once both parties agree it was delivered: one declares it delivered,
+    the other confirms (docs/scoring.md, "Milestones"). Every change is recorded (`history`),
+    so an edit after confirmation shows on the engagement's pages."""
+
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="milestones")
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True, validators=[MaxLengthValidator(TEXT_MAX)])
     due_date = models.DateField(validators=[validate_date_in_range])
     status = models.CharField(max_length=10, choices=MilestoneStatus.choices, default=MilestoneStatus.PENDING)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    delivered_by = models.CharField(max_length=6, choices=MilestoneParty.choices, blank=True)  # blank: before 1.4
     accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.CharField(max_length=6, choices=MilestoneParty.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["due_date", "id"]

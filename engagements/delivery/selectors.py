@@ -1,11 +1,13 @@
 """Reads of engagements, milestones and spend. Every queryset here is scoped to its caller."""
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal, localcontext
 from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Value, When
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 
 from engagements.access.visibility import engagements_visible_to
 from engagements.models import (
@@ -13,7 +15,10 @@ from engagements.models import (
     Engagement,
     EngagementEvent,
     EngagementStatus,
+    Membership,
     Milestone,
+    MilestoneParty,
+    MilestoneStatus,
 )
 from kpo.access import Caller
 from kpo.codes import display_country_names
@@ -188,3 +193,124 @@ def _spend_by_country(*, client: ClientOrganization, today: date | None = None) 
         "skipped": skipped,
         "hours_per_month": HOURS_PER_FTE_MONTH,
     }
+
+
+# -- milestones: changes after confirmation ---------------------------------------------------
+
+# The fields of a milestone whose change after its confirmation is shown to both sides (the
+# due date and the delivery time decide whether it was on time).
+WATCHED_MILESTONE_FIELDS = ("title", "description", "due_date", "delivered_at", "status")
+
+
+@dataclass(frozen=True)
+class MilestoneChange:
+    field: str
+    old: Any
+    new: Any
+    at: datetime
+    by: str  # "vendor", "client", "staff" or "system": the side, never a person's name
+
+    @property
+    def field_label(self) -> str:
+        labels = {
+            "title": gettext("Title"),
+            "description": gettext("Description"),
+            "due_date": gettext("Due date"),
+            "delivered_at": gettext("Delivered"),
+            "status": gettext("Status"),
+        }
+        return labels.get(self.field, self.field)
+
+    @property
+    def by_label(self) -> str:
+        if self.by in MilestoneParty.values:
+            return str(MilestoneParty(self.by).label)
+        return gettext("the system")
+
+    def display(self, value: Any) -> str:
+        if value is None or value == "":
+            return "–"
+        if self.field == "status":
+            return str(MilestoneStatus(value).label)
+        if isinstance(value, datetime):
+            return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+        if isinstance(value, date):
+            return formats.date_format(value, "DATE_FORMAT")
+        return str(value)
+
+    @property
+    def old_display(self) -> str:
+        return self.display(self.old)
+
+    @property
+    def new_display(self) -> str:
+        return self.display(self.new)
+
+
+def milestones_for_page(engagement: Engagement) -> list[Milestone]:
+    """The engagement's milestones by due date, each with `changes_after_acceptance`."""
+    milestones = list(engagement.milestones.all())
+    changes = milestone_changes_after_acceptance(milestones)
+    for milestone in milestones:
+        milestone.changes_after_acceptance = changes.get(milestone.pk, [])  # type: ignore[attr-defined]
+    return milestones
+
+
+def milestone_changes_after_acceptance(milestones: list[Milestone]) -> dict[int, list[MilestoneChange]]:
+    """For each accepted milestone, the changes made to it after it was confirmed, oldest first
+    (in two queries: the milestones' history records, the memberships of who made them)."""
+    ids = [m.pk for m in milestones if m.accepted_at is not None]
+    if not ids:
+        return {}
+    records = list(Milestone.history.filter(id__in=ids).order_by("id", "history_date", "history_id"))
+    users = {r.history_user_id for r in records if r.history_user_id is not None}
+    sides = _sides_of_users(users, {m.pk: m.engagement_id for m in milestones})
+    changes: dict[int, list[MilestoneChange]] = {}
+    previous = None
+    confirmed = False
+    for record in records:
+        if previous is None or previous.id != record.id:
+            previous, confirmed = record, record.status == MilestoneStatus.ACCEPTED
+            continue
+        if confirmed:
+            for field in WATCHED_MILESTONE_FIELDS:
+                old, new = getattr(previous, field), getattr(record, field)
+                if _seconds(old) != _seconds(new):  # a form round-trip drops the microseconds only
+                    changes.setdefault(record.id, []).append(
+                        MilestoneChange(
+                            field=field,
+                            old=old,
+                            new=new,
+                            at=record.history_date,
+                            by=sides.get((record.history_user_id, record.id), "system"),
+                        )
+                    )
+        confirmed = confirmed or record.status == MilestoneStatus.ACCEPTED
+        previous = record
+    return changes
+
+
+def _seconds(value: Any) -> Any:
+    return value.replace(microsecond=0) if isinstance(value, datetime) else value
+
+
+def _sides_of_users(users: set[int], engagement_of: dict[int, int]) -> dict[tuple[int, int], str]:
+    """(user id, milestone id) -> the side the user took on that milestone's engagement."""
+    if not users:
+        return {}
+    engagements = {
+        e.pk: e for e in Engagement.objects.filter(pk__in=set(engagement_of.values())).only("vendor_id", "client_id")
+    }
+    memberships = {m.user_id: m for m in Membership.objects.filter(user_id__in=users).select_related("user")}
+    sides = {}
+    for milestone_id, engagement_id in engagement_of.items():
+        engagement = engagements.get(engagement_id)
+        for user_id in users:
+            membership = memberships.get(user_id)
+            if engagement is not None and membership is not None and membership.vendor_id == engagement.vendor_id:
+                sides[(user_id, milestone_id)] = "vendor"
+            elif engagement is not None and membership is not None and membership.client_id == engagement.client_id:
+                sides[(user_id, milestone_id)] = "client"
+            else:
+                sides[(user_id, milestone_id)] = "staff"
+    return sides

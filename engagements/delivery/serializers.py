@@ -12,8 +12,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from engagements.delivery.selectors import milestone_changes_after_acceptance
 from engagements.delivery.services import ENGAGEMENT_TRANSITIONS
 from engagements.matching.serializers import VendorRefSerializer
 from engagements.models import (
@@ -228,8 +230,24 @@ class EngagementDetailSerializer(EngagementSerializer):
         read_only_fields = fields
 
 
+class MilestoneChangeSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="title, description, due_date, delivered_at or status.")
+    old = serializers.CharField(allow_null=True)
+    new = serializers.CharField(allow_null=True)
+    at = serializers.DateTimeField()
+    by = serializers.CharField(help_text="The side that made it: vendor, client, staff or system.")
+
+
 class MilestoneSerializer(serializers.ModelSerializer):
     status = _status_field(MilestoneStatus)
+    delivered_by = serializers.CharField(
+        allow_null=True,
+        help_text="The side that declared it delivered: vendor, client or staff (null: not delivered, "
+        "or delivered before the side was recorded). The other side confirms it (accept); only "
+        "confirmed milestones count in the vendor's on-time record.",
+    )
+    accepted_by = serializers.CharField(allow_null=True, help_text="The side that confirmed the delivery.")
+    changes_after_acceptance = serializers.SerializerMethodField()
 
     class Meta:
         model = Milestone
@@ -241,10 +259,36 @@ class MilestoneSerializer(serializers.ModelSerializer):
             "due_date",
             "status",
             "delivered_at",
+            "delivered_by",
             "accepted_at",
+            "accepted_by",
+            "changes_after_acceptance",
             "created_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["delivered_by"] = data["delivered_by"] or None
+        data["accepted_by"] = data["accepted_by"] or None
+        return data
+
+    @extend_schema_field(MilestoneChangeSerializer(many=True))
+    def get_changes_after_acceptance(self, milestone) -> list:
+        """Changes made after the delivery was confirmed (recorded and shown to both sides)."""
+        changes = getattr(milestone, "changes_after_acceptance", None)
+        if changes is None:
+            changes = milestone_changes_after_acceptance([milestone]).get(milestone.pk, [])
+        return [
+            {
+                "field": c.field,
+                "old": None if c.old is None else str(c.old),
+                "new": None if c.new is None else str(c.new),
+                "at": serializers.DateTimeField().to_representation(c.at),
+                "by": c.by,
+            }
+            for c in changes
+        ]
 
 
 class ReviewSerializer(serializers.ModelSerializer):

@@ -20,6 +20,7 @@ from engagements.models import (
     MatchResult,
     Membership,
     Milestone,
+    MilestoneParty,
     MilestoneStatus,
     Requirement,
     Review,
@@ -331,22 +332,54 @@ def milestone_create(
     return Milestone.objects.create(engagement=locked, title=title, due_date=due_date, description=description)
 
 
-# action -> (status it starts from, status it leads to, timestamp field, parties that may take it)
+# action -> (status it starts from, status it leads to, timestamp field, field naming the party)
 MILESTONE_ACTIONS = {
-    "deliver": (MilestoneStatus.PENDING, MilestoneStatus.DELIVERED, "delivered_at", ("vendor", "client")),
-    "accept": (MilestoneStatus.DELIVERED, MilestoneStatus.ACCEPTED, "accepted_at", ("client",)),
+    "deliver": (MilestoneStatus.PENDING, MilestoneStatus.DELIVERED, "delivered_at", "delivered_by"),
+    "accept": (MilestoneStatus.DELIVERED, MilestoneStatus.ACCEPTED, "accepted_at", "accepted_by"),
 }
+
+
+def milestone_party(*, engagement: Engagement, actor) -> str:
+    """The side `actor` takes on the engagement's milestones: its vendor's member, its client's
+    member, or staff (no actor: a trusted caller, counted as staff). Anybody else is refused."""
+    if actor is not None:
+        membership = Membership.objects.filter(user=actor).first()
+        if membership is not None and membership.vendor_id == engagement.vendor_id:
+            return MilestoneParty.VENDOR
+        if membership is not None and membership.client_id == engagement.client_id:
+            return MilestoneParty.CLIENT
+        if not actor.is_staff:
+            raise EngagementError(_("Only the vendor or the client of this engagement may do that."))
+    return MilestoneParty.STAFF
+
+
+def milestone_confirmer(milestone: Milestone) -> tuple[str, ...]:
+    """Who may confirm (accept) a delivered milestone: the other side than the one that declared
+    it delivered, or staff for either. A delivery declared by staff, or before the declaring side
+    was recorded, is confirmed by the client, as before."""
+    if milestone.delivered_by == MilestoneParty.CLIENT:
+        return (MilestoneParty.VENDOR, MilestoneParty.STAFF)
+    if milestone.delivered_by == MilestoneParty.VENDOR:
+        return (MilestoneParty.CLIENT, MilestoneParty.STAFF)
+    return (MilestoneParty.CLIENT,)
 
 
 @transaction.atomic
 def milestone_advance(*, milestone: Milestone, action: str, actor: User) -> Milestone:
-    """Mark a milestone delivered (from pending; the vendor or the client) or
-    accepted (from delivered; the client only)."""
+    """Declare a pending milestone delivered ("deliver": the vendor, or the client for it) or
+    confirm a delivered one ("accept": the other side, milestone_confirmer). Only while the
+    engagement is active: nothing is delivered before the vendor has accepted the engagement,
+    and nothing changes once it is closed. Only confirmed milestones count in the vendor's
+    on-time record (docs/scoring.md, "Milestones")."""
     if action not in MILESTONE_ACTIONS:
         raise EngagementError(_("Unknown milestone action %(action)s.") % {"action": repr(action)})
-    source, target, stamp, parties = MILESTONE_ACTIONS[action]
+    source, target, stamp, side = MILESTONE_ACTIONS[action]
     locked = Milestone.objects.select_for_update().select_related("engagement").get(pk=milestone.pk)
-    _check_any_party(engagement=locked.engagement, actor=actor, parties=parties)
+    party = milestone_party(engagement=locked.engagement, actor=actor)
+    if locked.engagement.status == EngagementStatus.PROPOSED:
+        raise EngagementError(
+            _("The vendor has not accepted this engagement yet: milestones are delivered once it is active.")
+        )
     if locked.engagement.status not in OPEN_ENGAGEMENT_STATES:
         raise EngagementError(_("Milestones of a closed engagement cannot change."))
     if locked.status != source:
@@ -359,9 +392,20 @@ def milestone_advance(*, milestone: Milestone, action: str, actor: User) -> Mile
                 "target": _label(MilestoneStatus(target)),
             }
         )
+    if action == "accept" and party not in milestone_confirmer(locked):
+        if locked.delivered_by == MilestoneParty.CLIENT:
+            raise EngagementError(
+                _("The client declared “%(title)s” delivered: the vendor confirms it.") % {"title": locked.title}
+            )
+        raise EngagementError(
+            _("The vendor declared “%(title)s” delivered: the client confirms it.") % {"title": locked.title}
+        )
     locked.status = target
     setattr(locked, stamp, timezone.now())
-    locked.save(update_fields=["status", stamp])
+    setattr(locked, side, party)
+    if actor is not None:
+        locked._history_user = actor  # type: ignore[attr-defined]  # simple_history: who, also outside a request
+    locked.save(update_fields=["status", stamp, side])
     if target == MilestoneStatus.ACCEPTED:
         vendor_milestone_counts_refresh(vendor_id=locked.engagement.vendor_id)
     return locked

@@ -34,7 +34,7 @@ def _render_detail(request, engagement: Engagement, *, status: int = 200, note: 
         "engagement": engagement,
         "requirement": engagement.requirement,
         "events": list(engagement.events.all()),
-        "milestones": list(engagement.milestones.all()),
+        "milestones": delivery_selectors.milestones_for_page(engagement),
         "actions": delivery_services.engagement_actions_for(engagement=engagement, party="vendor"),
         "is_open": engagement.status in delivery_services.OPEN_ENGAGEMENT_STATES,
         "note": note,
@@ -85,14 +85,27 @@ def engagement_transition(request, pk: int):
 @vendor_member_required
 @require_POST
 def milestone_deliver(request, pk: int, milestone_pk: int):
+    return _milestone_action(
+        request, pk, milestone_pk, action="deliver", done=_("“%(title)s” marked delivered: the client confirms it.")
+    )
+
+
+@vendor_member_required
+@require_POST
+def milestone_confirm(request, pk: int, milestone_pk: int):
+    """Confirm a delivery the client declared (the other side confirms: docs/scoring.md)."""
+    return _milestone_action(request, pk, milestone_pk, action="accept", done=_("Delivery of “%(title)s” confirmed."))
+
+
+def _milestone_action(request, pk: int, milestone_pk: int, *, action: str, done: str):
     engagement = _engagement_or_404(request, pk)
     milestone = get_object_or_404(Milestone.objects.filter(engagement=engagement), pk=milestone_pk)
     try:
-        delivery_services.milestone_advance(milestone=milestone, action="deliver", actor=request.user)
+        delivery_services.milestone_advance(milestone=milestone, action=action, actor=request.user)
     except delivery_services.EngagementError as exc:
         messages.error(request, str(exc))
         return _render_detail(request, _engagement_or_404(request, pk), status=409)
-    messages.success(request, _("“%(title)s” marked delivered.") % {"title": milestone.title})
+    messages.success(request, done % {"title": milestone.title})
     return redirect("vendor_portal:engagement_detail", pk=engagement.pk)
 
 

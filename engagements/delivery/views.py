@@ -100,7 +100,7 @@ def _render_detail(request, engagement: Engagement, *, status: int = 200, **form
     context = {
         "engagement": engagement,
         "events": list(engagement.events.all()),
-        "milestones": list(engagement.milestones.all()),
+        "milestones": delivery_selectors.milestones_for_page(engagement),
         "review": review,
         "actions": actions,
         "is_open": is_open,
@@ -173,7 +173,7 @@ def _milestones_response(request, engagement_pk: int, *, form=None, error: str =
         "engagements/partials/milestones.html",
         {
             "engagement": engagement,
-            "milestones": list(engagement.milestones.all()),
+            "milestones": delivery_selectors.milestones_for_page(engagement),
             "milestone_form": form or MilestoneForm(),
             "is_open": engagement.status in delivery_services.OPEN_ENGAGEMENT_STATES,
             "milestone_error": error,

@@ -138,6 +138,7 @@ def test_a_manager_writes_a_requirement_runs_matching_hires_and_reviews_a_vendor
     expect(page.locator("#milestones")).to_contain_text("First dashboard release")
     page.get_by_role("button", name=re.compile("^Mark delivered")).click()
     expect(page.locator("#milestones .badge")).to_have_text("Delivered")
+    expect(page.locator("#milestones")).to_contain_text("Waiting for the vendor to confirm")  # the other side confirms
 
     page.get_by_label("New FTE").fill("2")
     page.get_by_label("Reason").fill("Second branch network joins")

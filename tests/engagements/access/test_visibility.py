@@ -21,6 +21,7 @@ from engagements.models import (
     MatchRun,
     MatchRunChunk,
     Membership,
+    Milestone,
     Proposal,
     ProposalScore,
     Requirement,
@@ -69,7 +70,7 @@ def owners(row) -> set[tuple[str, int]]:
         return {("client", row.run.requirement.client_id)}
     if name == "Engagement":
         return {("client", row.client_id), ("vendor", row.vendor_id)}
-    if name in {"EngagementEvent", "Milestone", "Review"}:
+    if name in {"EngagementEvent", "Milestone", "HistoricalMilestone", "Review"}:
         return {("client", row.engagement.client_id), ("vendor", row.engagement.vendor_id)}
     if name == "WebhookEndpoint":
         return {("client", row.client_id)}
@@ -108,6 +109,7 @@ def world(db, django_db_serialized_rollback):
     criterion = rfp.criteria.first()
     manager = Membership.objects.filter(client=rfp.client).first().user
     ProposalScore.objects.create(proposal=proposal, criterion=criterion, evaluator=manager, score=4)
+    Milestone.objects.first().save()  # a history record (the seed writes milestones in bulk, without)
     vendor_admin = Membership.objects.filter(vendor__isnull=False).first()
     TeamInvitation.objects.create(
         vendor=vendor_admin.vendor,

@@ -13,7 +13,7 @@ from django.urls import reverse
 from engagements.delivery import services as delivery_services
 from engagements.models import Engagement, EngagementEvent, Milestone, Review
 from tests.engagements.helpers import engagement_for, requirement_for, succeeded_run
-from tests.factories import VendorFactory
+from tests.factories import VendorFactory, VendorMembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -198,12 +198,37 @@ def test_milestones_are_added_and_advanced_with_htmx(client, manager, result):
     assert "Data model" in html and 'id="milestones"' in html
     milestone = Milestone.objects.get()
     url = reverse("engagements:milestone_advance", args=[engagement.pk, milestone.pk])
-    client.post(url, {"action": "deliver"}, **htmx)
+    # The vendor declares it delivered (its portal); the manager confirms it here.
+    delivery_services.milestone_advance(
+        milestone=milestone, action="deliver", actor=VendorMembershipFactory(vendor=engagement.vendor).user
+    )
+    html = client.get(detail_url(engagement)).content.decode()
+    assert "declared delivered" in html and "by the vendor" in html and "Confirm delivery" in html
     html = client.post(url, {"action": "accept"}, **htmx).content.decode()
     milestone.refresh_from_db()
-    assert milestone.status == "accepted" and "Accepted" in html
+    assert milestone.status == "accepted" and "Accepted" in html and "by the client" in html
     html = client.post(url, {"action": "accept"}, **htmx).content.decode()
     assert "only a delivered milestone can be marked accepted" in html
+
+
+def test_a_delivery_the_manager_declares_waits_for_the_vendor(client, manager, result):
+    engagement = engagement_for(result, status="active")
+    milestone = Milestone.objects.create(engagement=engagement, title="Close", due_date=date(2026, 12, 15))
+    url = reverse("engagements:milestone_advance", args=[engagement.pk, milestone.pk])
+    html = client.post(url, {"action": "deliver"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "Waiting for the vendor to confirm" in html and "Confirm delivery" not in html
+    html = client.post(url, {"action": "accept"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "the vendor confirms it" in html
+    milestone.refresh_from_db()
+    assert milestone.status == "delivered"
+
+
+def test_a_proposed_engagement_plans_milestones_but_offers_no_delivery(client, manager, result):
+    engagement = engagement_for(result, status="proposed")
+    Milestone.objects.create(engagement=engagement, title="Kick-off", due_date=date(2026, 12, 15))
+    html = client.get(detail_url(engagement)).content.decode()
+    assert "Kick-off" in html and "Mark delivered" not in html
+    assert "once the vendor has accepted the engagement" in html
 
 
 def test_an_invalid_milestone_shows_the_error(client, manager, result):

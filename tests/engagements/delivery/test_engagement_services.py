@@ -16,7 +16,7 @@ from engagements.delivery import services as delivery_services
 from engagements.models import Engagement, EngagementEvent, Review, WebhookDelivery, WebhookEndpoint
 from tests.engagements.helpers import engagement_for, requirement_for, succeeded_run
 from tests.factories import VendorMembershipFactory
-from vendors.models import ExchangeRate
+from vendors.models import ExchangeRate, Vendor
 
 pytestmark = pytest.mark.django_db
 
@@ -341,18 +341,58 @@ def test_an_erp_id_taken_in_the_organization_is_a_validation_error_that_undoes_t
 # -- milestones ------------------------------------------------------------------------------------
 
 
-def test_a_milestone_is_delivered_then_accepted(result, owner):
+def test_a_milestone_declared_delivered_by_the_vendor_is_confirmed_by_the_client(result, owner):
     engagement = engagement_for(result, status="active")
+    vendor_member = VendorMembershipFactory(vendor=engagement.vendor).user
     milestone = delivery_services.milestone_create(
         engagement=engagement, title="Data model", due_date=date(2026, 12, 15), actor=owner
     )
     assert milestone.status == "pending"
     with pytest.raises(delivery_services.EngagementError, match="only a delivered milestone can be marked accepted"):
         delivery_services.milestone_advance(milestone=milestone, action="accept", actor=owner)
-    milestone = delivery_services.milestone_advance(milestone=milestone, action="deliver", actor=owner)
-    assert milestone.status == "delivered" and milestone.delivered_at
+    milestone = delivery_services.milestone_advance(milestone=milestone, action="deliver", actor=vendor_member)
+    assert (milestone.status, milestone.delivered_by) == ("delivered", "vendor") and milestone.delivered_at
+    with pytest.raises(delivery_services.EngagementError, match="the client confirms it"):
+        delivery_services.milestone_advance(milestone=milestone, action="accept", actor=vendor_member)
     milestone = delivery_services.milestone_advance(milestone=milestone, action="accept", actor=owner)
-    assert milestone.status == "accepted" and milestone.accepted_at
+    assert (milestone.status, milestone.accepted_by) == ("accepted", "client") and milestone.accepted_at
+
+
+def test_a_milestone_declared_delivered_by_the_client_is_confirmed_by_the_vendor(result, owner):
+    engagement = engagement_for(result, status="active")
+    vendor_member = VendorMembershipFactory(vendor=engagement.vendor).user
+    milestone = delivery_services.milestone_create(
+        engagement=engagement, title="Close", due_date=date(2026, 12, 15), actor=owner
+    )
+    milestone = delivery_services.milestone_advance(milestone=milestone, action="deliver", actor=owner)
+    assert milestone.delivered_by == "client"
+    with pytest.raises(delivery_services.EngagementError, match="the vendor confirms it"):
+        delivery_services.milestone_advance(milestone=milestone, action="accept", actor=owner)
+    assert Vendor.objects.get(pk=engagement.vendor_id).milestones_accepted_count == 0  # not agreed: not counted
+    milestone = delivery_services.milestone_advance(milestone=milestone, action="accept", actor=vendor_member)
+    assert (milestone.status, milestone.accepted_by) == ("accepted", "vendor")
+    assert Vendor.objects.get(pk=engagement.vendor_id).milestones_accepted_count == 1
+
+
+def test_nothing_is_delivered_before_the_vendor_accepts_the_engagement(result, owner):
+    engagement = engagement_for(result, status="proposed")
+    milestone = delivery_services.milestone_create(
+        engagement=engagement, title="Kick-off", due_date=date(2026, 12, 15), actor=owner
+    )  # planning is fine
+    for actor in (owner, VendorMembershipFactory(vendor=engagement.vendor).user):
+        with pytest.raises(delivery_services.EngagementError, match="has not accepted this engagement yet"):
+            delivery_services.milestone_advance(milestone=milestone, action="deliver", actor=actor)
+    milestone.refresh_from_db()
+    assert (milestone.status, milestone.delivered_at) == ("pending", None)
+
+
+def test_an_outsider_cannot_declare_or_confirm(result, owner, outsider):
+    engagement = engagement_for(result, status="active")
+    milestone = delivery_services.milestone_create(
+        engagement=engagement, title="X", due_date=date(2026, 12, 1), actor=owner
+    )
+    with pytest.raises(delivery_services.EngagementError, match="Only the vendor or the client"):
+        delivery_services.milestone_advance(milestone=milestone, action="deliver", actor=outsider)
 
 
 def test_a_closed_engagement_takes_no_milestones(result, owner):

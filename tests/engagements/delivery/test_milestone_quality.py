@@ -27,6 +27,7 @@ from engagements.matching.scoring import (
 from engagements.models import ClientOrganization, Milestone
 from tests.engagements.helpers import engagement_for, requirement_for, succeeded_run
 from tests.engagements.matching.test_scoring_properties import requirements, vendors
+from tests.factories import VendorMembershipFactory
 from vendors.models import Vendor
 
 PROPERTY = settings(max_examples=200, deadline=None)
@@ -119,8 +120,10 @@ def engagement(db, owner):
 
 
 def deliver_and_accept(engagement, owner, *, due_date: date, delivered_at: datetime) -> Milestone:
+    """The vendor declares the milestone delivered, the client (`owner`) confirms it."""
     milestone = delivery_services.milestone_create(engagement=engagement, title="Close", due_date=due_date, actor=owner)
-    delivery_services.milestone_advance(milestone=milestone, action="deliver", actor=owner)
+    vendor_member = VendorMembershipFactory(vendor_id=engagement.vendor_id).user
+    delivery_services.milestone_advance(milestone=milestone, action="deliver", actor=vendor_member)
     Milestone.objects.filter(pk=milestone.pk).update(delivered_at=delivered_at)
     return delivery_services.milestone_advance(milestone=milestone, action="accept", actor=owner)
 

@@ -300,5 +300,5 @@ def test_only_the_client_accepts_a_delivered_milestone(vendor_admin, run):
     engagement = engagement_for(run.results.get(rank=1), status="active")
     milestone = Milestone.objects.create(engagement=engagement, title="Plan", due_date=date(2030, 1, 1))
     delivery_services.milestone_advance(milestone=milestone, action="deliver", actor=vendor_admin)
-    with pytest.raises(delivery_services.EngagementError, match="Only the client of this engagement"):
+    with pytest.raises(delivery_services.EngagementError, match="the client confirms it"):
         delivery_services.milestone_advance(milestone=milestone, action="accept", actor=vendor_admin)
