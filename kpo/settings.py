@@ -423,6 +423,11 @@ BENCH_REFERENCE_VIEW = env_bool("BENCH_REFERENCE_VIEW", default=False)
 
 # Matching (engagements/matching/runs.py).
 MATCH_TOP_K = env_int("MATCH_TOP_K", 50)  # results kept per run
+# The onshore benchmark (savings) needs at least this many onshore rates, else it falls back to the
+# domain's rates of every seniority, then to none (engagements/matching/candidates.onshore_benchmark).
+MATCH_BENCHMARK_MIN_SAMPLE = env_int("MATCH_BENCHMARK_MIN_SAMPLE", 5)
+if MATCH_BENCHMARK_MIN_SAMPLE < 1:
+    raise ImproperlyConfigured("MATCH_BENCHMARK_MIN_SAMPLE must be 1 or more.")
 # Requests for proposal: the largest proposal attachment, and the address links in emails start with.
 PROPOSAL_ATTACHMENT_MAX_MB = env_int("PROPOSAL_ATTACHMENT_MAX_MB", 10)
 SITE_URL = env_str("SITE_URL", default="http://localhost:8000")

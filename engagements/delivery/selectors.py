@@ -101,7 +101,7 @@ def engagement_detail_queryset(*, caller: Caller) -> QuerySet[Engagement]:
     return (
         engagements_visible_to(caller)
         .filter(client_id=caller.client_id)
-        .select_related("vendor", "requirement", "match_result__run", "review__author", "proposed_by")
+        .select_related("vendor", "requirement__domain", "match_result__run", "review__author", "proposed_by")
         .prefetch_related(
             Prefetch("events", queryset=EngagementEvent.objects.select_related("actor").order_by("created_at", "id")),
             Prefetch("milestones", queryset=Milestone.objects.order_by("due_date", "id")),

@@ -25,6 +25,7 @@ from engagements.delivery.forms import (
     default_start_date,
 )
 from engagements.matching import selectors as matching_selectors
+from engagements.matching.benchmark import benchmark_text
 from engagements.models import Engagement, EngagementStatus, Milestone, Requirement
 from engagements.requirements.views import vendor_pages_available
 from kpo.access import Caller
@@ -101,6 +102,11 @@ def _render_detail(request, engagement: Engagement, *, status: int = 200, **form
         "engagement": engagement,
         "events": list(engagement.events.all()),
         "milestones": delivery_selectors.milestones_for_page(engagement),
+        "benchmark_text": (
+            benchmark_text(engagement.match_result.run.parameters or {}, domain=engagement.requirement.domain.name)
+            if engagement.match_result is not None
+            else ""
+        ),
         "review": review,
         "actions": actions,
         "is_open": is_open,

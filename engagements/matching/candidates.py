@@ -5,16 +5,17 @@ primary-key range at a time so memory stays bounded however large the pool.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, FloatField, Q, QuerySet
 from django.db.models.functions import Cast
 
+from engagements.matching.benchmark import onshore_benchmark
 from engagements.matching.scoring import (
     ALL_CLASSES,
     MIN_CAPACITY_SHARE,
@@ -73,6 +74,11 @@ class MatchContext:
     top_k: int
     scoring_version: str = SCORING_VERSION
     skill_ids: dict[str, int] = field(default_factory=dict)
+    # How the onshore benchmark was found (onshore_benchmark): "domain_seniority", "domain" or
+    # "none", and when the run's exchange rates were last set (ISO date; None: not known).
+    benchmark_basis: str = "none"
+    benchmark_min_sample: int = 0
+    exchange_rates_as_of: str | None = None
 
     def as_json(self) -> dict:
         data = self.__dict__.copy()
@@ -116,6 +122,7 @@ class MatchContext:
 def build_context(requirement: Requirement, *, top_k: int, today: date) -> MatchContext:
     client = requirement.client
     on_date = max(requirement.start_date or today, today)
+    table = ExchangeTable.current()
     skills = list(requirement.requirement_skills.select_related("skill").order_by("skill__code"))
     context = MatchContext(
         requirement_id=requirement.pk,
@@ -149,37 +156,22 @@ def build_context(requirement: Requirement, *, top_k: int, today: date) -> Match
         confidentiality=requirement.confidentiality,
         method=requirement.selection_method,
         weights=resolve_weights(requirement.selection_method, requirement.weights or None),
-        exchange_rates=ExchangeTable.current().snapshot(),
+        exchange_rates=table.snapshot(),
+        exchange_rates_as_of=table.as_of.date().isoformat() if table.as_of is not None else None,
         benchmark_rate=None,
         benchmark_size=0,
         top_k=top_k,
     )
-    context.benchmark_rate, context.benchmark_size = onshore_benchmark(context)
-    return context
-
-
-def onshore_benchmark(context: MatchContext) -> tuple[float | None, int]:
-    """Median rate, in the requirement's currency, of active vendors covering the
-    domain that deliver from the client's country (onshore), for the seniority."""
-    rows = (
-        RateCard.objects.filter(
-            seniority=context.seniority,
-            vendor__is_active=True,
-            vendor__domains=context.domain_id,
-            vendor__in=DeliveryCenter.objects.filter(country=context.client_country).values("vendor_id"),
-        )
-        .order_by()
-        .values_list("hourly_rate", "currency")
+    context.benchmark_min_sample = settings.MATCH_BENCHMARK_MIN_SAMPLE
+    context.benchmark_rate, context.benchmark_size, context.benchmark_basis = onshore_benchmark(
+        domain_id=context.domain_id,
+        client_country=context.client_country,
+        seniority=context.seniority,
+        currency=context.currency,
+        table=context.exchange_table(),
+        min_sample=context.benchmark_min_sample,
     )
-    table = context.exchange_table()
-    converted = [
-        float(rate)
-        for rate in (table.convert_exact(amount, currency, context.currency) for amount, currency in rows)
-        if rate is not None
-    ]
-    if not converted:
-        return None, 0
-    return statistics.median(converted), len(converted)
+    return context
 
 
 def _sql(queryset: QuerySet) -> tuple[str, tuple]:

@@ -357,7 +357,7 @@ class Scorer:
             "savings_note": (
                 None
                 if requirement.benchmark_rate is not None
-                else "No onshore vendor in the pool quotes this domain and seniority, so no saving is estimated."
+                else "Too few onshore vendors quote this domain for a sound benchmark, so no saving is estimated."
             ),
             "site": (
                 {

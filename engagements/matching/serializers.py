@@ -4,6 +4,7 @@ Serializers validate and shape; services write."""
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from engagements.matching.benchmark import benchmark_text
 from engagements.matching.scoring import COMPONENTS, EXCLUSION_REASON_CODES
 from engagements.models import (
     MatchResult,
@@ -121,8 +122,23 @@ class MatchWhyNotSerializer(serializers.Serializer):
 
 
 class OnshoreBenchmarkSerializer(serializers.Serializer):
-    hourly_rate = serializers.FloatField(allow_null=True, help_text="Median onshore rate (null: no sample).")
+    hourly_rate = serializers.FloatField(
+        allow_null=True, help_text="Median onshore rate (null: no sound sample, and no saving is estimated)."
+    )
     sample_size = serializers.IntegerField(allow_null=True)
+    basis = serializers.CharField(
+        allow_null=True,
+        help_text="domain_seniority (the onshore rates of the domain at the seniority), domain (of every "
+        "seniority, scaled to the requested one), or none (fewer than min_sample rates either way); "
+        "null for runs before 1.4.",
+    )
+    min_sample = serializers.IntegerField(
+        allow_null=True, help_text="The rates a basis needs (MATCH_BENCHMARK_MIN_SAMPLE)."
+    )
+    exchange_rates_as_of = serializers.DateField(
+        allow_null=True, help_text="When the exchange rates the rates were converted at were last set."
+    )
+    description = serializers.CharField(help_text="The benchmark and its basis in words, as the pages show it.")
 
 
 class MatchParametersSerializer(serializers.Serializer):
@@ -228,7 +244,14 @@ class MatchRunSerializer(serializers.ModelSerializer):
             "scoring_version": p.get("scoring_version"),
             "currency": p.get("currency"),
             "exchange_rates": p.get("exchange_rates"),
-            "onshore_benchmark": {"hourly_rate": p.get("benchmark_rate"), "sample_size": p.get("benchmark_size")},
+            "onshore_benchmark": {
+                "hourly_rate": p.get("benchmark_rate"),
+                "sample_size": p.get("benchmark_size"),
+                "basis": p.get("benchmark_basis"),
+                "min_sample": p.get("benchmark_min_sample"),
+                "exchange_rates_as_of": p.get("exchange_rates_as_of"),
+                "description": benchmark_text(p, domain=run.requirement.domain.name),
+            },
             "top_k": p.get("top_k"),
             "evaluated_on": p.get("on_date"),
         }

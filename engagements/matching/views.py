@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from engagements.matching import runs
 from engagements.matching import selectors as matching_selectors
+from engagements.matching.benchmark import benchmark_text
 from engagements.matching.scoring import COMPONENTS, METHODS
 from engagements.models import MatchRun, MatchRunStatus, Requirement, SelectionMethod
 from engagements.requirements.forms import COMPONENT_LABELS
@@ -27,7 +28,7 @@ from engagements.requirements.views import requirement_or_404, vendor_pages_avai
 from kpo.access import Caller
 from kpo.codes import display_country_names
 from kpo.permissions import client_manager_required
-from vendors.models import Certification, VendorCertification, VendorSkill
+from vendors.models import Certification, ExpertiseArea, VendorCertification, VendorSkill
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -79,6 +80,14 @@ EXCLUSION_REASONS = {
     "over_budget": gettext_lazy("its hourly rate is above your budget, and the fixed-budget method caps it."),
     "below_min_expertise": gettext_lazy("its expertise score is below 60, the least-cost method's minimum."),
 }
+
+
+def _domain_name(parameters: dict, requirement: Requirement) -> str:
+    """The name of the run's domain (the requirement's, unless it changed since the run)."""
+    code = parameters.get("domain")
+    if code is None or code == requirement.domain.code:
+        return requirement.domain.name
+    return ExpertiseArea.objects.filter(code=code).values_list("name", flat=True).first() or code
 
 
 def exclusion_text(code: str) -> str:
@@ -230,6 +239,7 @@ def _run_context(request, requirement: Requirement, run: MatchRun) -> dict:
             else "",
             "run_weights": _component_rows(dict.fromkeys(COMPONENTS, 1), parameters.get("weights") or {}),
             "benchmark_rate": parameters.get("benchmark_rate"),
+            "benchmark_text": benchmark_text(parameters, domain=_domain_name(parameters, requirement)),
             "savings_note": next((row["savings_note"] for row in rows if row["savings_note"]), ""),
             "currency": parameters.get("currency", requirement.currency),
         }

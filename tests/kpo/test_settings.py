@@ -126,6 +126,12 @@ def test_a_default_token_term_outside_one_to_365_days_fails_fast(days):
     assert "API_TOKEN_DEFAULT_EXPIRY_DAYS must be between 1 and 365" in result.stderr
 
 
+def test_a_benchmark_sample_below_one_fails_fast():
+    result = run_django(PROBE, DEBUG="true", MATCH_BENCHMARK_MIN_SAMPLE="0")
+    assert result.returncode != 0
+    assert "MATCH_BENCHMARK_MIN_SAMPLE must be 1 or more" in result.stderr
+
+
 def test_a_negative_document_cache_size_fails_fast():
     result = run_django(PROBE, DEBUG="true", VENDOR_DOCUMENT_CACHE_ENTRIES="-5")
     assert result.returncode != 0
