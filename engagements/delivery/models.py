@@ -49,6 +49,15 @@ class Engagement(models.Model):
     fte = models.DecimalField(max_digits=6, decimal_places=1, validators=[MinValueValidator(Decimal("0.1"))])
     start_date = models.DateField(validators=[validate_date_in_range])
     end_date = models.DateField(null=True, blank=True, validators=[validate_date_in_range])
+    # The onshore benchmark when the engagement was awarded, per hour in `currency`
+    # (matching.benchmark.benchmark_at_award): what its savings are measured against. Null: no
+    # sound benchmark then (too few onshore rates), or an engagement awarded before it was recorded.
+    benchmark_rate = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True, editable=False)
+    # Null (both) for an engagement awarded before the benchmark was recorded. Nullable without a
+    # default or a check, so SQLite adds the columns in place (a table rebuild breaks the triggers
+    # of other tables that touch this one).
+    benchmark_basis = models.CharField(max_length=16, null=True, blank=True, editable=False)  # noqa: DJ001
+    benchmark_size = models.IntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Delta sync: numbered by database triggers on every write (kpo/change_seq.py).
@@ -158,9 +167,11 @@ class Milestone(models.Model):
     due_date = models.DateField(validators=[validate_date_in_range])
     status = models.CharField(max_length=10, choices=MilestoneStatus.choices, default=MilestoneStatus.PENDING)
     delivered_at = models.DateTimeField(null=True, blank=True)
-    delivered_by = models.CharField(max_length=6, choices=MilestoneParty.choices, blank=True)  # blank: before 1.4
+    # Null: not delivered (or accepted) yet, or before the side was recorded. Nullable without a
+    # default, so SQLite adds the columns in place (a table rebuild drops the table's triggers).
+    delivered_by = models.CharField(max_length=6, choices=MilestoneParty.choices, null=True, blank=True)  # noqa: DJ001
     accepted_at = models.DateTimeField(null=True, blank=True)
-    accepted_by = models.CharField(max_length=6, choices=MilestoneParty.choices, blank=True)
+    accepted_by = models.CharField(max_length=6, choices=MilestoneParty.choices, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 

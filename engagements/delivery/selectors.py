@@ -131,14 +131,18 @@ def client_spend_by_country(*, client: ClientOrganization, today: date | None = 
 
 
 def _spend_by_country(*, client: ClientOrganization, today: date | None = None) -> dict:
-    """Spend and estimated savings of the client's active and completed
-    engagements, by the vendor's headquarters country, in the client's currency.
+    """Spend and savings of the client's active and completed engagements, in the client's
+    currency: by the vendor's headquarters country, and the savings by domain and by quarter.
 
-    spend   = agreed rate x FTE x 160 h per month x months elapsed
-    savings = the estimated saving of the shortlist entry the engagement was
-              proposed from (onshore benchmark - vendor rate) x estimated hours
-    Amounts are converted with vendors.money.ExchangeTable (currency -> client currency);
-    an amount in a currency without a rate is left out and counted."""
+    spend    = agreed rate x FTE x 160 h per month x months elapsed (start to end, or to today)
+    realised = (onshore benchmark at award - agreed rate) x FTE x 160 h x months elapsed: what
+               the hours worked so far saved against the onshore market when it was awarded,
+               split by the calendar quarter the hours fall in
+    promised = (onshore benchmark at award - agreed rate) x the requirement's estimated hours,
+               in the quarter the engagement starts
+    An engagement without a benchmark at award (too few onshore rates then) saves nothing and is
+    counted. Amounts are converted with vendors.money.ExchangeTable (currency -> client
+    currency); an amount in a currency without a rate is left out and counted."""
     today = today or timezone.localdate()
     rows = (
         Engagement.objects.filter(client=client, status__in=[EngagementStatus.ACTIVE, EngagementStatus.COMPLETED])
@@ -150,13 +154,16 @@ def _spend_by_country(*, client: ClientOrganization, today: date | None = None) 
             "fte",
             "start_date",
             "end_date",
-            "match_result__estimated_savings",
-            "match_result__currency",
+            "benchmark_rate",
+            "requirement__estimated_hours",
+            "requirement__domain__name",
         )
     )
     table = ExchangeTable.current()
     by_country: dict[str, dict[str, Decimal]] = {}
-    skipped = 0
+    by_domain: dict[str, dict[str, Decimal]] = {}
+    by_quarter: dict[tuple[int, int], dict[str, Decimal]] = {}
+    skipped = without_benchmark = 0
 
     def convert(amount: Decimal, currency: str) -> Decimal | None:
         # Summed per country and rounded once by the page, so converted exactly here. A
@@ -165,34 +172,82 @@ def _spend_by_country(*, client: ClientOrganization, today: date | None = None) 
             return None
         return table.convert_exact(amount, currency, client.currency)
 
-    for country, rate, currency, fte, start, end, savings, savings_currency in rows:
+    def add(bucket: dict, key, **amounts: Decimal) -> None:
+        entry = bucket.setdefault(key, {"spend": Decimal(0), "realised": Decimal(0), "promised": Decimal(0)})
+        for name, amount in amounts.items():
+            entry[name] += amount
+
+    for country, rate, currency, fte, start, end, benchmark, hours, domain in rows:
         spend = convert(rate * fte * HOURS_PER_FTE_MONTH * months_elapsed(start=start, end=end, today=today), currency)
-        saved = convert(savings, savings_currency) if savings is not None else Decimal(0)
-        if spend is None or saved is None:
+        unit = convert(benchmark - rate, currency) if benchmark is not None else Decimal(0)
+        if spend is None or unit is None:
             skipped += 1
             continue
-        entry = by_country.setdefault(country, {"spend": Decimal(0), "savings": Decimal(0)})
-        entry["spend"] += spend
-        entry["savings"] += saved
+        without_benchmark += benchmark is None
+        realised = unit * fte * HOURS_PER_FTE_MONTH * months_elapsed(start=start, end=end, today=today)
+        promised = unit * Decimal(hours)
+        add(by_country, country, spend=spend, realised=realised)
+        add(by_domain, domain, realised=realised, promised=promised)
+        add(by_quarter, _quarter(start), promised=promised)
+        for quarter, months in _months_by_quarter(start=start, end=end, today=today):
+            add(by_quarter, quarter, realised=unit * fte * HOURS_PER_FTE_MONTH * months)
     names = display_country_names()
+    whole = Decimal("1")
     countries: list[dict[str, Any]] = [
         {
             "country": code,
             "name": names.get(code, code),
-            "spend": values["spend"].quantize(Decimal("1")),
-            "savings": values["savings"].quantize(Decimal("1")),
+            "spend": values["spend"].quantize(whole),
+            "savings": values["realised"].quantize(whole),
         }
         for code, values in by_country.items()
     ]
     countries.sort(key=lambda row: (-row["spend"], row["country"]))
+    domains: list[dict[str, Any]] = sorted(
+        (
+            {"name": name, "realised": v["realised"].quantize(whole), "promised": v["promised"].quantize(whole)}
+            for name, v in by_domain.items()
+        ),
+        key=lambda row: (-row["promised"], row["name"]),
+    )
+    quarters: list[dict[str, Any]] = [
+        {
+            "label": f"{year} Q{number}",
+            "realised": v["realised"].quantize(whole),
+            "promised": v["promised"].quantize(whole),
+        }
+        for (year, number), v in sorted(by_quarter.items())
+    ]
     return {
         "currency": client.currency,
         "countries": countries,
+        "domains": domains,
+        "quarters": quarters,
         "total_spend": sum((row["spend"] for row in countries), Decimal(0)),
         "total_savings": sum((row["savings"] for row in countries), Decimal(0)),
+        "total_promised": sum((row["promised"] for row in domains), Decimal(0)),
         "skipped": skipped,
+        "without_benchmark": without_benchmark,
         "hours_per_month": HOURS_PER_FTE_MONTH,
     }
+
+
+def _quarter(day: date) -> tuple[int, int]:
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def _months_by_quarter(*, start: date, end: date | None, today: date) -> list[tuple[tuple[int, int], Decimal]]:
+    """The months of work from `start` to the end (or today, if sooner), split by calendar quarter."""
+    stop = min(end or today, today)
+    parts = []
+    cursor = start
+    while cursor < stop:
+        year, number = _quarter(cursor)
+        next_quarter = date(year + (number == 4), 1 if number == 4 else 3 * number + 1, 1)
+        until = min(stop, next_quarter)
+        parts.append(((year, number), Decimal((until - cursor).days) / DAYS_PER_MONTH))
+        cursor = until
+    return parts
 
 
 # -- milestones: changes after confirmation ---------------------------------------------------

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from engagements.integrations.webhooks import webhook_emit_engagement
+from engagements.matching.benchmark import benchmark_at_award
 from engagements.models import (
     Engagement,
     EngagementEvent,
@@ -131,7 +132,11 @@ def engagement_propose(
         requirement=requirement, vendor_id=result.vendor_id, status__in=OPEN_ENGAGEMENT_STATES
     ).exists():
         raise EngagementError(_("This vendor already has an open engagement for this requirement."))
+    benchmark_rate, benchmark_basis, benchmark_size = benchmark_at_award(requirement, currency)
     engagement = Engagement.objects.create(
+        benchmark_rate=benchmark_rate,
+        benchmark_basis=benchmark_basis,
+        benchmark_size=benchmark_size,
         requirement=requirement,
         client_id=requirement.client_id,
         vendor_id=result.vendor_id,

@@ -29,6 +29,7 @@ from engagements.demo.dataset import (
     OPEN_REQUIREMENTS,
 )
 from engagements.demo.generator import DemoGenerator, VendorSpec
+from engagements.matching.benchmark import BENCHMARK_NONE, benchmark_at_award
 from engagements.models import (
     ClientOrganization,
     Engagement,
@@ -393,6 +394,27 @@ def _seed_live_engagements(
         report.engagements_created += 1
 
 
+def _record_award_benchmarks() -> None:
+    """The onshore benchmark of each seeded engagement, as awarding it records it (the seed writes
+    engagements directly): one benchmark per requirement, converted into each engagement's currency."""
+    table = ExchangeTable.current()
+    pending = Engagement.objects.filter(benchmark_basis__isnull=True).select_related("requirement__client")
+    by_requirement: dict[int, list[Engagement]] = {}
+    for engagement in pending:
+        by_requirement.setdefault(engagement.requirement_id, []).append(engagement)
+    changed = []
+    for engagements in by_requirement.values():
+        requirement = engagements[0].requirement
+        rate, basis, size = benchmark_at_award(requirement, requirement.currency)
+        for engagement in engagements:
+            converted = table.convert(rate, requirement.currency, engagement.currency) if rate is not None else None
+            engagement.benchmark_rate = converted
+            engagement.benchmark_basis = basis if rate is None or converted is not None else BENCHMARK_NONE
+            engagement.benchmark_size = size
+            changed.append(engagement)
+    Engagement.objects.bulk_update(changed, ["benchmark_rate", "benchmark_basis", "benchmark_size"], batch_size=2000)
+
+
 def seed_demo(
     *,
     seed: int = 42,
@@ -446,6 +468,7 @@ def seed_demo(
             Membership.objects.get_or_create(user=vendor_user, defaults={"vendor": demo_vendor, "role": Role.ADMIN})
             _record_initial_history(demo_vendor)
             _seed_live_engagements(report, clients, demo_vendor, today, manager_users["banca-aurora"])
+        _record_award_benchmarks()
 
     report.logins = [
         ("procurement manager (Banca Aurora, Italy, EUR)", "manager", DEMO_PASSWORD),

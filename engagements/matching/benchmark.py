@@ -4,7 +4,9 @@ in words wherever a saving is shown (docs/scoring.md, "Estimated saving")."""
 from __future__ import annotations
 
 import statistics
+from decimal import Decimal
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -52,6 +54,21 @@ def onshore_benchmark(
     if len(any_level) >= min_sample:
         return statistics.median(any_level), len(any_level), BENCHMARK_DOMAIN
     return None, len(any_level), BENCHMARK_NONE
+
+
+def benchmark_at_award(requirement, currency: str) -> tuple[Decimal | None, str, int]:
+    """(hourly rate in `currency`, basis, sample size): the onshore benchmark for `requirement`
+    (an engagements Requirement, duck-typed) now, at today's exchange rates, recorded on an
+    engagement when it is awarded so its savings are measured against what the market was then."""
+    rate, size, basis = onshore_benchmark(
+        domain_id=requirement.domain_id,
+        client_country=requirement.client.country,
+        seniority=requirement.seniority,
+        currency=currency,
+        table=ExchangeTable.current(),
+        min_sample=settings.MATCH_BENCHMARK_MIN_SAMPLE,
+    )
+    return (Decimal(str(rate)).quantize(Decimal("0.01")) if rate is not None else None), basis, size
 
 
 def benchmark_text(parameters: dict, *, domain: str) -> str:

@@ -37,12 +37,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='milestone',
             name='accepted_by',
-            field=models.CharField(blank=True, choices=[('vendor', 'the vendor'), ('client', 'the client'), ('staff', 'KPO Match staff')], max_length=6),
+            field=models.CharField(blank=True, null=True, choices=[('vendor', 'the vendor'), ('client', 'the client'), ('staff', 'KPO Match staff')], max_length=6),
         ),
         migrations.AddField(
             model_name='milestone',
             name='delivered_by',
-            field=models.CharField(blank=True, choices=[('vendor', 'the vendor'), ('client', 'the client'), ('staff', 'KPO Match staff')], max_length=6),
+            field=models.CharField(blank=True, null=True, choices=[('vendor', 'the vendor'), ('client', 'the client'), ('staff', 'KPO Match staff')], max_length=6),
         ),
         migrations.CreateModel(
             name='HistoricalMilestone',
@@ -53,9 +53,9 @@ class Migration(migrations.Migration):
                 ('due_date', models.DateField(validators=[kpo.bounds.validate_date_in_range])),
                 ('status', models.CharField(choices=[('pending', 'Pending'), ('delivered', 'Delivered'), ('accepted', 'Accepted')], default='pending', max_length=10)),
                 ('delivered_at', models.DateTimeField(blank=True, null=True)),
-                ('delivered_by', models.CharField(blank=True, choices=[('vendor', 'the vendor'), ('client', 'the client'), ('staff', 'KPO Match staff')], max_length=6)),
+                ('delivered_by', models.CharField(blank=True, null=True, choices=[('vendor', 'the vendor'), ('client', 'the client'), ('staff', 'KPO Match staff')], max_length=6)),
                 ('accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('accepted_by', models.CharField(blank=True, choices=[('vendor', 'the vendor'), ('client', 'the client'), ('staff', 'KPO Match staff')], max_length=6)),
+                ('accepted_by', models.CharField(blank=True, null=True, choices=[('vendor', 'the vendor'), ('client', 'the client'), ('staff', 'KPO Match staff')], max_length=6)),
                 ('created_at', models.DateTimeField(blank=True, editable=False)),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
                 ('history_date', models.DateTimeField(db_index=True)),

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from engagements.delivery.services import OPEN_ENGAGEMENT_STATES, EngagementError
 from engagements.integrations.webhooks import webhook_emit_engagement
+from engagements.matching.benchmark import benchmark_at_award
 from engagements.models import (
     Engagement,
     EngagementEvent,
@@ -321,7 +322,11 @@ def rfp_award(*, proposal: Proposal, actor: User, note: str = "") -> Proposal:
     # A submitted proposal has its terms (the database's check constraint on Proposal).
     assert locked.hourly_rate is not None and locked.fte is not None and locked.start_date is not None
     now = timezone.now()
+    benchmark_rate, benchmark_basis, benchmark_size = benchmark_at_award(rfp.requirement, locked.currency)
     engagement = Engagement.objects.create(
+        benchmark_rate=benchmark_rate,
+        benchmark_basis=benchmark_basis,
+        benchmark_size=benchmark_size,
         requirement_id=rfp.requirement_id,
         client_id=rfp.client_id,
         vendor_id=invitation.vendor_id,

@@ -460,8 +460,6 @@ def test_spend_is_rate_times_fte_times_160_hours_times_months_in_the_clients_cur
         fte=Decimal("2"),
         start_date=today - timedelta(days=91),
     )
-    result.estimated_savings = Decimal("1000")
-    result.save()
     # Proposed engagements cost nothing yet.
     engagement_for(result, status="proposed", agreed_rate=Decimal("999"))
     spend = delivery_selectors.client_spend_by_country(client=client, today=today)
@@ -472,8 +470,38 @@ def test_spend_is_rate_times_fte_times_160_hours_times_months_in_the_clients_cur
     [row] = spend["countries"]
     assert row["country"] == vendor_country
     assert row["spend"] == expected
-    assert row["savings"] == Decimal(1000)  # the result is already in EUR
-    assert spend["currency"] == "EUR" and spend["skipped"] == 0
+    assert row["savings"] == 0  # no benchmark at award: no saving
+    assert spend["currency"] == "EUR" and spend["skipped"] == 0 and spend["without_benchmark"] == 1
+
+
+def test_savings_are_measured_against_the_benchmark_at_award_by_domain_and_quarter(result, owner):
+    """Realised: the hours worked so far, in the quarters they fall in; promised: the requirement's
+    estimated hours, in the quarter the engagement starts (the issue: the dashboard showed 0)."""
+    client = owner.membership.client  # EUR
+    today = date(2026, 11, 27)
+    start = date(2026, 9, 1)  # 30 days of Q3, 57 of Q4 by the 27th of November
+    engagement = engagement_for(
+        result, status="active", agreed_rate=Decimal("40"), currency="EUR", fte=Decimal("1"), start_date=start
+    )
+    Engagement.objects.filter(pk=engagement.pk).update(benchmark_rate=Decimal("70"), benchmark_basis="domain_seniority")
+    hours = result.run.requirement.estimated_hours
+    spend = delivery_selectors.client_spend_by_country(client=client, today=today)
+
+    per_month = Decimal(30) * 160  # 30 EUR/h saved x 1 FTE x 160 h
+    q3 = per_month * Decimal(30) / Decimal("30.4375")
+    q4 = per_month * Decimal(57) / Decimal("30.4375")
+    assert spend["quarters"] == [
+        {
+            "label": "2026 Q3",
+            "realised": q3.quantize(Decimal(1)),
+            "promised": (Decimal(30) * hours).quantize(Decimal(1)),
+        },
+        {"label": "2026 Q4", "realised": q4.quantize(Decimal(1)), "promised": Decimal(0)},
+    ]
+    [domain] = spend["domains"]
+    assert domain["name"] == result.run.requirement.domain.name
+    assert domain["realised"] == (q3 + q4).quantize(Decimal(1))
+    assert spend["total_savings"] == (q3 + q4).quantize(Decimal(1)) and spend["without_benchmark"] == 0
 
 
 def test_a_completed_engagement_counts_until_its_end_date(result, owner):

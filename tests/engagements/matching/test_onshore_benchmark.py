@@ -6,11 +6,13 @@ else none, and no saving is shown. Where it is shown, its basis is named."""
 from __future__ import annotations
 
 import statistics
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
+from engagements.delivery import services as delivery_services
 from engagements.matching import candidates, runs
 from engagements.matching.benchmark import onshore_benchmark
 from engagements.models import MatchRun
@@ -106,3 +108,32 @@ def test_the_run_page_names_the_basis_of_the_benchmark(client, owner, requiremen
         f"Onshore benchmark: median of 3 onshore senior rates in Finance &amp; accounting, 50.00 EUR/h "
         f"at the exchange rates of {day}." in page
     )
+
+
+def test_an_engagement_records_the_benchmark_when_it_is_awarded(client, owner, requirement, settings):
+    settings.MATCH_BENCHMARK_MIN_SAMPLE = 3
+    for index, rate in enumerate(("40", "50", "60")):
+        onshore(f"Euro {index}", rate)
+    offshore = make_vendor("Offshore firm", country="IN", tz="Asia/Kolkata", rate="30.00", currency="EUR")
+    run = MatchRun.objects.create(requirement=requirement)
+    assert runs.match_run_execute(run_id=run.pk, task_id="award") == "succeeded"
+    result = run.results.get(vendor=offshore)
+    engagement = delivery_services.engagement_propose(
+        result=result,
+        proposed_by=owner,
+        agreed_rate=Decimal("32.00"),
+        currency="EUR",
+        fte=Decimal("1"),
+        start_date=timezone.localdate() - timedelta(days=61),
+    )
+    assert (engagement.benchmark_rate, engagement.benchmark_basis, engagement.benchmark_size) == (
+        Decimal("50.00"),
+        "domain_seniority",
+        3,
+    )
+    delivery_services.engagement_transition(engagement=engagement, action="accept", actor=None)
+    client.force_login(owner)
+    page = client.get("/").content.decode()
+    savings = page.split("data-savings", 1)[1]
+    realised = (Decimal(18) * 160 * Decimal(61) / Decimal("30.4375")).quantize(Decimal(1))  # 18 EUR/h x 2 months
+    assert f"{realised:,}" in savings and "Finance &amp; accounting" in savings
