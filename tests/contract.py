@@ -38,12 +38,13 @@ API_PREFIX = "/api/v1/"
 
 # Headers every answer may carry that belong to HTTP or the browser, not to an operation:
 # framing and negotiation (Django, WhiteNoise), and the security headers of
-# django.middleware.security / clickjacking. Anything else the API sends must be declared.
+# django.middleware.security / clickjacking / django-csp. Anything else the API sends must be declared.
 GENERIC_HEADERS = frozenset(
     {
         "allow",
         "content-language",
         "content-length",
+        "content-security-policy",
         "content-type",
         "cross-origin-opener-policy",
         "referrer-policy",

@@ -172,8 +172,11 @@ def _spend_by_country(*, client: ClientOrganization, today: date | None = None) 
             return None
         return table.convert_exact(amount, currency, client.currency)
 
-    def add(bucket: dict, key, **amounts: Decimal) -> None:
-        entry = bucket.setdefault(key, {"spend": Decimal(0), "realised": Decimal(0), "promised": Decimal(0)})
+    def add(bucket: dict, key, measured: bool, **amounts: Decimal) -> None:
+        entry = bucket.setdefault(
+            key, {"spend": Decimal(0), "realised": Decimal(0), "promised": Decimal(0), "measured": Decimal(0)}
+        )
+        entry["measured"] += measured  # engagements with a benchmark: without any, the row has no saving to show
         for name, amount in amounts.items():
             entry[name] += amount
 
@@ -186,11 +189,12 @@ def _spend_by_country(*, client: ClientOrganization, today: date | None = None) 
         without_benchmark += benchmark is None
         realised = unit * fte * HOURS_PER_FTE_MONTH * months_elapsed(start=start, end=end, today=today)
         promised = unit * Decimal(hours)
-        add(by_country, country, spend=spend, realised=realised)
-        add(by_domain, domain, realised=realised, promised=promised)
-        add(by_quarter, _quarter(start), promised=promised)
+        measured = benchmark is not None
+        add(by_country, country, measured, spend=spend, realised=realised)
+        add(by_domain, domain, measured, realised=realised, promised=promised)
+        add(by_quarter, _quarter(start), measured, promised=promised)
         for quarter, months in _months_by_quarter(start=start, end=end, today=today):
-            add(by_quarter, quarter, realised=unit * fte * HOURS_PER_FTE_MONTH * months)
+            add(by_quarter, quarter, measured, realised=unit * fte * HOURS_PER_FTE_MONTH * months)
     names = display_country_names()
     whole = Decimal("1")
     countries: list[dict[str, Any]] = [
@@ -205,7 +209,12 @@ def _spend_by_country(*, client: ClientOrganization, today: date | None = None) 
     countries.sort(key=lambda row: (-row["spend"], row["country"]))
     domains: list[dict[str, Any]] = sorted(
         (
-            {"name": name, "realised": v["realised"].quantize(whole), "promised": v["promised"].quantize(whole)}
+            {
+                "name": name,
+                "realised": v["realised"].quantize(whole),
+                "promised": v["promised"].quantize(whole),
+                "measured": int(v["measured"]),
+            }
             for name, v in by_domain.items()
         ),
         key=lambda row: (-row["promised"], row["name"]),
@@ -215,6 +224,7 @@ def _spend_by_country(*, client: ClientOrganization, today: date | None = None) 
             "label": f"{year} Q{number}",
             "realised": v["realised"].quantize(whole),
             "promised": v["promised"].quantize(whole),
+            "measured": int(v["measured"]),
         }
         for (year, number), v in sorted(by_quarter.items())
     ]

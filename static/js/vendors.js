@@ -101,6 +101,15 @@
     if (event.target && event.target.id === "results") { recordFilters(); }
   });
 
+  // A filter changed (not the search box, which has its own debounced trigger, nor a compare
+  // box): refresh the results. Decided here rather than in an hx-trigger filter expression,
+  // which htmx would have to eval, and the Content-Security-Policy allows no eval.
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (!field.form || field.form.id !== "directory-filters" || field.id === "id_q") { return; }
+    if (window.htmx) { window.htmx.trigger(field.form, "filters-changed"); }
+  });
+
   document.addEventListener("htmx:afterSettle", render);
   document.addEventListener("htmx:historyRestore", render);
 

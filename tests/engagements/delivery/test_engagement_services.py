@@ -495,8 +495,9 @@ def test_savings_are_measured_against_the_benchmark_at_award_by_domain_and_quart
             "label": "2026 Q3",
             "realised": q3.quantize(Decimal(1)),
             "promised": (Decimal(30) * hours).quantize(Decimal(1)),
+            "measured": 2,  # the promise and the hours of Q3
         },
-        {"label": "2026 Q4", "realised": q4.quantize(Decimal(1)), "promised": Decimal(0)},
+        {"label": "2026 Q4", "realised": q4.quantize(Decimal(1)), "promised": Decimal(0), "measured": 1},
     ]
     [domain] = spend["domains"]
     assert domain["name"] == result.run.requirement.domain.name
