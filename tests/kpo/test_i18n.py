@@ -154,11 +154,16 @@ def test_country_names_follow_the_language(client, manager):
     assert "Italia" in client.get(reverse("home")).content.decode()
 
 
-def test_the_english_only_help_page_says_so_in_italian(client, db):
+def test_the_scoring_help_is_a_buyers_guide_in_italian_with_the_formulas_as_an_appendix(client, db):
     switch_language(client, "it", "/help/scoring/")
     html = client.get("/help/scoring/").content.decode()
     assert "Come funzionano i punteggi" in html
-    assert "Questa pagina è disponibile solo in inglese." in html
+    guide, appendix = html.split('id="appendix-heading"', 1)
+    assert '<article class="card prose" lang="it">' in guide
+    assert "Come KPO Match classifica i fornitori: guida per gli acquirenti" in guide
+    assert "riferimento\nonshore" in guide or "riferimento onshore" in guide
+    assert "Appendice: le formule" in appendix and "Il riferimento tecnico è in inglese." in appendix
+    assert "domain_not_covered" in appendix  # the technical reference, whole
 
 
 # -- the catalogue -----------------------------------------------------------------
