@@ -53,30 +53,67 @@ def manager_pages(demo_data):
         f"/requirements/{requirement.pk}/runs/{run.pk}/",
         "/engagements/",
         f"/engagements/{engagement.pk}/",
+        "/rfps/",
+        "/account/tokens/",
         "/help/scoring/",
     ]
 
 
-def test_the_sign_in_page_is_accessible(page, live_server, demo_data):
-    page.goto(f"{live_server.url}/accounts/login/")
-    assert violations(page) == []
+def switch_to_italian(page) -> None:
+    page.get_by_label("Language").select_option("it")
+    page.get_by_role("button", name="Change").click()
+    expect(page.locator("html")).to_have_attribute("lang", "it")
 
 
-def test_the_procurement_manager_pages_are_accessible(page, live_server, manager_pages):
-    sign_in(page, live_server, "manager")
+def check(page, live_server, paths: list[str]) -> dict[str, list[str]]:
     found = {}
-    for path in manager_pages:
+    for path in paths:
         page.goto(f"{live_server.url}{path}")
         problems = violations(page)
         if problems:
             found[path] = problems
-    assert found == {}
+    return found
 
 
-@pytest.mark.parametrize("username", ["vendor", "staff"])
-def test_the_other_home_pages_are_accessible(page, live_server, demo_data, username):
-    sign_in(page, live_server, username)
+@pytest.mark.parametrize("italian", [False, True], ids=["en", "it"])
+def test_the_sign_in_page_is_accessible(page, live_server, demo_data, italian):
+    page.goto(f"{live_server.url}/accounts/login/")
+    if italian:
+        switch_to_italian(page)
     assert violations(page) == []
+
+
+@pytest.mark.parametrize("italian", [False, True], ids=["en", "it"])
+def test_the_procurement_manager_pages_are_accessible(page, live_server, manager_pages, italian):
+    sign_in(page, live_server, "manager")
+    if italian:
+        switch_to_italian(page)
+    assert check(page, live_server, manager_pages) == {}
+
+
+@pytest.mark.parametrize("italian", [False, True], ids=["en", "it"])
+@pytest.mark.parametrize(
+    ("username", "paths"),
+    [
+        (
+            "vendor",
+            [
+                "/",
+                "/vendors/profile/",
+                "/vendors/profile/preview/",
+                "/portal/engagements/",
+                "/portal/invitations/",
+                "/portal/team/",
+            ],
+        ),
+        ("staff", ["/", "/vendors/exports/"]),
+    ],
+)
+def test_the_vendors_and_staffs_pages_are_accessible(page, live_server, demo_data, username, paths, italian):
+    sign_in(page, live_server, username)
+    if italian:
+        switch_to_italian(page)
+    assert check(page, live_server, paths) == {}
 
 
 def test_the_keyboard_reaches_the_skip_link_first_with_a_visible_focus_ring(page, live_server, demo_data):
