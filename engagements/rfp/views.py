@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from engagements.matching import selectors as matching_selectors
@@ -116,10 +117,15 @@ def rfp_create(request, pk: int, run_pk: int):
                 except ValidationError as exc:
                     _add_service_errors(form, exc)
                 else:
+                    invited = rfp.invitations.count()
                     messages.success(
                         request,
-                        _("Invitations sent to %(count)s vendors. Proposals stay sealed until the deadline.")
-                        % {"count": rfp.invitations.count()},
+                        ngettext(
+                            "Invitation sent to %(count)s vendor. Its proposal stays sealed until the deadline.",
+                            "Invitations sent to %(count)s vendors. Proposals stay sealed until the deadline.",
+                            invited,
+                        )
+                        % {"count": invited},
                     )
                     return redirect("rfps:detail", pk=rfp.pk)
             status = 400
