@@ -191,6 +191,10 @@ vendor-assets:
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js
+	# Without their source-map comments: the maps are not copied, and the manifest storage
+	# (collectstatic) refuses a reference to a file that is not there.
+	sed '/sourceMappingURL=/d' node_modules/tom-select/dist/js/tom-select.complete.min.js > static/vendor/tom-select.complete.min.js
+	sed 's|/\*# sourceMappingURL=[^*]*\*/||' node_modules/tom-select/dist/css/tom-select.min.css > static/vendor/tom-select.min.css
 	mkdir -p tests/e2e/vendor
 	cp node_modules/axe-core/axe.min.js tests/e2e/vendor/axe.min.js  # test-only: injected by the accessibility tests
 

@@ -194,8 +194,8 @@ class VendorProfileForm(forms.ModelForm):
     languages = forms.MultipleChoiceField(
         label=_("Working languages"),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text=_("Hold Ctrl (⌘ on a Mac) to choose several."),
+        widget=forms.SelectMultiple(attrs={"size": 8, "data-remove-label": _("Remove")}),
+        help_text=_("Type to find a language and pick as many as you work in; × removes one."),
     )
     domains = forms.ModelMultipleChoiceField(
         label=_("Domains"),

@@ -220,14 +220,16 @@ class RequirementForm(forms.Form):
         label=_("Excluded countries"),
         choices=country_choices,
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-        help_text=_("Vendors with a delivery centre in one of these are left out. Ctrl/⌘-click to pick several."),
+        widget=forms.SelectMultiple(attrs={"size": 6, "data-remove-label": _("Remove")}),
+        help_text=_(
+            "Vendors with a delivery centre in one of these are left out. Type to find a country; pick as many as you need."
+        ),
     )
     languages = forms.MultipleChoiceField(
         label=_("Working languages"),
         choices=language_choices,
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=forms.SelectMultiple(attrs={"size": 6, "data-remove-label": _("Remove")}),
         help_text=_("The vendor must work in at least one of them."),
     )
     min_timezone_overlap_hours = forms.DecimalField(

@@ -155,7 +155,8 @@ def test_the_page_is_printable(client, manager, pair):
 
     html = compare(client, *(v.slug for v in pair)).content.decode()
     assert "css/vendors.css" in html
-    assert 'onclick="window.print()"' in html
+    assert '<button type="button" class="btn btn-ghost" data-print>' in html  # static/js/print.js prints
+    assert "js/print.js" in html
     css = (Path(settings.BASE_DIR) / "static" / "css" / "vendors.css").read_text()
     assert "@media print" in css
 
