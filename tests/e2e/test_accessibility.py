@@ -7,21 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
 
-from engagements.demo import DEMO_PASSWORD, DEMO_VENDOR_SLUG
-from engagements.matching import runs
-from engagements.models import Engagement, Requirement
+from tests.e2e import pages
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
-
-
-def sign_in(page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
 
 
 def violations(page) -> list[str]:
@@ -39,30 +28,7 @@ def violations(page) -> list[str]:
 
 @pytest.fixture
 def manager_pages(demo_data):
-    requirement = Requirement.objects.filter(client__slug="banca-aurora", status="open").order_by("pk").first()
-    run = runs.match_run_create(requirement=requirement)
-    runs.match_run_execute(run_id=run.pk, task_id="a11y")
-    engagement = Engagement.objects.filter(client__slug="banca-aurora").order_by("pk").first()
-    return [
-        "/",
-        "/vendors/",
-        f"/vendors/{DEMO_VENDOR_SLUG}/",
-        "/requirements/",
-        "/requirements/new/",
-        f"/requirements/{requirement.pk}/",
-        f"/requirements/{requirement.pk}/runs/{run.pk}/",
-        "/engagements/",
-        f"/engagements/{engagement.pk}/",
-        "/rfps/",
-        "/account/tokens/",
-        "/help/scoring/",
-    ]
-
-
-def switch_to_italian(page) -> None:
-    page.get_by_label("Language").select_option("it")
-    page.get_by_role("button", name="Change").click()
-    expect(page.locator("html")).to_have_attribute("lang", "it")
+    return pages.manager_pages()
 
 
 def check(page, live_server, paths: list[str]) -> dict[str, list[str]]:
@@ -79,45 +45,32 @@ def check(page, live_server, paths: list[str]) -> dict[str, list[str]]:
 def test_the_sign_in_page_is_accessible(page, live_server, demo_data, italian):
     page.goto(f"{live_server.url}/accounts/login/")
     if italian:
-        switch_to_italian(page)
+        pages.switch_to_italian(page)
     assert violations(page) == []
 
 
 @pytest.mark.parametrize("italian", [False, True], ids=["en", "it"])
 def test_the_procurement_manager_pages_are_accessible(page, live_server, manager_pages, italian):
-    sign_in(page, live_server, "manager")
+    pages.sign_in(page, live_server, "manager")
     if italian:
-        switch_to_italian(page)
+        pages.switch_to_italian(page)
     assert check(page, live_server, manager_pages) == {}
 
 
 @pytest.mark.parametrize("italian", [False, True], ids=["en", "it"])
 @pytest.mark.parametrize(
     ("username", "paths"),
-    [
-        (
-            "vendor",
-            [
-                "/",
-                "/vendors/profile/",
-                "/vendors/profile/preview/",
-                "/portal/engagements/",
-                "/portal/invitations/",
-                "/portal/team/",
-            ],
-        ),
-        ("staff", ["/", "/vendors/exports/"]),
-    ],
+    [("vendor", pages.VENDOR_PAGES), ("staff", pages.STAFF_PAGES)],
 )
 def test_the_vendors_and_staffs_pages_are_accessible(page, live_server, demo_data, username, paths, italian):
-    sign_in(page, live_server, username)
+    pages.sign_in(page, live_server, username)
     if italian:
-        switch_to_italian(page)
+        pages.switch_to_italian(page)
     assert check(page, live_server, paths) == {}
 
 
 def test_the_keyboard_reaches_the_skip_link_first_with_a_visible_focus_ring(page, live_server, demo_data):
-    sign_in(page, live_server, "manager")
+    pages.sign_in(page, live_server, "manager")
     page.keyboard.press("Tab")
     focused = page.evaluate("() => document.activeElement.textContent.trim()")
     assert focused == "Skip to content"
