@@ -12,6 +12,8 @@
         plugins: { remove_button: { title: select.dataset.removeLabel || "Remove" } },
         closeAfterSelect: false,
         maxOptions: null,
+        // A choice made: the typed words are cleared, so the next search starts afresh.
+        onItemAdd: function () { this.setTextboxValue(""); this.refreshOptions(false); },
         onInitialize: function () {
           // The typing box is named by the field's own label (Tom Select points the label at it).
           if (label) { this.control_input.setAttribute("aria-label", label.textContent.trim()); }
