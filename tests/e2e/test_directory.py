@@ -11,17 +11,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from engagements.demo import DEMO_PASSWORD, DEMO_VENDOR_SLUG
+from engagements.demo import DEMO_VENDOR_SLUG
+from tests.e2e import pages
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
-
-
-def sign_in(page, live_server, username: str = "manager") -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
 
 
 def accessibility_violations(page) -> list[str]:
@@ -50,7 +43,7 @@ def rate_change(demo_data):
 def test_a_manager_searches_filters_opens_a_vendor_and_compares_two(
     page, live_server, demo_data, rate_change, screenshot
 ):
-    sign_in(page, live_server)
+    pages.sign_in(page, live_server, "manager")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Vendors").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Vendor directory")
     summary = page.locator("#results-summary")
@@ -131,7 +124,7 @@ def test_a_manager_searches_filters_opens_a_vendor_and_compares_two(
 
 
 def test_the_selection_survives_a_filter_change(page, live_server, demo_data):
-    sign_in(page, live_server)
+    pages.sign_in(page, live_server, "manager")
     page.goto(f"{live_server.url}/vendors/?q=lumen")
     page.get_by_label("Compare Lumen Insight Partners").check()
     page.get_by_label("Search", exact=True).fill("sapphire")
@@ -143,7 +136,7 @@ def test_the_selection_survives_a_filter_change(page, live_server, demo_data):
 
 def test_the_directory_fits_a_phone(page, live_server, demo_data, screenshot):
     page.set_viewport_size({"width": 390, "height": 844})
-    sign_in(page, live_server)
+    pages.sign_in(page, live_server, "manager")
     page.goto(f"{live_server.url}/vendors/")
     expect(page.locator("#results-summary")).to_contain_text(re.compile(r"\d+ vendors"))
     # The filters fold away on a phone, one tap from the list.

@@ -4,11 +4,11 @@ scripts never run, on every page where it appears (checked in Chromium)."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect
 
-from engagements.demo import DEMO_PASSWORD, DEMO_VENDOR_SLUG
+from engagements.demo import DEMO_VENDOR_SLUG
 from engagements.matching import runs
 from engagements.models import Engagement, Requirement, Review
+from tests.e2e import pages
 from vendors.models import DeliveryCenter, Vendor
 
 PAYLOAD = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
@@ -42,14 +42,6 @@ def hostile_vendor(demo_data):
     }
 
 
-def sign_in(page, live_server, username):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
-
-
 def assert_inert(page) -> None:
     assert page.evaluate("() => window.__xss") is None
     assert page.locator("main img[src='x']").count() == 0
@@ -57,12 +49,12 @@ def assert_inert(page) -> None:
 
 
 def test_vendor_markup_is_text_on_every_buyer_page(page, live_server, hostile_vendor):
-    sign_in(page, live_server, "manager")
+    pages.sign_in(page, live_server, "manager")
     for path in hostile_vendor["pages"]:
         page.goto(f"{live_server.url}{path}")
         assert_inert(page)
 
 
 def test_vendor_markup_is_text_on_the_vendors_own_dashboard(page, live_server, hostile_vendor):
-    sign_in(page, live_server, "vendor")
+    pages.sign_in(page, live_server, "vendor")
     assert_inert(page)
