@@ -1,8 +1,5 @@
-import zoneinfo
-
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.utils import timezone
 
 from engagements import dashboards as dashboards
 from kpo.access import Caller
@@ -15,8 +12,7 @@ def home(request):
     membership = caller.membership
     if caller.client_id is not None:
         context = {"membership": membership, **dashboards.client_dashboard(caller=caller)}
-        with timezone.override(zoneinfo.ZoneInfo(caller.client.timezone)):
-            return render(request, "engagements/home_client.html", context)
+        return render(request, "engagements/home_client.html", context)
     if caller.vendor_id is not None:
         context = {"membership": membership, **dashboards.vendor_dashboard(caller=caller)}
         return render(request, "engagements/home_vendor.html", context)

@@ -4,3 +4,8 @@ def membership(request):
     if user is None or not user.is_authenticated:
         return {"membership": None}
     return {"membership": getattr(user, "membership", None)}
+
+
+def viewer_zone(request):
+    """The zone the page's date-times are in (set by engagements.organizations.timezones)."""
+    return {"viewer_zone": getattr(request, "viewer_zone", None)}

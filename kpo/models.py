@@ -3,7 +3,10 @@ from typing import ClassVar
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from knox.models import AbstractAuthToken
+
+from kpo.codes import validate_timezone
 
 
 class User(AbstractUser):
@@ -12,6 +15,10 @@ class User(AbstractUser):
     operate the platform through the admin."""
 
     email = models.EmailField("email address", blank=True, db_index=True)
+    # The zone this user reads date-times in; empty: their organization's (a client's own zone,
+    # a vendor firm's main delivery centre's), see engagements/organizations/timezones.py.
+    # Nullable without a default, so SQLite adds the column in place.
+    time_zone = models.CharField(_("time zone"), max_length=64, null=True, blank=True, validators=[validate_timezone])
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The signed-in viewer's time zone for every page (not the API, which answers in UTC).
+    "engagements.organizations.timezones.TimeZoneMiddleware",
     # After authentication: an Idempotency-Key is scoped to the user.
     "kpo.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -118,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "kpo.context_processors.membership",
+                "kpo.context_processors.viewer_zone",
             ],
         },
     },

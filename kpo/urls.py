@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/v1/", include("vendors.api.csv_urls")),
     path("api/v1/", include("kpo.api.urls")),
     path("account/", include("kpo.urls_account")),
+    path("account/", include("engagements.organizations.urls_account")),
     path("api/v1/", include("engagements.api.urls")),
     path("api/v1/", include("vendors.api.urls")),
     path("vendors/", include("vendors.urls")),

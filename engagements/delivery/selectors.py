@@ -22,6 +22,7 @@ from engagements.models import (
 )
 from kpo.access import Caller
 from kpo.codes import display_country_names
+from kpo.zones import zoned_text
 from vendors.money import ExchangeTable
 
 VENDOR_STATUS_ORDER = (
@@ -298,7 +299,7 @@ class MilestoneChange:
         if self.field == "status":
             return str(MilestoneStatus(value).label)
         if isinstance(value, datetime):
-            return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+            return zoned_text(value)
         if isinstance(value, date):
             return formats.date_format(value, "DATE_FORMAT")
         return str(value)

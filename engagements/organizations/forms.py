@@ -1,4 +1,4 @@
-"""Forms of the vendor team pages. They validate and hand clean data to
+"""Forms of the vendor team pages and of a user's time zone. They validate and hand clean data to
 engagements.organizations.team_services; they never write."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from engagements.models import VENDOR_ROLES
+from kpo.codes import timezone_names
 
 ROLE_CHOICES = [(role.value, role.label) for role in VENDOR_ROLES]
 
@@ -45,3 +46,27 @@ class TeamJoinForm(UserCreationForm):
         # The password validators compare the password with the email too.
         self.instance.email = email
         self.fields["username"].widget.attrs["autocomplete"] = "username"
+
+
+def _zone_choices(default_label: str) -> list:
+    """ "" (the organization's default) first, then every IANA zone grouped by its region."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for name in sorted(timezone_names()):
+        region = name.split("/", 1)[0] if "/" in name else _("Other")
+        groups.setdefault(str(region), []).append((name, name.replace("_", " ")))
+    return [("", default_label), *sorted(groups.items())]
+
+
+class TimeZoneForm(forms.Form):
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        required=False,
+        help_text=_("Every date and time on KPO Match is shown in this zone, with the zone named."),
+    )
+
+    def __init__(self, *args, default_zone: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["time_zone"]
+        assert isinstance(field, forms.ChoiceField)  # declared above
+        field.choices = _zone_choices(_("My organization's zone (%(zone)s)") % {"zone": default_zone})
+        field.widget.attrs["data-searchable"] = ""

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from engagements.models import ClientOrganization, Membership
+from kpo.codes import validate_timezone
 from kpo.models import User
 
 
@@ -46,4 +47,13 @@ def user_create_with_membership(*, data: dict) -> User:
             )
     except IntegrityError:
         raise ValidationError({"username": ["A user with this username exists."]}) from None
+    return user
+
+
+def user_time_zone_set(*, user: User, time_zone: str | None) -> User:
+    """The zone the user reads date-times in; None or "": their organization's again."""
+    if time_zone:
+        validate_timezone(time_zone)
+    user.time_zone = time_zone or None
+    user.save(update_fields=["time_zone"])
     return user

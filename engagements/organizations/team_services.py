@@ -29,13 +29,15 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from engagements.access.visibility import memberships_visible_to, team_invitations_visible_to
 from engagements.models import VENDOR_ROLES, Membership, Role, TeamInvitation
+from engagements.organizations.timezones import vendor_zone
 from kpo.access import Caller
 from kpo.models import User
+from kpo.zones import zoned_text
 from vendors.models import Vendor
 
 TOKEN_BYTES = 32
@@ -168,7 +170,7 @@ def team_invite(
             _("%(email)s already has a pending invitation (until %(expires)s). Revoke it to send a new one.")
             % {
                 "email": email,
-                "expires": formats.date_format(timezone.localtime(pending.expires_at), "DATETIME_FORMAT"),
+                "expires": zoned_text(pending.expires_at),
             }
         )
     token = secrets.token_urlsafe(TOKEN_BYTES)
@@ -197,12 +199,13 @@ def _invitation_email(invitation: TeamInvitation, *, token: str, base_url: str) 
     inviter = invitation.invited_by
     inviter_name = (inviter.get_full_name() or inviter.username) if inviter else _("An admin")
     url = urljoin(base_url or getattr(settings, "SITE_URL", ""), reverse("vendor_team:join", args=[token]))
-    expires = formats.date_format(timezone.localtime(invitation.expires_at), "DATETIME_FORMAT")
+    # The invitee has no account, so no zone yet: the firm's.
+    expires = zoned_text(invitation.expires_at, vendor_zone(invitation.vendor_id))
     subject = _("You are invited to join %(vendor)s on KPO Match") % {"vendor": vendor_name}
     body = _(
         "%(inviter)s invited you to join %(vendor)s on KPO Match as %(role)s.\n\n"
         "Accept the invitation here:\n%(url)s\n\n"
-        "The link works once and expires on %(expires)s (%(timezone)s). "
+        "The link works once and expires on %(expires)s. "
         "If you did not expect this email, you can ignore it."
     ) % {
         "inviter": inviter_name,
@@ -210,7 +213,6 @@ def _invitation_email(invitation: TeamInvitation, *, token: str, base_url: str) 
         "role": Role(invitation.role).label,
         "url": url,
         "expires": expires,
-        "timezone": timezone.get_current_timezone_name(),
     }
     return subject, body
 

@@ -7,22 +7,27 @@ another firm's ids answer 404, as do the pages for anyone without a vendor
 membership. An editor (a member, so nothing is hidden from them) who tries an
 admin's write gets 403. The join page is public: the token in its address is
 the credential. An unknown token answers 404; one that expired, was revoked or
-was used answers 410 Gone, each with a page that says so."""
+was used answers 410 Gone, each with a page that says so.
+
+Also every signed-in user's time zone page (/account/time-zone/)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from engagements.access.visibility import memberships_editable_by, team_invitations_editable_by
 from engagements.models import Membership, Role
-from engagements.organizations import team_services
-from engagements.organizations.forms import ROLE_CHOICES, TeamInviteForm, TeamJoinForm, TeamRoleForm
+from engagements.organizations import services, team_services
+from engagements.organizations.forms import ROLE_CHOICES, TeamInviteForm, TeamJoinForm, TeamRoleForm, TimeZoneForm
 from engagements.organizations.team_services import TeamError
+from engagements.organizations.timezones import ViewerZone
 from kpo.access import Caller
 from kpo.permissions import required_vendor_id, vendor_member_required, viewer_membership
 
@@ -192,3 +197,18 @@ def _join_new_account(request, token: str, context: dict):
         return redirect("home")
     context["form"] = form
     return render(request, JOIN_TEMPLATE, context, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def time_zone(request):
+    zone: ViewerZone = request.viewer_zone
+    form = TimeZoneForm(
+        request.POST or None, initial={"time_zone": request.user.time_zone or ""}, default_zone=zone.default_name
+    )
+    if request.method == "POST" and form.is_valid():
+        services.user_time_zone_set(user=request.user, time_zone=form.cleaned_data["time_zone"])
+        shown = form.cleaned_data["time_zone"] or zone.default_name
+        messages.success(request, _("Dates and times are now shown in %(zone)s.") % {"zone": shown})
+        return redirect("account_time_zone")
+    return render(request, "engagements/account_time_zone.html", {"form": form, "zone": zone, "now": timezone.now()})

@@ -20,8 +20,8 @@ DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
 class RfpCreateForm(forms.Form):
-    """Invite vendors of one shortlist. The deadline is read in the client's
-    time zone (the view activates it)."""
+    """Invite vendors of one shortlist. The deadline is read in the manager's own
+    time zone (engagements.organizations.timezones activates it)."""
 
     title = forms.CharField(label=_("Title"), max_length=200)
     vendors = forms.MultipleChoiceField(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -29,6 +30,7 @@ from engagements.models import (
     RfpInvitation,
     RfpStatus,
 )
+from engagements.organizations.timezones import vendor_zones
 from kpo.access import Caller
 from kpo.models import User
 from vendors.models import RateCard
@@ -73,6 +75,9 @@ class ProposalColumn:
     exchange_rate: Decimal | None = None
     rates_as_of: datetime | None = None
     rates_recorded: bool = False
+    # The vendor firm's zone (its main delivery centre's, else the platform's): the deadline
+    # as the vendor reads it.
+    vendor_zone: str = "UTC"
     # Scored on the bid (matching.scoring.bid_scores): its cost fit and the total with it.
     cost_fit: float | None = None
     bid_score: Decimal | None = None
@@ -133,6 +138,7 @@ def rfp_evaluation(*, rfp: Rfp, evaluator: User) -> dict:
     if unsealed:
         for row in ProposalScore.objects.filter(proposal__invitation__rfp=rfp):
             scores_by_proposal.setdefault(row.proposal_id, []).append(row)
+    zones = vendor_zones([i.vendor_id for i in invitations])
     columns = []
     for invitation in invitations:
         proposal = getattr(invitation, "proposal", None) if unsealed else None
@@ -144,6 +150,7 @@ def rfp_evaluation(*, rfp: Rfp, evaluator: User) -> dict:
             proposal=proposal,
             components=(result.components if result else {}),
             match_score=(result.score if result else None),
+            vendor_zone=zones.get(invitation.vendor_id, settings.TIME_ZONE),
         )
         if proposal is not None:
             _price_bid(column, proposal, requirement, table, cards.get(invitation.vendor_id), result)

@@ -21,7 +21,7 @@ bids and a revision racing it serialize on the RFP row."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -54,8 +54,10 @@ from engagements.models import (
     RfpInvitation,
     RfpStatus,
 )
+from engagements.organizations.timezones import vendor_zones
 from kpo.bounds import LONG_TEXT_MAX
 from kpo.models import User
+from kpo.zones import zoned_text
 
 MAX_INVITEES = 20
 MAX_QUESTIONS = 20
@@ -101,6 +103,14 @@ def _notify_vendors_on_commit(messages_by_vendor: dict[int, tuple[str, str]]) ->
     ]
     if datatuple:
         transaction.on_commit(lambda: send_mass_mail(datatuple, fail_silently=True))
+
+
+def _deadline_in_both_zones(deadline: datetime, *, vendor_zone: str, client_zone: str) -> str:
+    """ "10 December 2026, 21:30 IST (17:00 CET for the client)": the vendor's zone first."""
+    theirs, client = zoned_text(deadline, vendor_zone), zoned_text(deadline, client_zone)
+    if client == theirs:
+        return theirs
+    return _("%(deadline)s (%(client_deadline)s for the client)") % {"deadline": theirs, "client_deadline": client}
 
 
 def _absolute(path: str) -> str:
@@ -237,18 +247,23 @@ def rfp_create(
     )
     invitations = {i.vendor_id: i.pk for i in RfpInvitation.objects.filter(rfp=rfp)}
     client_name = requirement.client.name
+    zones = vendor_zones(unique_ids)
     _notify_vendors_on_commit(
         {
             vendor_id: (
                 _("Request for proposal: %(title)s") % {"title": rfp.title},
                 _(
-                    "%(client)s invites you to propose for “%(title)s” before %(deadline)s UTC.\n\n"
+                    "%(client)s invites you to propose for “%(title)s” before %(deadline)s.\n\n"
                     "Read the request and answer here: %(link)s\n"
                 )
                 % {
                     "client": client_name,
                     "title": rfp.title,
-                    "deadline": deadline.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
+                    "deadline": _deadline_in_both_zones(
+                        deadline,
+                        vendor_zone=zones.get(vendor_id, settings.TIME_ZONE),
+                        client_zone=requirement.client.timezone,
+                    ),
                     "link": _absolute(reverse("vendor_portal:invitation_detail", args=[invitations[vendor_id]])),
                 },
             )

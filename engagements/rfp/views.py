@@ -7,7 +7,6 @@ Deadlines are entered and shown in the organization's time zone."""
 
 from __future__ import annotations
 
-import zoneinfo
 from datetime import timedelta
 
 from django.contrib import messages
@@ -48,10 +47,6 @@ def rfp_detail_url(rfp: Rfp) -> str:
     return reverse("rfps:detail", args=[rfp.pk])
 
 
-def _client_tz(client):
-    return zoneinfo.ZoneInfo(client.timezone)
-
-
 def _rfp_or_404(request, pk: int) -> Rfp:
     return get_object_or_404(rfp_selectors.rfp_queryset_for_client(caller=Caller.of(request)), pk=pk)
 
@@ -78,10 +73,8 @@ def _add_service_errors(form, exc: ValidationError) -> None:
 @require_GET
 def rfp_list(request):
     caller = Caller.of(request)
-    client = caller.client
     rfps = list(rfp_selectors.rfp_list_for_client(caller=caller).order_by("-created_at", "-id")[:200])
-    with timezone.override(_client_tz(client)):
-        return render(request, "engagements/rfp_list.html", {"rfps": rfps, "now": timezone.now()})
+    return render(request, "engagements/rfp_list.html", {"rfps": rfps, "now": timezone.now()})
 
 
 @client_manager_required
@@ -94,69 +87,68 @@ def rfp_create(request, pk: int, run_pk: int):
         raise Http404
     results = matching_selectors.match_run_results(run=run)
     results = [r for r in results if r.vendor.is_active]
-    with timezone.override(_client_tz(client)):
-        if request.method == "POST":
-            form = RfpCreateForm(request.POST, results=results)
-            criteria = CriterionFormSet(request.POST, prefix="criteria")
-            if form.is_valid() and criteria.is_valid():
-                try:
-                    rfp = rfp_services.rfp_create(
-                        run=run,
-                        vendor_ids=form.cleaned_data["vendors"],
-                        deadline=form.cleaned_data["deadline"],
-                        created_by=request.user,
-                        title=form.cleaned_data["title"],
-                        instructions=form.cleaned_data["instructions"],
-                        questions=form.cleaned_data["questions"],
-                        criteria=criteria.criteria(),
+    if request.method == "POST":
+        form = RfpCreateForm(request.POST, results=results)
+        criteria = CriterionFormSet(request.POST, prefix="criteria")
+        if form.is_valid() and criteria.is_valid():
+            try:
+                rfp = rfp_services.rfp_create(
+                    run=run,
+                    vendor_ids=form.cleaned_data["vendors"],
+                    deadline=form.cleaned_data["deadline"],
+                    created_by=request.user,
+                    title=form.cleaned_data["title"],
+                    instructions=form.cleaned_data["instructions"],
+                    questions=form.cleaned_data["questions"],
+                    criteria=criteria.criteria(),
+                )
+            except rfp_services.RfpError as exc:
+                form.add_error(None, str(exc))
+            except Requirement.DoesNotExist:
+                raise Http404 from None  # deleted while this request waited for it
+            except ValidationError as exc:
+                _add_service_errors(form, exc)
+            else:
+                invited = rfp.invitations.count()
+                messages.success(
+                    request,
+                    ngettext(
+                        "Invitation sent to %(count)s vendor. Its proposal stays sealed until the deadline.",
+                        "Invitations sent to %(count)s vendors. Proposals stay sealed until the deadline.",
+                        invited,
                     )
-                except rfp_services.RfpError as exc:
-                    form.add_error(None, str(exc))
-                except Requirement.DoesNotExist:
-                    raise Http404 from None  # deleted while this request waited for it
-                except ValidationError as exc:
-                    _add_service_errors(form, exc)
-                else:
-                    invited = rfp.invitations.count()
-                    messages.success(
-                        request,
-                        ngettext(
-                            "Invitation sent to %(count)s vendor. Its proposal stays sealed until the deadline.",
-                            "Invitations sent to %(count)s vendors. Proposals stay sealed until the deadline.",
-                            invited,
-                        )
-                        % {"count": invited},
-                    )
-                    return redirect("rfps:detail", pk=rfp.pk)
-            status = 400
-        else:
-            preselected = [str(r.vendor_id) for r in results[:DEFAULT_INVITEES]]
-            requested = [str(chosen) for v in request.GET.getlist("vendor") if (chosen := whole_number(v)) is not None]
-            deadline = (timezone.localtime() + timedelta(days=DEFAULT_DEADLINE_DAYS)).replace(
-                hour=17, minute=0, second=0, microsecond=0
-            )
-            form = RfpCreateForm(
-                initial={
-                    "title": run.requirement.title,
-                    "vendors": requested or preselected,
-                    "deadline": deadline,
-                },
-                results=results,
-            )
-            criteria = CriterionFormSet(
-                prefix="criteria",
-                initial=[{"name": str(name), "weight": weight} for name, weight in rfp_services.DEFAULT_CRITERIA],
-            )
-            status = 200
-        context = {
-            "form": form,
-            "criteria": criteria,
-            "run": run,
-            "requirement": run.requirement,
-            "results": results,
-            "client": client,
-        }
-        return render(request, "engagements/rfp_form.html", context, status=status)
+                    % {"count": invited},
+                )
+                return redirect("rfps:detail", pk=rfp.pk)
+        status = 400
+    else:
+        preselected = [str(r.vendor_id) for r in results[:DEFAULT_INVITEES]]
+        requested = [str(chosen) for v in request.GET.getlist("vendor") if (chosen := whole_number(v)) is not None]
+        deadline = (timezone.localtime() + timedelta(days=DEFAULT_DEADLINE_DAYS)).replace(
+            hour=17, minute=0, second=0, microsecond=0
+        )
+        form = RfpCreateForm(
+            initial={
+                "title": run.requirement.title,
+                "vendors": requested or preselected,
+                "deadline": deadline,
+            },
+            results=results,
+        )
+        criteria = CriterionFormSet(
+            prefix="criteria",
+            initial=[{"name": str(name), "weight": weight} for name, weight in rfp_services.DEFAULT_CRITERIA],
+        )
+        status = 200
+    context = {
+        "form": form,
+        "criteria": criteria,
+        "run": run,
+        "requirement": run.requirement,
+        "results": results,
+        "client": client,
+    }
+    return render(request, "engagements/rfp_form.html", context, status=status)
 
 
 def _render_detail(request, rfp: Rfp, *, status: int = 200, score_forms: dict | None = None, error: str = ""):
@@ -172,8 +164,7 @@ def _render_detail(request, rfp: Rfp, *, status: int = 200, score_forms: dict | 
                 prefix=prefix,
             )
     context.update({"client": client, "cancel_form": ReasonForm(), "error": error})
-    with timezone.override(_client_tz(client)):
-        return render(request, "engagements/rfp_detail.html", context, status=status)
+    return render(request, "engagements/rfp_detail.html", context, status=status)
 
 
 @client_manager_required
