@@ -211,4 +211,9 @@ def time_zone(request):
         shown = form.cleaned_data["time_zone"] or zone.default_name
         messages.success(request, _("Dates and times are now shown in %(zone)s.") % {"zone": shown})
         return redirect("account_time_zone")
-    return render(request, "engagements/account_time_zone.html", {"form": form, "zone": zone, "now": timezone.now()})
+    return render(
+        request,
+        "engagements/account_time_zone.html",
+        {"form": form, "zone": zone, "now": timezone.now()},
+        status=400 if form.is_bound else 200,
+    )

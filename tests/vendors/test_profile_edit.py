@@ -355,4 +355,4 @@ def test_get_runs_a_fixed_number_of_queries(client, member, firm, django_assert_
     assert response.status_code == 200
 
 
-QUERIES = 21  # session, user, membership, vendor, choices, rows and history: one per table, not per row
+QUERIES = 20  # session, user, membership with its firm, choices, rows and history: one per table, not per row

@@ -99,7 +99,7 @@ def test_the_list_shows_the_organizations_engagements_and_filters_by_status(
     ]
     theirs = succeeded_run(requirement_for(outsider, title="Their need"), count=1).results.get()
     engagement_for(theirs)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         html = client.get(reverse("engagements:list")).content.decode()
     for engagement in mine:
         assert f'href="{detail_url(engagement)}"' in html
@@ -111,12 +111,12 @@ def test_the_list_shows_the_organizations_engagements_and_filters_by_status(
 
 def test_the_list_query_count_does_not_grow_with_rows(client, manager, result, django_assert_num_queries):
     engagement_for(result)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         client.get(reverse("engagements:list"))
     for _ in range(6):
         other = succeeded_run(result.run.requirement, vendors=[VendorFactory()]).results.get()
         engagement_for(other, status="active")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         client.get(reverse("engagements:list"))
 
 

@@ -163,7 +163,7 @@ def test_the_chart_data_marks_the_pareto_front(client, pool_run):
 def test_the_results_page_needs_a_fixed_number_of_queries(client, manager, django_assert_num_queries):
     requirement = requirement_for(manager)
     small = succeeded_run(requirement, count=2)
-    with django_assert_num_queries(8) as baseline:
+    with django_assert_num_queries(7) as baseline:
         client.get(run_urls(small)["run"])
     big = succeeded_run(requirement, count=15)
     with django_assert_num_queries(len(baseline.captured_queries)):

@@ -129,7 +129,7 @@ def test_the_list_shows_the_organizations_requirements_with_links(
 
 def test_the_list_query_count_does_not_grow_with_rows(client, manager, django_assert_num_queries):
     requirement_for(manager)
-    with django_assert_num_queries(5) as few:
+    with django_assert_num_queries(4) as few:
         client.get(reverse("requirements:list"))
     for i in range(8):
         succeeded_run(requirement_for(manager, title=f"More {i}"), count=1)

@@ -285,8 +285,8 @@ def test_the_proposal_list_query_count_does_not_grow_with_proposals(owner, media
     for index in range(5):
         client.put(f"/api/v1/proposals/{bid.proposal(index).pk}/scores/", {"scores": scores}, format="json")
     # membership, RFP, criteria, invitations with vendors/results/runs/proposals, exchange rates,
-    # the vendors' rate cards (shown beside the bids), scores
-    with django_assert_num_queries(7):
+    # the vendors' rate cards (shown beside the bids), their zones (the deadline as each reads it), scores
+    with django_assert_num_queries(8):
         body = client.get(f"/api/v1/rfps/{bid.rfp_id}/proposals/").json()
     assert len(body) == 5
     assert all(row["my_weighted_score"] == "75.0" for row in body)
