@@ -17,8 +17,9 @@ VENDOR_PAGES = [
     "/portal/engagements/",
     "/portal/invitations/",
     "/portal/team/",
+    "/account/time-zone/",
 ]
-STAFF_PAGES = ["/", "/vendors/exports/"]
+STAFF_PAGES = ["/", "/vendors/exports/", "/account/time-zone/"]
 
 
 def sign_in(page, live_server, username: str) -> None:
@@ -55,6 +56,7 @@ def manager_pages() -> list[str]:
         "/engagements/",
         f"/engagements/{engagement.pk}/",
         "/account/tokens/",
+        "/account/time-zone/",
         "/help/scoring/",
     ]
     rfp = Rfp.objects.filter(client__slug="banca-aurora").order_by("pk").first()

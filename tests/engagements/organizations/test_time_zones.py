@@ -9,8 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from engagements.models import Rfp, RfpInvitation
+from engagements.models import Rfp, RfpInvitation, TeamInvitation
 from engagements.organizations.timezones import vendor_zones
+from kpo.zones import zoned_text
 from tests.engagements.helpers import requirement_for, succeeded_run
 from tests.factories import (
     ClientMembershipFactory,
@@ -216,3 +217,24 @@ def test_an_unknown_zone_is_refused_and_changes_nothing(client, manager, bad):
 def test_the_time_zone_page_needs_a_signed_in_user(client):
     response = client.get(ZONE_URL)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_team_invitation_expires_in_the_firms_zone_as_the_email_says(
+    client, firm, mailoutbox, django_capture_on_commit_callbacks
+):
+    admin = VendorMembershipFactory(vendor=firm, role="admin").user
+    admin.time_zone = "America/Chicago"  # the inviter's own zone: the invitee does not share it
+    admin.save()
+    client.force_login(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("vendor_team:invite"), {"email": "new.hire@example.com", "role": "editor"})
+    (mail,) = mailoutbox
+    expires = TeamInvitation.objects.get().expires_at
+    assert f" {zoned_text(expires, 'Europe/Lisbon')}." in mail.body
+    assert "WET." in mail.body or "WEST." in mail.body
+    # The team page shows the inviter the same moment in their own zone.
+    page = client.get(reverse("vendor_team:team")).content.decode()
+    assert (
+        f'<time datetime="{timezone.localtime(expires, zoneinfo.ZoneInfo("America/Chicago")).isoformat(timespec="minutes")}">'
+        in page
+    )
