@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from vendors.models import (
@@ -295,23 +296,31 @@ def _describe_centre(record, previous, names) -> list[str]:
     return texts
 
 
+def _until(value) -> str:
+    """A validity end in the reader's date format, or "no expiry"."""
+    return formats.date_format(value, "DATE_FORMAT") if value else _("no expiry")
+
+
+def _validity(value) -> str:
+    return _("valid until %(date)s") % {"date": _until(value)} if value else _("no expiry")
+
+
 def _describe_certification(record, previous, names) -> list[str]:
     certification = names.certification(record)
-    until = record.valid_until.isoformat() if record.valid_until else _("no expiry")
+    validity = _validity(record.valid_until)
     if record.history_type == "+":
-        return [_("Certification %(name)s added (valid until %(until)s)") % {"name": certification, "until": until}]
+        return [_("Certification %(name)s added (%(validity)s)") % {"name": certification, "validity": validity}]
     if record.history_type == "-":
         return [_("Certification %(name)s removed") % {"name": certification}]
     if previous is not None and previous.certification_id != record.certification_id:
         return [
-            _("Certification %(old)s replaced by %(name)s (valid until %(until)s)")
-            % {"old": names.certification(previous), "name": certification, "until": until}
+            _("Certification %(old)s replaced by %(name)s (%(validity)s)")
+            % {"old": names.certification(previous), "name": certification, "validity": validity}
         ]
-    for _name, old, _new in _changed(record, previous, ["valid_until"]):
-        old_until = old.isoformat() if old else _("no expiry")
+    for _name, old, new in _changed(record, previous, ["valid_until"]):
         return [
             _("%(name)s validity changed from %(old)s to %(new)s")
-            % {"name": certification, "old": old_until, "new": until}
+            % {"name": certification, "old": _until(old), "new": _until(new)}
         ]
     return []
 

@@ -89,11 +89,18 @@ class MatchRun(models.Model):
                 total,
             ) % {"total": total, "reason": reason, "count": count}
         shown = min(eligible, (self.parameters or {}).get("top_k") or eligible)
-        return ngettext(
-            "%(eligible)d of %(total)d active vendors qualified; the best %(shown)d is ranked.",
-            "%(eligible)d of %(total)d active vendors qualified; the best %(shown)d are ranked.",
+        # Two sentences, each agreeing with its own number ("1 fornitore attivo su 28 è idoneo").
+        qualified = ngettext(
+            "%(eligible)d of %(total)d active vendors qualified.",
+            "%(eligible)d of %(total)d active vendors qualified.",
+            eligible,
+        ) % {"eligible": eligible, "total": total}
+        ranked = ngettext(
+            "The best one is ranked.",
+            "The best %(shown)d are ranked.",
             shown,
-        ) % {"eligible": eligible, "total": total, "shown": shown}
+        ) % {"shown": shown}
+        return f"{qualified} {ranked}"
 
 
 class MatchRunChunk(models.Model):

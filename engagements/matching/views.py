@@ -240,7 +240,6 @@ def _run_context(request, requirement: Requirement, run: MatchRun) -> dict:
             "run_weights": _component_rows(dict.fromkeys(COMPONENTS, 1), parameters.get("weights") or {}),
             "benchmark_rate": parameters.get("benchmark_rate"),
             "benchmark_text": benchmark_text(parameters, domain=_domain_name(parameters, requirement)),
-            "savings_note": next((row["savings_note"] for row in rows if row["savings_note"]), ""),
             "currency": parameters.get("currency", requirement.currency),
         }
     )

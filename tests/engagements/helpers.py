@@ -48,7 +48,7 @@ def succeeded_run(requirement: Requirement, *, vendors: list[Vendor] | None = No
         candidates_eligible=len(vendors),
         exclusions={"domain_not_covered": 2},
         parameters={"method": "balanced", "currency": requirement.currency, "weights": dict(WEIGHTS)},
-        summary=f"{len(vendors)} of {len(vendors) + 2} active vendors qualified; the best {len(vendors)} are ranked.",
+        summary=f"{len(vendors)} of {len(vendors) + 2} active vendors qualified. The best {len(vendors)} are ranked.",
         finished_at=timezone.now(),
     )
     skill = {

@@ -54,3 +54,21 @@ def test_the_rfp_confirmation_counts_the_invitees(language, invited, text):
             invited,
         ) % {"count": invited}
     assert message == text
+
+
+@pytest.mark.parametrize(
+    ("language", "eligible", "shown", "text"),
+    [
+        ("en", 1, 1, "1 of 28 active vendors qualified. The best one is ranked."),
+        ("en", 12, 10, "12 of 28 active vendors qualified. The best 10 are ranked."),
+        ("it", 1, 1, "1 fornitore attivo su 28 è idoneo. È in classifica il migliore."),
+        ("it", 5, 1, "5 fornitori attivi su 28 sono idonei. È in classifica il migliore."),
+        ("it", 12, 10, "12 fornitori attivi su 28 sono idonei. Sono in classifica i migliori 10."),
+    ],
+)
+def test_a_runs_outcome_agrees_with_each_of_its_numbers(language, eligible, shown, text):
+    from engagements.models import MatchRun
+
+    run = MatchRun(candidates_total=28, candidates_eligible=eligible, parameters={"top_k": shown})
+    with translation.override(language):
+        assert run.describe() == text

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from tests.factories import (
     DeliveryCenterFactory,
@@ -83,4 +84,15 @@ def test_a_certification_row_given_another_certification_is_in_the_history():
     row.certification = certification("iso_9001")
     row.save()
     old, new = certification("iso_27001").name, certification("iso_9001").name
-    assert f"Certification {old} replaced by {new} (valid until 2027-06-30)" in texts(row.vendor)
+    assert f"Certification {old} replaced by {new} (valid until June 30, 2027)" in texts(row.vendor)
+
+
+def test_a_certification_without_an_end_reads_no_expiry_and_its_end_in_the_readers_format():
+    row = VendorCertificationFactory(certification=certification("iso_27001"), valid_until=None)
+    name = certification("iso_27001").name
+    assert f"Certification {name} added (no expiry)" in texts(row.vendor)
+    row.valid_until = date(2027, 6, 30)
+    row.save()
+    assert f"{name} validity changed from no expiry to June 30, 2027" in texts(row.vendor)
+    with translation.override("it"):
+        assert f"Validità di {name} modificata da senza scadenza a 30 Giugno 2027" in texts(row.vendor)
