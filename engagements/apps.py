@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class EngagementsConfig(AppConfig):
     name = "engagements"
-    verbose_name = "Clients, requirements and engagements"
+    verbose_name = _("Clients, requirements and engagements")
 
     def ready(self) -> None:
         from engagements.receivers import on_vendor_changed

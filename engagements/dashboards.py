@@ -146,9 +146,14 @@ def vendor_profile_completeness(*, vendor: WithAnnotations[Vendor, ProfileFacts]
             "security_certification",
             vendor.has_security_certification,
             _("No security certification"),
-            _("confidential needs flag you (ip_security)"),
+            _("buyers with a confidential need see a security risk flag on you"),
         ),
-        ("reviews", vendor.review_count > 0, _("No reviews yet"), _("quality starts at the prior 3.5")),
+        (
+            "reviews",
+            vendor.review_count > 0,
+            _("No reviews yet"),
+            _("your quality score counts you as 3.5 stars until buyers review you"),
+        ),
         ("verified", vendor.verified, _("Not verified"), _("your quality score misses the 15 points of verification")),
         ("languages", vendor.has_languages, _("No languages"), _("needs that require a language leave you out")),
         (

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def reinstall_sqlite_change_triggers(using: str = "default", **kwargs) -> None:
@@ -55,7 +56,7 @@ def _applied(cursor, app: str, name: str) -> bool:
 
 class KpoConfig(AppConfig):
     name = "kpo"
-    verbose_name = "Accounts and platform"
+    verbose_name = _("Accounts and platform")
 
     def ready(self) -> None:
         post_migrate.connect(reinstall_sqlite_change_triggers, sender=self, dispatch_uid="kpo-sqlite-change-triggers")

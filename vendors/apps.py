@@ -2,6 +2,7 @@ from importlib import import_module
 
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 # The migration whose SQLite triggers keep vendors_vendorrate (the base-currency rates) current.
 RATE_TRIGGERS_MIGRATION = "0011_vendor_rate"
@@ -29,7 +30,7 @@ def reinstall_sqlite_rate_triggers(using: str = "default", **kwargs) -> None:
 
 class VendorsConfig(AppConfig):
     name = "vendors"
-    verbose_name = "Vendors and taxonomy"
+    verbose_name = _("Vendors and taxonomy")
 
     def ready(self) -> None:
         post_migrate.connect(reinstall_sqlite_rate_triggers, sender=self, dispatch_uid="vendors-sqlite-rate-triggers")

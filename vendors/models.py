@@ -59,6 +59,8 @@ class ExpertiseArea(models.Model):
     )
 
     class Meta:
+        verbose_name = _("expertise area")
+        verbose_name_plural = _("expertise areas")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -76,6 +78,8 @@ class Skill(models.Model):
     )
 
     class Meta:
+        verbose_name = _("skill")
+        verbose_name_plural = _("skills")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -91,6 +95,8 @@ class Certification(models.Model):
     is_security = models.BooleanField(default=False)
 
     class Meta:
+        verbose_name = _("certification")
+        verbose_name_plural = _("certifications")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -155,6 +161,8 @@ class Vendor(models.Model):
     skip_history_when_saving: bool
 
     class Meta:
+        verbose_name = _("vendor")
+        verbose_name_plural = _("vendors")
         ordering = ["name", "id"]
         indexes = [
             models.Index(fields=["updated_at", "id"], name="vendor_updated_idx"),
@@ -430,6 +438,8 @@ class ExchangeRate(models.Model):
     _history_user: "AbstractBaseUser | None"
 
     class Meta:
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
         ordering = ["currency"]
         constraints = [
             models.CheckConstraint(condition=Q(rate_to_base__gt=0), name="exchange_rate_positive"),

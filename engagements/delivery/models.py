@@ -66,6 +66,8 @@ class Engagement(models.Model):
     external_id = models.CharField(max_length=100, blank=True, db_index=True)
 
     class Meta:
+        verbose_name = _("engagement")
+        verbose_name_plural = _("engagements")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["client", "status"], name="engagement_client_status_idx"),
@@ -200,6 +202,8 @@ class Review(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["vendor", "-created_at"], name="review_vendor_idx")]
         constraints = [

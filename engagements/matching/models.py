@@ -58,6 +58,8 @@ class MatchRun(models.Model):
     stale_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("match run")
+        verbose_name_plural = _("match runs")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["status", "created_at"], name="match_run_status_idx"),
@@ -153,6 +155,8 @@ class MatchResult(models.Model):
     explanation = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("match result")
+        verbose_name_plural = _("match results")
         ordering = ["run", "rank"]
         constraints = [
             models.UniqueConstraint(fields=["run", "rank"], name="match_result_unique_rank"),

@@ -27,6 +27,8 @@ class ClientOrganization(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("client organization")
+        verbose_name_plural = _("client organizations")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
@@ -63,6 +65,8 @@ class Membership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         constraints = [
             models.CheckConstraint(
                 condition=(

@@ -214,7 +214,7 @@ class RequirementForm(forms.Form):
         choices=LocationClass.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text=_("Score best among the allowed ones (none: no preference)."),
+        help_text=_("Score best among the allowed ones. Leave empty for no preference."),
     )
     excluded_countries = forms.MultipleChoiceField(
         label=_("Excluded countries"),

@@ -101,6 +101,8 @@ class Requirement(models.Model):
     history = HistoricalRecords(excluded_fields=["change_seq"])
 
     class Meta:
+        verbose_name = _("requirement")
+        verbose_name_plural = _("requirements")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["client", "status"], name="requirement_client_status_idx"),

@@ -102,12 +102,12 @@ def test_a_manager_writes_a_requirement_runs_matching_hires_and_reviews_a_vendor
     # -- why not this vendor? --------------------------------------------------------------------
     listed = {result.vendor_id for result in results}
     absent = Vendor.objects.filter(is_active=True).exclude(pk__in=listed).order_by("name").first()
-    page.get_by_label("Vendor name or slug").fill(absent.slug)
+    page.get_by_label("Vendor name").fill(absent.name)
     page.get_by_role("button", name="Explain").click()
     answer = page.locator("#why-not-answer")
     expect(answer).to_contain_text(re.compile("was left out:|below the shortlist"))
     expect(answer).to_contain_text(absent.name)
-    page.get_by_label("Vendor name or slug").fill(results[0].vendor.name)
+    page.get_by_label("Vendor name").fill(results[0].vendor.name)
     page.get_by_role("button", name="Explain").click()
     expect(answer).to_contain_text("is on the shortlist: ranked #1")
     screenshot(page, "match-results")

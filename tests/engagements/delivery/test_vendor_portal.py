@@ -228,8 +228,8 @@ def test_a_bare_vendor_is_told_what_is_missing_and_what_it_costs(client):
     for text in (
         "No rate card for senior",
         "No delivery centre</a>: you cannot be matched",
-        "No security certification</a>: confidential needs flag you (ip_security)",
-        "No reviews yet</a>: quality starts at the prior 3.5",
+        "No security certification</a>: buyers with a confidential need see a security risk flag on you",
+        "No reviews yet</a>: your quality score counts you as 3.5 stars until buyers review you",
         "Not verified",
         "No languages",
         "Available FTE is 0</a>: you are left out of every need",
