@@ -11,6 +11,7 @@ iso-codes translations pycountry ships.
 import gettext
 import importlib.resources
 import zoneinfo
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -33,7 +34,7 @@ def language_names() -> dict[str, str]:
 
 @cache
 def _display_names(domain: str, language: str) -> dict[str, str]:
-    names = country_names() if domain == "iso3166-1" else language_names()
+    names = {"iso3166-1": country_names, "iso4217": currency_names}.get(domain, language_names)()
     if language == "en":
         return names
     catalog = gettext.translation(
@@ -49,6 +50,11 @@ def _active_language() -> str:
 def display_country_names() -> dict[str, str]:
     """Country names in the active language ("IT" -> "Italy", or "Italia" in Italian)."""
     return _display_names("iso3166-1", _active_language())
+
+
+def display_currency_names() -> dict[str, str]:
+    """Currency names in the active language ("EUR" -> "Euro", "CHF" -> "Franco svizzero")."""
+    return _display_names("iso4217", _active_language())
 
 
 def display_language_names() -> dict[str, str]:
@@ -106,8 +112,11 @@ def language_choices() -> list[tuple[str, str]]:
     return sorted(display_language_names().items(), key=lambda item: item[1])
 
 
-def currency_choices() -> list[tuple[str, str]]:
-    return sorted((code, f"{code} – {name}") for code, name in currency_names().items())
+def currency_choices(codes: Iterable[str] | None = None) -> list[tuple[str, str]]:
+    """("EUR", "EUR – Euro") in the reader's language, for `codes` (every ISO 4217 code when None)."""
+    names = display_currency_names()
+    wanted = names if codes is None else {code for code in codes if code in names}
+    return sorted((code, f"{code} – {names[code]}") for code in wanted)
 
 
 def validate_country(value: str) -> None:

@@ -35,6 +35,7 @@ from vendors.models import (
     VendorLanguage,
     VendorSkill,
 )
+from vendors.money import convertible_currency, exchange_rate_currencies
 from vendors.selectors import Sort, certification_status, codes_in_use
 
 if TYPE_CHECKING:
@@ -254,9 +255,22 @@ class RateCardForm(forms.ModelForm):
         labels = {"seniority": _("Seniority"), "hourly_rate": _("Hourly rate")}
         widgets = {"hourly_rate": forms.NumberInput(attrs={"step": "0.01", "min": "0.01", "inputmode": "decimal"})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, currencies: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["currency"].choices = [("", "—")] + currency_choices()
+        # The currencies the platform converts (a rate in another could never be scored by
+        # matching), and the row's own if it came from elsewhere (the API, a CSV).
+        self.saved_currency = self.instance.currency if self.instance.pk else None
+        offered = set(currencies if currencies is not None else exchange_rate_currencies())
+        if self.saved_currency:
+            offered.add(self.saved_currency)
+        field = self.fields["currency"]
+        assert isinstance(field, forms.ChoiceField)  # declared above
+        field.choices = [("", "—")] + currency_choices(offered)
+        field.help_text = _("Currencies the platform has an exchange rate for.")
+
+    def clean_currency(self) -> str:
+        value = self.cleaned_data["currency"]
+        return value if value == self.saved_currency else convertible_currency(value)
 
 
 class DeliveryCenterForm(forms.ModelForm):
@@ -371,7 +385,11 @@ class VendorProfileForms:
             form_kwargs={"skill_choices": skill_choices},
         )
         self.rates = RateCardFormSet(
-            data=data, instance=vendor, prefix="rates", queryset=RateCard.objects.filter(vendor=vendor)
+            data=data,
+            instance=vendor,
+            prefix="rates",
+            queryset=RateCard.objects.filter(vendor=vendor),
+            form_kwargs={"currencies": exchange_rate_currencies()},
         )
         self.centres = DeliveryCenterFormSet(
             data=data,

@@ -3,6 +3,7 @@ only, every change in the history with its author, an invalid edit changes nothi
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -21,7 +22,7 @@ from tests.factories import (
 )
 from tests.vendors.factories_extra import VendorCertificationFactory, VendorLanguageFactory, certification
 from vendors.forms import VendorProfileForms
-from vendors.models import DeliveryCenter, RateCard, Vendor, VendorCertification, VendorSkill
+from vendors.models import DeliveryCenter, ExchangeRate, RateCard, Vendor, VendorCertification, VendorSkill
 
 pytestmark = pytest.mark.django_db
 
@@ -218,6 +219,12 @@ def _break_currency(data, firm):
     return "rates", "currency"
 
 
+def _unconvertible_currency(data, firm):
+    # A real ISO 4217 code (for tests) without an exchange rate: matching could never price it.
+    data[f"rates-{row_index(data, 'rates', 'seniority', 'senior')}-currency"] = "XTS"
+    return "rates", "currency"
+
+
 def _duplicate_seniority(data, firm):
     add_row(data, "rates", seniority="senior", hourly_rate="50.00", currency="USD")
     return "rates", None
@@ -239,7 +246,15 @@ def _zero_rate(data, firm):
 
 
 @pytest.mark.parametrize(
-    "breaker", [_break_currency, _duplicate_seniority, _proficiency_six, _zone_of_another_country, _zero_rate]
+    "breaker",
+    [
+        _break_currency,
+        _unconvertible_currency,
+        _duplicate_seniority,
+        _proficiency_six,
+        _zone_of_another_country,
+        _zero_rate,
+    ],
 )
 def test_invalid_input_changes_nothing(client, member, firm, breaker):
     data = page_data(firm)
@@ -260,6 +275,32 @@ def test_invalid_input_changes_nothing(client, member, firm, breaker):
     assert "row-invalid" in page
     if field:
         assert f'id="id_{prefix}-' in page and f"-{field}_errors" in page
+
+
+def test_a_rate_is_offered_only_in_currencies_the_platform_converts(client, member, firm):
+    page = client.get(URL).content.decode()
+    assert '<option value="USD">USD – US Dollar</option>' in page
+    assert 'value="XTS"' not in page and 'value="XXX"' not in page  # test and "no currency" codes
+    converted = set(ExchangeRate.objects.values_list("currency", flat=True))
+    offered = set(
+        re.findall(r'<option value="([A-Z]{3})"', page.split('id="id_rates-0-currency"', 1)[1].split("</select>", 1)[0])
+    )
+    assert offered == converted
+
+
+def test_a_rate_saved_elsewhere_in_another_currency_stays_as_it_is(client, member, firm):
+    RateCard.objects.filter(vendor=firm, seniority="junior").update(currency="XTS")  # through the API or a CSV
+    data = page_data(firm)
+    data["profile-description"] = "New description."
+    assert client.post(URL, data).status_code == 302
+    assert RateCard.objects.get(vendor=firm, seniority="junior").currency == "XTS"
+    firm.refresh_from_db()
+    assert firm.description == "New description."
+
+
+def test_currency_names_are_in_the_readers_language(client, member, firm):
+    page = client.get(URL, HTTP_ACCEPT_LANGUAGE="it").content.decode()
+    assert "USD – Dollaro USA" in page and "INR – Rupia indiana" in page
 
 
 def test_a_zone_of_the_country_is_accepted(client, member, firm):
@@ -355,4 +396,4 @@ def test_get_runs_a_fixed_number_of_queries(client, member, firm, django_assert_
     assert response.status_code == 200
 
 
-QUERIES = 20  # session, user, membership with its firm, choices, rows and history: one per table, not per row
+QUERIES = 21  # session, user, membership with its firm, choices (currencies too), rows and history: one per table, not per row
