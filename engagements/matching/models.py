@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from engagements.matching.reasons import exclusion_text
 from engagements.requirements.models import Requirement
 from kpo.bounds import MONEY_DIGITS
 from kpo.codes import (
@@ -85,11 +86,12 @@ class MatchRun(models.Model):
             reason, count = (
                 max(self.exclusions.items(), key=lambda item: (item[1], item[0])) if self.exclusions else ("", 0)
             )
-            return ngettext(
-                "All %(total)d active vendor was excluded; the most common reason: %(reason)s (%(count)d).",
-                "All %(total)d active vendors were excluded; the most common reason: %(reason)s (%(count)d).",
+            excluded = ngettext(
+                "The only active vendor was left out:",
+                "All %(total)d active vendors were left out. Most often (%(count)d):",
                 total,
-            ) % {"total": total, "reason": reason, "count": count}
+            ) % {"total": total, "count": count}
+            return f"{excluded} {exclusion_text(reason)}" if reason else excluded
         shown = min(eligible, (self.parameters or {}).get("top_k") or eligible)
         # Two sentences, each agreeing with its own number ("1 fornitore attivo su 28 è idoneo").
         qualified = ngettext(

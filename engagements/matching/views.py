@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from engagements.matching import runs
 from engagements.matching import selectors as matching_selectors
 from engagements.matching.benchmark import benchmark_text
+from engagements.matching.reasons import exclusion_text
 from engagements.matching.scoring import COMPONENTS, METHODS
 from engagements.models import MatchRun, MatchRunStatus, Requirement, SelectionMethod
 from engagements.requirements.forms import COMPONENT_LABELS
@@ -62,25 +63,6 @@ FLAG_MEANINGS: dict[str | None, tuple[StrOrPromise, StrOrPromise]] = {
     ),
 }
 
-EXCLUSION_REASONS = {
-    "inactive": gettext_lazy("it is not active on the platform."),
-    "domain_not_covered": gettext_lazy("it does not work in the requirement's domain."),
-    "missing_must_have_skill": gettext_lazy("it lacks a must-have skill at the minimum proficiency."),
-    "missing_certification": gettext_lazy("it does not hold every required certification, valid on the start date."),
-    "excluded_country": gettext_lazy("it has a delivery centre in a country you excluded."),
-    "no_shared_language": gettext_lazy("it works in none of the requirement's languages."),
-    "insufficient_capacity": gettext_lazy("its available FTE is less than half of the FTE you need."),
-    "no_rate": gettext_lazy("it publishes no rate card, so the work cannot be priced."),
-    "location_class_not_allowed": gettext_lazy(
-        "none of its delivery centres is in a location class you allow (onshore, nearshore, offshore)."
-    ),
-    "insufficient_timezone_overlap": gettext_lazy(
-        "none of its allowed delivery centres overlaps your working day for the minimum number of hours."
-    ),
-    "over_budget": gettext_lazy("its hourly rate is above your budget, and the fixed-budget method caps it."),
-    "below_min_expertise": gettext_lazy("its expertise score is below 60, the least-cost method's minimum."),
-}
-
 
 def _domain_name(parameters: dict, requirement: Requirement) -> str:
     """The name of the run's domain (the requirement's, unless it changed since the run)."""
@@ -88,10 +70,6 @@ def _domain_name(parameters: dict, requirement: Requirement) -> str:
     if code is None or code == requirement.domain.code:
         return requirement.domain.name
     return ExpertiseArea.objects.filter(code=code).values_list("name", flat=True).first() or code
-
-
-def exclusion_text(code: str) -> str:
-    return str(EXCLUSION_REASONS.get(code, code.replace("_", " ")))
 
 
 def _run_or_404(request, pk: int, run_pk: int) -> tuple[Requirement, MatchRun]:

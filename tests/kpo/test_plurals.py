@@ -72,3 +72,29 @@ def test_a_runs_outcome_agrees_with_each_of_its_numbers(language, eligible, show
     run = MatchRun(candidates_total=28, candidates_eligible=eligible, parameters={"top_k": shown})
     with translation.override(language):
         assert run.describe() == text
+
+
+@pytest.mark.parametrize(
+    ("language", "total", "text"),
+    [
+        ("en", 1, "The only active vendor was left out: it does not work in the requirement's domain."),
+        ("it", 1, "L’unico fornitore attivo è stato escluso: non lavora nel dominio del requisito."),
+        (
+            "en",
+            28,
+            "All 28 active vendors were left out. Most often (20): it does not work in the requirement's domain.",
+        ),
+        (
+            "it",
+            28,
+            "Tutti i 28 fornitori attivi sono stati esclusi. Più spesso (20): non lavora nel dominio del requisito.",
+        ),
+    ],
+)
+def test_a_run_that_ranks_nobody_says_why_in_words(language, total, text):
+    from engagements.models import MatchRun
+
+    exclusions = {"domain_not_covered": min(total, 20), "no_rate": total - min(total, 20)}
+    run = MatchRun(candidates_total=total, candidates_eligible=0, exclusions=exclusions, parameters={})
+    with translation.override(language):
+        assert run.describe() == text

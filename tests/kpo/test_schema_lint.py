@@ -193,8 +193,8 @@ def test_the_why_not_schema_fits_a_real_answer_of_each_status(pool, settings):  
 
 
 def test_exclusion_reason_codes_have_one_list():
+    from engagements.matching.reasons import EXCLUSION_REASONS
     from engagements.matching.scoring import EXCLUSION_REASON_CODES
-    from engagements.matching.views import EXCLUSION_REASONS
 
     assert set(EXCLUSION_REASON_CODES) == set(EXCLUSION_REASONS)
 
