@@ -15,14 +15,16 @@ quoted in the vendor's currency through the (demo) exchange rates.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, Model
+from django.utils import timezone
 
 from engagements.demo.dataset import (
     CLIENTS,
@@ -184,22 +186,47 @@ def _seed_requirements(
         report.requirements_created += 1
 
 
-def _past_requirement(client: ClientOrganization, domain: ExpertiseArea, cache: dict) -> Requirement:
+@contextmanager
+def _dated(*models: type[Model]) -> Iterator[None]:
+    """Lets the seed date its rows in the past: inside, `created_at` keeps the value given instead
+    of the insert's moment (auto_now_add), so a programme completed two years ago reads as such."""
+    stamps = [model._meta.get_field("created_at") for model in models]
+    for stamp in stamps:
+        stamp.auto_now_add = False  # type: ignore[union-attr]
+    try:
+        yield
+    finally:
+        for stamp in stamps:
+            stamp.auto_now_add = True  # type: ignore[union-attr]
+
+
+def _at(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=UTC)
+
+
+# Past programmes' requirements were written before the oldest engagement the generator makes
+# (its start is at most 30 months and 120 days back).
+PAST_REQUIREMENT_AGE = timedelta(days=1100)
+
+
+def _past_requirement(client: ClientOrganization, domain: ExpertiseArea, cache: dict, today: date) -> Requirement:
     key = (client.pk, domain.pk)
     if key not in cache:
-        cache[key], _ = Requirement.objects.get_or_create(
-            client=client,
-            title=f"{domain.name}: completed outsourcing programme",
-            defaults={
-                "domain": domain,
-                "description": "Past work, kept for the engagement history and vendor reviews.",
-                "budget_hourly_rate": Decimal("80"),
-                "currency": client.currency,
-                "estimated_hours": 1000,
-                "fte_needed": Decimal("2"),
-                "status": RequirementStatus.CLOSED,
-            },
-        )
+        with _dated(Requirement):
+            cache[key], _ = Requirement.objects.get_or_create(
+                client=client,
+                title=f"{domain.name}: completed outsourcing programme",
+                defaults={
+                    "domain": domain,
+                    "description": "Past work, kept for the engagement history and vendor reviews.",
+                    "budget_hourly_rate": Decimal("80"),
+                    "currency": client.currency,
+                    "estimated_hours": 1000,
+                    "fte_needed": Decimal("2"),
+                    "status": RequirementStatus.CLOSED,
+                    "created_at": _at(today - PAST_REQUIREMENT_AGE, 9),
+                },
+            )
     return cache[key]
 
 
@@ -268,9 +295,10 @@ def _insert_history(
         currency = spec.rates[0][2]
         for client_slug, rating, months_ago, comment in spec.history:
             client = clients[client_slug]
-            requirement = _past_requirement(client, domain_objs[spec.domains[0]], past_cache)
+            requirement = _past_requirement(client, domain_objs[spec.domains[0]], past_cache, today)
             start = today - timedelta(days=30 * months_ago + 120)
             engagement = Engagement(
+                created_at=_at(start - timedelta(days=14), 9),  # proposed two weeks before the start
                 requirement=requirement,
                 client=client,
                 vendor_id=vendor.pk,
@@ -284,26 +312,34 @@ def _insert_history(
             pending.append((engagement, rating, vendor.pk, comment))
     if not pending:
         return
-    engagements = Engagement.objects.bulk_create([row[0] for row in pending], batch_size=5000)
-    EngagementEvent.objects.bulk_create(
-        [
-            EngagementEvent(
-                engagement_id=e.pk,
-                kind=EngagementEvent.Kind.STATUS,
-                from_value=EngagementStatus.ACTIVE,
-                to_value=EngagementStatus.COMPLETED,
-            )
-            for e in engagements
-        ],
-        batch_size=5000,
-    )
-    Review.objects.bulk_create(
-        [
-            Review(engagement_id=e.pk, vendor_id=vendor_id, rating=rating, comment=comment)
-            for e, (_e, rating, vendor_id, comment) in zip(engagements, pending, strict=True)
-        ],
-        batch_size=5000,
-    )
+    with _dated(Engagement, EngagementEvent, Review):
+        engagements = Engagement.objects.bulk_create([row[0] for row in pending], batch_size=5000)
+        EngagementEvent.objects.bulk_create(
+            [
+                EngagementEvent(
+                    engagement_id=e.pk,
+                    kind=EngagementEvent.Kind.STATUS,
+                    from_value=EngagementStatus.ACTIVE,
+                    to_value=EngagementStatus.COMPLETED,
+                    created_at=_at(e.end_date or e.start_date, 17),
+                )
+                for e in engagements
+            ],
+            batch_size=5000,
+        )
+        Review.objects.bulk_create(
+            [
+                Review(
+                    engagement_id=e.pk,
+                    vendor_id=vendor_id,
+                    rating=rating,
+                    comment=comment,
+                    created_at=_at((e.end_date or e.start_date) + timedelta(days=10), 11),
+                )
+                for e, (_e, rating, vendor_id, comment) in zip(engagements, pending, strict=True)
+            ],
+            batch_size=5000,
+        )
     lookups["rated_vendor_ids"].update(vendor_id for _e, _r, vendor_id, _c in pending)
     report.engagements_created += len(engagements)
     report.reviews_created += len(engagements)
@@ -355,42 +391,52 @@ def _seed_live_engagements(
         requirement = Requirement.objects.filter(client=aurora, title=title).first()
         if requirement is None or Engagement.objects.filter(requirement=requirement, vendor=demo_vendor).exists():
             continue
-        engagement = Engagement.objects.create(
-            requirement=requirement,
-            client=aurora,
-            vendor=demo_vendor,
-            proposed_by=manager,
-            status=status,
-            agreed_rate=Decimal("38.00"),
-            currency="EUR",
-            fte=Decimal("2"),
-            start_date=today + timedelta(days=14)
-            if status == EngagementStatus.PROPOSED
-            else today - timedelta(days=45),
-        )
-        EngagementEvent.objects.create(
-            engagement=engagement, kind=EngagementEvent.Kind.STATUS, to_value=EngagementStatus.PROPOSED, actor=manager
-        )
-        if status == EngagementStatus.ACTIVE:
+        active = status == EngagementStatus.ACTIVE
+        # The active one was proposed a week before it started, 45 days ago; the proposal is today's.
+        proposed_at = _at(today - timedelta(days=52), 9) if active else timezone.now()
+        with _dated(Engagement, EngagementEvent):
+            engagement = Engagement.objects.create(
+                created_at=proposed_at,
+                requirement=requirement,
+                client=aurora,
+                vendor=demo_vendor,
+                proposed_by=manager,
+                status=status,
+                agreed_rate=Decimal("38.00"),
+                currency="EUR",
+                fte=Decimal("2"),
+                start_date=today + timedelta(days=14)
+                if status == EngagementStatus.PROPOSED
+                else today - timedelta(days=45),
+            )
             EngagementEvent.objects.create(
                 engagement=engagement,
                 kind=EngagementEvent.Kind.STATUS,
-                from_value=EngagementStatus.PROPOSED,
-                to_value=EngagementStatus.ACTIVE,
+                to_value=EngagementStatus.PROPOSED,
+                actor=manager,
+                created_at=proposed_at,
             )
-            Milestone.objects.bulk_create(
-                [
-                    Milestone(
-                        engagement=engagement,
-                        title="Data model and KPI catalogue",
-                        due_date=today - timedelta(days=20),
-                        status=MilestoneStatus.ACCEPTED,
-                    ),
-                    Milestone(
-                        engagement=engagement, title="First dashboard release", due_date=today + timedelta(days=10)
-                    ),
-                ]
-            )
+            if status == EngagementStatus.ACTIVE:
+                EngagementEvent.objects.create(
+                    engagement=engagement,
+                    kind=EngagementEvent.Kind.STATUS,
+                    from_value=EngagementStatus.PROPOSED,
+                    to_value=EngagementStatus.ACTIVE,
+                    created_at=_at(today - timedelta(days=45), 9),
+                )
+                Milestone.objects.bulk_create(
+                    [
+                        Milestone(
+                            engagement=engagement,
+                            title="Data model and KPI catalogue",
+                            due_date=today - timedelta(days=20),
+                            status=MilestoneStatus.ACCEPTED,
+                        ),
+                        Milestone(
+                            engagement=engagement, title="First dashboard release", due_date=today + timedelta(days=10)
+                        ),
+                    ]
+                )
         report.engagements_created += 1
 
 

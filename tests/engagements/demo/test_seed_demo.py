@@ -189,3 +189,21 @@ def test_every_seeded_vendor_is_found_by_its_skills_and_italian_words():
             " SELECT 1 FROM unnest(d.document) u WHERE 'C' = ANY(u.weights))"
         )
         assert cursor.fetchone()[0] == Vendor.objects.count() == len(seeded)
+
+
+def test_past_work_is_dated_when_it_happened():
+    """A programme completed in 2024 was proposed, completed and reviewed in 2024, not the day
+    the demo was seeded; the active engagement was proposed before it started."""
+    seed_demo(seed=11, vendors=40, today=TODAY)
+    completed = list(Engagement.objects.filter(status="completed").select_related("review", "requirement").prefetch_related("events"))
+    assert completed
+    for engagement in completed:
+        assert engagement.created_at.date() < engagement.start_date
+        (event,) = engagement.events.all()
+        assert event.created_at.date() == engagement.end_date
+        assert engagement.review.created_at.date() > engagement.end_date
+        assert engagement.requirement.created_at < engagement.created_at
+    active = Engagement.objects.get(status="active", vendor__slug="lumen-insight-partners")
+    proposed, started = active.events.order_by("created_at")
+    assert proposed.created_at == active.created_at and proposed.created_at.date() < active.start_date
+    assert started.created_at.date() == active.start_date
