@@ -11,6 +11,7 @@ The API is left in UTC: its date-times are ISO 8601 with their offset, whoever c
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,10 +58,11 @@ def organization_zone(membership: Membership | None) -> str | None:
         return None
     if membership.client is not None:
         return membership.client.timezone
-    found = getattr(membership, "vendor_zone", None)
-    if found is None and membership.vendor_id is not None:
-        found = vendor_zones([membership.vendor_id]).get(membership.vendor_id)
-    return found
+    if hasattr(membership, "vendor_zone"):  # annotated by membership_with_zone (None: no centre)
+        return membership.vendor_zone
+    if membership.vendor_id is not None:
+        return vendor_zones([membership.vendor_id]).get(membership.vendor_id)
+    return None
 
 
 def viewer_zone(*, user: Any, membership: Membership | None) -> ViewerZone:
@@ -106,5 +108,9 @@ class TimeZoneMiddleware:
         # The reverse one-to-one's cache, as `user.membership` fills it (None: "has none").
         get_user_model().membership.related.set_cached_value(user, membership)
         request.viewer_zone = viewer_zone(user=user, membership=membership)
-        with timezone.override(request.viewer_zone.name):
+        try:
+            zone = zoneinfo.ZoneInfo(request.viewer_zone.name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)  # a zone the system's tz database dropped
+        with timezone.override(zone):
             return self.get_response(request)

@@ -238,3 +238,23 @@ def test_a_team_invitation_expires_in_the_firms_zone_as_the_email_says(
         f'<time datetime="{timezone.localtime(expires, zoneinfo.ZoneInfo("America/Chicago")).isoformat(timespec="minutes")}">'
         in page
     )
+
+
+def test_a_zone_the_systems_database_no_longer_knows_falls_back_to_utc(client, manager, rfp):
+    # Stored when the zone existed (tz databases retire names); the page must still open.
+    type(manager).objects.filter(pk=manager.pk).update(time_zone="Mars/Olympus_Mons")
+    client.force_login(manager)
+    page = client.get(reverse("rfps:detail", args=[rfp.pk])).content.decode()
+    assert f'<time datetime="{local_iso(rfp, "UTC")}">' in page
+
+
+def test_a_vendor_member_page_reads_the_firms_zone_in_the_membership_query(
+    client, firm, django_assert_num_queries
+):
+    lonely = VendorFactory()
+    for vendor in (firm, lonely):  # with a centre, and without one
+        member = VendorMembershipFactory(vendor=vendor, role="editor").user
+        client.force_login(member)
+        client.get(ZONE_URL)
+        with django_assert_num_queries(3):  # session, user, membership with its firm and zone
+            client.get(ZONE_URL)
