@@ -143,7 +143,9 @@ def test_a_buyer_invites_three_vendors_waits_for_the_deadline_compares_and_award
     page.get_by_label(results[3].vendor.name, exact=True).check()
 
     page.get_by_label("Title").fill(TITLE)
-    expect(page.get_by_text("Time in Europe/Rome.")).to_be_visible()
+    expect(
+        page.get_by_text("Your time, Europe/Rome. Each vendor also sees the deadline in its own zone.")
+    ).to_be_visible()
     deadline = (timezone.now().astimezone(ROME) + timedelta(days=2)).replace(
         hour=12, minute=30, second=0, microsecond=0
     )

@@ -22,7 +22,9 @@ from engagements.models import (
     RequirementStatus,
     RfpInvitation,
 )
+from engagements.organizations.timezones import vendor_zone
 from engagements.rfp import services as rfp_services
+from kpo.zones import zoned
 from tests.e2e.test_accessibility import violations
 from tests.engagements.helpers import succeeded_run
 from vendors.models import RateCard, Vendor, VendorSkill
@@ -193,7 +195,11 @@ def test_a_vendor_member_drafts_and_submits_a_proposal_before_the_deadline(vendo
     page.get_by_role("button", name="Submit proposal").click()
     expect(page.get_by_role("status").filter(has_text="Proposal submitted.")).to_be_visible()
     expect(page.locator("#proposal-status")).to_have_text("Submitted")
-    expect(page.get_by_text(re.compile(r"submitted .+ UTC, revision 1"))).to_be_visible()
+    # In the firm's zone (its main delivery centre's), named.
+    label = zoned(timezone.now(), vendor_zone(Vendor.objects.get(slug=DEMO_VENDOR_SLUG).pk)).label
+    expect(page.locator("main .muted", has_text=re.compile(r"^submitted .+, revision 1$"))).to_contain_text(
+        f" {label},"
+    )
     # Still open: the vendor may revise, not go back to a draft.
     expect(page.get_by_role("heading", name="Revise your proposal")).to_be_visible()
     expect(page.get_by_role("button", name="Save draft")).to_have_count(0)

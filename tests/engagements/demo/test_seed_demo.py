@@ -195,7 +195,9 @@ def test_past_work_is_dated_when_it_happened():
     """A programme completed in 2024 was proposed, completed and reviewed in 2024, not the day
     the demo was seeded; the active engagement was proposed before it started."""
     seed_demo(seed=11, vendors=40, today=TODAY)
-    completed = list(Engagement.objects.filter(status="completed").select_related("review", "requirement").prefetch_related("events"))
+    completed = list(
+        Engagement.objects.filter(status="completed").select_related("review", "requirement").prefetch_related("events")
+    )
     assert completed
     for engagement in completed:
         assert engagement.created_at.date() < engagement.start_date

@@ -248,9 +248,7 @@ def test_a_zone_the_systems_database_no_longer_knows_falls_back_to_utc(client, m
     assert f'<time datetime="{local_iso(rfp, "UTC")}">' in page
 
 
-def test_a_vendor_member_page_reads_the_firms_zone_in_the_membership_query(
-    client, firm, django_assert_num_queries
-):
+def test_a_vendor_member_page_reads_the_firms_zone_in_the_membership_query(client, firm, django_assert_num_queries):
     lonely = VendorFactory()
     for vendor in (firm, lonely):  # with a centre, and without one
         member = VendorMembershipFactory(vendor=vendor, role="editor").user
