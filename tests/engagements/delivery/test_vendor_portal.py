@@ -212,8 +212,8 @@ def test_the_list_keeps_a_constant_number_of_queries(client, vendor_admin, vendo
     for index in range(4):
         engagement_for(succeeded_run(requirement_for(owner, title=f"Need {index}"), vendors=[vendor]).results.get())
     client.force_login(vendor_admin)
-    # session, user, membership, the engagements (with client and requirement), the firm's name in the header
-    with django_assert_num_queries(5):
+    # session, user, membership with its firm (and the firm's zone), the engagements (with client and requirement)
+    with django_assert_num_queries(4):
         client.get(reverse("vendor_portal:engagement_list"))
 
 

@@ -332,8 +332,8 @@ def test_the_team_page_lists_members_and_pending_invitations_in_constant_queries
     expired, _token = invite(admin, vendor, email="late@example.com")
     TeamInvitation.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(hours=1))
     client.force_login(admin)
-    # session, user, membership, vendor (header), members, pending invitations
-    with django_assert_num_queries(6):
+    # session, user, membership with its firm and zone, members, pending invitations
+    with django_assert_num_queries(5):
         response = client.get(TEAM_URL)
     assert response.status_code == 200
     assert len(response.context["members"]) == 7
